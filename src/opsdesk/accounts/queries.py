@@ -1,0 +1,31 @@
+"""Reads of users and tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from opsdesk.core.tenancy import get_scoped, scope
+
+from .models import ApiToken, User
+
+
+def list_users(user: Any, *, role: str | None = None, client: int | None = None) -> QuerySet[User]:
+    """Users the viewer may see (client users: their own client's users)."""
+    qs = scope(User.objects.select_related("client"), user)
+    if role:
+        qs = qs.filter(role=role)
+    if client:
+        qs = qs.filter(client_id=client)
+    return qs.order_by("username")
+
+
+def get_user(user: Any, user_id: int) -> User:
+    """One user the viewer may see, or NotFound."""
+    return get_scoped(User.objects.select_related("client"), user, pk=user_id)
+
+
+def list_tokens(user: Any, owner: User) -> QuerySet[ApiToken]:
+    """API tokens of `owner`, newest first."""
+    return scope(ApiToken.objects.filter(user=owner), user)

@@ -1,0 +1,41 @@
+"""Pure decisions about roles: what each role may do."""
+
+from __future__ import annotations
+
+ROLES = (
+    "admin",
+    "service_desk",
+    "dispatcher",
+    "engineer",
+    "incident_commander",
+    "change_approver",
+    "client",
+)
+
+# Permission codes are "<area>.<action>". Later capabilities add their own codes here.
+_ALL = "*"
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({_ALL}),
+    "service_desk": frozenset({"clients.write", "sites.write", "services.write"}),
+    "dispatcher": frozenset({"engineers.write"}),
+    "engineer": frozenset(),
+    "incident_commander": frozenset({"services.write"}),
+    "change_approver": frozenset(),
+    "client": frozenset(),
+}
+
+TOKEN_SCOPES = ("read", "write")
+
+
+def role_allows(role: str, permission: str) -> bool:
+    """Whether `role` grants `permission`."""
+    granted = ROLE_PERMISSIONS.get(role, frozenset())
+    return _ALL in granted or permission in granted
+
+
+def validate_scopes(scopes: list[str]) -> list[str]:
+    """Known, de-duplicated scopes in canonical order; raises ValueError on unknown ones."""
+    unknown = sorted(set(scopes) - set(TOKEN_SCOPES))
+    if unknown:
+        raise ValueError(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(TOKEN_SCOPES)}")
+    return [s for s in TOKEN_SCOPES if s in scopes]

@@ -1,0 +1,143 @@
+"""The NinjaAPI instance: authentication (session or bearer token), problem details, helpers.
+
+Apps define a ``router`` in their ``api.py``; ``opsdesk.urls`` attaches them here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from .errors import DomainError, PermissionDenied
+
+logger = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`; the token is checked by accounts' auth backend."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = authenticate(request, bearer_token=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def problem(
+    status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+) -> JsonResponse:
+    """An RFC 9457 problem details response."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return JsonResponse(body, status=status, content_type=PROBLEM_JSON)
+
+
+api = NinjaAPI(
+    title="opsdesk API",
+    version="1",
+    description=(
+        "Operations and delivery: sites, engineers, services, work, changes, incidents, SLAs. "
+        "Authenticate with a session cookie (browser) or `Authorization: Bearer <token>` "
+        "(`opsdesk token create USERNAME`). Errors are RFC 9457 problem details."
+    ),
+    urls_namespace="api",
+    auth=[BearerToken(), django_auth],
+)
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+    return out
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = _field_errors(exc)
+    names = ", ".join(sorted({e["field"] for e in errors}))
+    return problem(422, "Invalid input", f"Some fields are not valid: {names}.", errors)
+
+
+@api.exception_handler(DomainError)
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem(exc.status, exc.title, exc.detail, exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem(
+        401,
+        "Unauthorized",
+        "Sign in, or send a valid API token as 'Authorization: Bearer <token>'.",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = str(exc.message)
+    if exc.status_code == 400 and "parse request body" in detail:
+        detail = "The request body is not valid JSON."
+    return problem(exc.status_code, "Bad request" if exc.status_code == 400 else "Error", detail)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, "Not found", str(exc) or "No such object.")
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem(403, "Forbidden", str(exc) or "You may not do this.")
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": f, "message": " ".join(m for e in errs for m in e.messages)}
+            for f, errs in exc.error_dict.items()
+        ]
+    else:
+        errors = [{"field": "body", "message": m} for m in exc.messages]
+    return problem(422, "Invalid input", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A 500 is a bug: log it with the traceback, answer without internals.
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    if settings.DEBUG:
+        raise exc
+    return problem(500, "Internal server error", "Something went wrong on our side; it was logged.")
+
+
+def require_scope(request: HttpRequest, scope: str) -> None:
+    """Refuse if the request came with a token that lacks `scope` (sessions carry all scopes)."""
+    scopes = getattr(request.user, "token_scopes", None)
+    if scopes is not None and scope not in scopes:
+        raise PermissionDenied(f"This API token lacks the '{scope}' scope.")
+
+
+def require_write(request: HttpRequest, permission: str) -> None:
+    """Refuse unless the user's role grants `permission` and the token may write."""
+    require_scope(request, "write")
+    if not request.user.has_perm_code(permission):
+        raise PermissionDenied(
+            f"Your role ({request.user.get_role_display()}) may not do this ({permission})."
+        )

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared kernel: clock, errors, state machines, tenancy, timeline, notifications, API."""
+
+    name = "opsdesk.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers system checks)

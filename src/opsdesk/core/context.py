@@ -1,0 +1,36 @@
+"""Template context shared by every page: the navigation and the unread count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .notify import unread_count
+
+# (label, url name or None while the area is still to come, staff only)
+NAVIGATION = [
+    ("Work", None, False),
+    ("Dispatch", None, True),
+    ("Changes", None, False),
+    ("Incidents", None, False),
+    ("SLAs", None, False),
+    ("Sites", "sites:list", False),
+    ("People", "people:list", True),
+    ("Services", "services:list", False),
+    ("Clients", "tenancy:list", False),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Navigation entries visible to the signed-in user."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    is_client = getattr(user, "is_client_user", False)
+    items = [
+        {"label": label, "url_name": url_name}
+        for label, url_name, staff_only in NAVIGATION
+        if not (staff_only and is_client)
+    ]
+    return {"nav_items": items, "unread_notifications": unread_count(user)}

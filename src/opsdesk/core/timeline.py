@@ -1,0 +1,83 @@
+"""Append-only activity: every create, update and state change, readable as one conversation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, QuerySet
+
+from . import clock
+from .models import Activity
+
+SKIP_FIELDS = {"id", "password", "created_at", "updated_at", "token_hash"}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe form of a field value."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """Concrete field values of an object, for before/after comparison."""
+    names = fields or [
+        f.attname for f in obj._meta.concrete_fields if f.attname not in SKIP_FIELDS
+    ]
+    return {name: _plain(getattr(obj, name)) for name in names}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields that changed."""
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def record(
+    obj: Model,
+    verb: str,
+    *,
+    actor: Any = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    visibility: str = Activity.Visibility.INTERNAL,
+) -> Activity:
+    """Append one entry to the object's timeline."""
+    label = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = actor.get_username()
+    elif isinstance(actor, str):
+        label, actor = actor, None
+    return Activity.objects.create(
+        at=clock.now(),
+        actor=actor if label and not isinstance(actor, str) else None,
+        actor_label=label or "system",
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        verb=verb,
+        summary=summary,
+        changes=changes or {},
+        visibility=visibility,
+    )
+
+
+def for_object(obj: Model, *, client_visible_only: bool = False) -> QuerySet[Activity]:
+    """The object's timeline, oldest first."""
+    qs = Activity.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+    )
+    if client_visible_only:
+        qs = qs.filter(visibility=Activity.Visibility.CLIENT)
+    return qs.order_by("at", "id")

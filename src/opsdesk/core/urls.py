@@ -1,0 +1,6 @@
+"""Pages of this area."""
+
+from django.urls import path
+
+
+urlpatterns: list = []

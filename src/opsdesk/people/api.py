@@ -1,0 +1,5 @@
+"""API endpoints (thin: parse, call one service or query, render)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,27 @@
+"""URL map: the API under /api/v1/, the admin, and the server-rendered pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from opsdesk.accounts.api import router as accounts_router
+from opsdesk.core.api import api
+from opsdesk.people.api import router as people_router
+from opsdesk.services.api import router as services_router
+from opsdesk.sites.api import router as sites_router
+from opsdesk.tenancy.api import router as tenancy_router
+
+api.add_router("", tenancy_router)
+api.add_router("", accounts_router)
+api.add_router("", sites_router)
+api.add_router("", people_router)
+api.add_router("", services_router)
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("sites/", include("opsdesk.sites.urls")),
+    path("people/", include("opsdesk.people.urls")),
+    path("services/", include("opsdesk.services.urls")),
+    path("clients/", include("opsdesk.tenancy.urls")),
+    path("", include("opsdesk.core.urls")),
+]

@@ -1,0 +1,8 @@
+"""WSGI entry point (used by `opsdesk serve` through gunicorn)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.settings")
+application = get_wsgi_application()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from opsdesk.core.tenancy import PUBLIC, STAFF_ONLY
+from opsdesk.sites import rules as site_rules
 from opsdesk.sites.models import Region, Site
 from opsdesk.sites.rules import default_business_hours
 
@@ -72,6 +74,20 @@ class Engineer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Time zone and shift pattern must be valid."""
+        errors: dict[str, str] = {}
+        try:
+            site_rules.validate_time_zone(self.time_zone)
+        except ValueError as exc:
+            errors["time_zone"] = str(exc)
+        try:
+            self.working_hours = site_rules.validate_business_hours(self.working_hours)
+        except ValueError as exc:
+            errors["working_hours"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
 
 class EngineerSkill(models.Model):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from opsdesk.sites.models import Site
 from opsdesk.tenancy.models import Client
+
+from . import rules
 
 
 class Service(models.Model):
@@ -57,3 +60,16 @@ class ServiceDependency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} → {self.depends_on}"
+
+    def clean(self) -> None:
+        """Refuse an edge that would close a cycle, naming the cycle."""
+        if self.service_id is None or self.depends_on_id is None:
+            return
+        edges = ServiceDependency.objects.exclude(pk=self.pk).values_list("service_id", "depends_on_id")
+        path = rules.cycle_path(list(edges), (self.service_id, self.depends_on_id))
+        if path:
+            # path is depends_on → … → service → depends_on; shown from the new edge's start.
+            chain = [self.service_id, *path[:-1]]
+            names = dict(Service.objects.filter(pk__in=chain).values_list("pk", "name"))
+            shown = " → ".join(names.get(p, str(p)) for p in chain)
+            raise ValidationError({"depends_on": f"This dependency would create a cycle: {shown}."})

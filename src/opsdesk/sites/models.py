@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from opsdesk.core.tenancy import PUBLIC
 from opsdesk.tenancy.models import Client
 
+from . import rules
 from .rules import default_business_hours
 
 
@@ -66,6 +68,28 @@ class Site(models.Model):
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
 
+    def clean(self) -> None:
+        """Time zone, holiday calendar, coordinates and business hours must be valid."""
+        errors: dict[str, str] = {}
+        try:
+            rules.validate_time_zone(self.time_zone)
+        except ValueError as exc:
+            errors["time_zone"] = str(exc)
+        try:
+            rules.validate_holiday_calendar(self.holiday_country, self.holiday_subdivision)
+        except ValueError as exc:
+            errors["holiday_country"] = str(exc)
+        try:
+            self.business_hours = rules.validate_business_hours(self.business_hours)
+        except ValueError as exc:
+            errors["business_hours"] = str(exc)
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            errors["latitude"] = "must be between -90 and 90"
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            errors["longitude"] = "must be between -180 and 180"
+        if errors:
+            raise ValidationError(errors)
+
 
 class SiteRequirement(models.Model):
     """One rule of a site, as data: what work there needs, how early, and whether it blocks."""
@@ -105,3 +129,15 @@ class SiteRequirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site.code}: {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """Categories are a list of names; permitted hours have the business-hours shape."""
+        if not isinstance(self.categories, list) or not all(isinstance(c, str) for c in self.categories):
+            raise ValidationError({"categories": "a list of work category names"})
+        if self.permitted_hours is not None:
+            try:
+                self.permitted_hours = rules.validate_business_hours(self.permitted_hours)
+            except ValueError as exc:
+                raise ValidationError({"permitted_hours": str(exc)}) from exc
+        elif self.kind == self.Kind.PERMITTED_HOURS:
+            raise ValidationError({"permitted_hours": "a permitted-hours requirement needs its hours"})

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from opsdesk.accounts.api import router as accounts_router
 from opsdesk.core.api import api
+from opsdesk.core.endpoints import router as core_router
 from opsdesk.people.api import router as people_router
 from opsdesk.services.api import router as services_router
 from opsdesk.sites.api import router as sites_router
@@ -15,6 +16,7 @@ api.add_router("", accounts_router)
 api.add_router("", sites_router)
 api.add_router("", people_router)
 api.add_router("", services_router)
+api.add_router("", core_router)
 
 urlpatterns = [
     path("api/v1/", api.urls),

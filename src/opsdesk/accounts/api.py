@@ -1,5 +1,81 @@
-"""API endpoints (thin: parse, call one service or query, render)."""
+"""Users and API tokens (thin edges)."""
 
-from ninja import Router
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from opsdesk.core.api import require_scope, require_write
+from opsdesk.core.routing import add_timeline
+from opsdesk.tenancy.queries import get_client
+
+from . import queries, services
+from .schemas import TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, UserPatch
 
 router = Router()
+
+
+@router.get("/users/me", response=UserOut, tags=["users"])
+def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The signed-in user."""
+    return request.user
+
+
+@router.get("/users", response=list[UserOut], tags=["users"])
+@paginate(LimitOffsetPagination)
+def list_users(request: HttpRequest, role: str | None = None, client: int | None = None):  # type: ignore[no-untyped-def]
+    """Users you may see (client users: their own client's)."""
+    return queries.list_users(request.user, role=role, client=client)
+
+
+@router.post("/users", response={201: UserOut}, tags=["users"])
+def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyped-def]
+    """Add a user (administrators)."""
+    require_write(request, "users.write")
+    data = payload.dict()
+    client_id = data.pop("client")
+    client = get_client(request.user, client_id) if client_id is not None else None
+    return Status(201, services.create_user(**data, client=client, actor=request.user))
+
+
+@router.get("/users/{int:user_id}", response=UserOut, tags=["users"])
+def get_user(request: HttpRequest, user_id: int):  # type: ignore[no-untyped-def]
+    """One user."""
+    return queries.get_user(request.user, user_id)
+
+
+@router.patch("/users/{int:user_id}", response=UserOut, tags=["users"])
+def update_user(request: HttpRequest, user_id: int, payload: UserPatch):  # type: ignore[no-untyped-def]
+    """Change a user (administrators)."""
+    user = queries.get_user(request.user, user_id)
+    require_write(request, "users.write")
+    return services.update_user(user, payload.dict(exclude_unset=True), actor=request.user)
+
+
+@router.get("/tokens", response=list[TokenOut], tags=["tokens"])
+@paginate(LimitOffsetPagination)
+def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Your API tokens."""
+    return queries.list_own_tokens(request.user)
+
+
+@router.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"])
+def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
+    """Issue a token for yourself; its value is shown once."""
+    require_scope(request, "write")
+    token, raw = services.create_token(request.user, scopes=payload.scopes, name=payload.name, actor=request.user)
+    token.token = raw  # type: ignore[attr-defined]
+    return Status(201, token)
+
+
+@router.delete("/tokens/{int:token_id}", response={204: None}, tags=["tokens"])
+def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untyped-def]
+    """Revoke one of your tokens."""
+    require_scope(request, "write")
+    token = queries.get_own_token(request.user, token_id)
+    services.revoke_token(token.pk, actor=request.user)
+    return Status(204, None)
+
+
+add_timeline(router, "users", queries.get_user, "users")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from opsdesk.core.errors import NotFound
 from opsdesk.core.tenancy import get_scoped, scope
 
 from .models import ApiToken, User
@@ -26,6 +27,14 @@ def get_user(user: Any, user_id: int) -> User:
     return get_scoped(User.objects.select_related("client"), user, pk=user_id)
 
 
-def list_tokens(user: Any, owner: User) -> QuerySet[ApiToken]:
-    """API tokens of `owner`, newest first."""
-    return scope(ApiToken.objects.filter(user=owner), user)
+def list_own_tokens(user: Any) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def get_own_token(user: Any, token_id: int) -> ApiToken:
+    """One of the user's own tokens, or NotFound."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound(f"You have no API token with id {token_id}.")
+    return token

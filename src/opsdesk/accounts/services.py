@@ -121,3 +121,17 @@ def require_valid_role(role: str) -> str:
     if role not in rules.ROLES:
         raise InvalidInput(f"unknown role '{role}'")
     return role
+
+
+@transaction.atomic
+def update_user(user: User, data: dict[str, Any], *, actor: Any) -> User:
+    """Change a user's profile or deactivate them."""
+    from opsdesk.core import crud
+    from opsdesk.sites.rules import validate_time_zone
+
+    if data.get("time_zone") is not None:
+        try:
+            validate_time_zone(data["time_zone"])
+        except ValueError as exc:
+            raise field_error("time_zone", str(exc)) from exc
+    return crud.update(user, data, actor=actor)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from . import clock
 from .models import Notification
@@ -33,9 +34,27 @@ def unread_count(user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def list_notifications(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's own notifications, newest first."""
+    qs = Notification.objects.filter(user=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
 def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications read (all, or the given ids); returns how many changed."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=clock.now())
+
+
+def list_for(user: Any, *, unread: bool | None = None) -> Any:
+    """The user's own notifications, newest first."""
+    qs = Notification.objects.filter(user=user)
+    if unread is True:
+        qs = qs.filter(read_at__isnull=True)
+    elif unread is False:
+        qs = qs.filter(read_at__isnull=False)
+    return qs.order_by("-created_at", "-id")

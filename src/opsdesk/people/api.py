@@ -1,5 +1,103 @@
-"""API endpoints (thin: parse, call one service or query, render)."""
+"""Engineers, skills and certifications API (staff only; thin edges)."""
 
-from ninja import Router
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from opsdesk.core.api import require_write
+from opsdesk.core.routing import add_timeline
+
+from . import queries, services
+from .schemas import (
+    CertificationIn,
+    CertificationOut,
+    EngineerIn,
+    EngineerOut,
+    EngineerPatch,
+    SkillIn,
+    SkillOut,
+)
 
 router = Router()
+
+
+@router.get("/engineers", response=list[EngineerOut], tags=["engineers"])
+@paginate(LimitOffsetPagination)
+def list_engineers(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    region: str | None = Query(None, description="Home region code or id"),
+    skill: str | None = Query(None, description="Skill code"),
+    certification: str | None = Query(None, description="Certification code"),
+    site: int | None = Query(None, description="Has access, induction or clearance at this site"),
+    active: bool | None = None,
+    q: str | None = None,
+):
+    """Engineers (staff only)."""
+    return queries.list_engineers(
+        request.user, region=region, skill=skill, certification=certification, site=site, active=active, q=q
+    )
+
+
+@router.post("/engineers", response={201: EngineerOut}, tags=["engineers"])
+def create_engineer(request: HttpRequest, payload: EngineerIn):  # type: ignore[no-untyped-def]
+    """Add an engineer with skills, certifications and site access."""
+    require_write(request, "engineers.write")
+    engineer = services.save_engineer(None, payload.dict(), actor=request.user)
+    return Status(201, queries.get_engineer(request.user, engineer.pk))
+
+
+@router.get("/engineers/{int:engineer_id}", response=EngineerOut, tags=["engineers"])
+def get_engineer(request: HttpRequest, engineer_id: int):  # type: ignore[no-untyped-def]
+    """One engineer."""
+    return queries.get_engineer(request.user, engineer_id)
+
+
+@router.patch("/engineers/{int:engineer_id}", response=EngineerOut, tags=["engineers"])
+def update_engineer(request: HttpRequest, engineer_id: int, payload: EngineerPatch):  # type: ignore[no-untyped-def]
+    """Change an engineer; nested lists given replace the current ones."""
+    engineer = queries.get_engineer(request.user, engineer_id)
+    require_write(request, "engineers.write")
+    services.save_engineer(engineer, payload.dict(exclude_unset=True), actor=request.user)
+    return queries.get_engineer(request.user, engineer_id)
+
+
+@router.delete("/engineers/{int:engineer_id}", response={204: None}, tags=["engineers"])
+def delete_engineer(request: HttpRequest, engineer_id: int):  # type: ignore[no-untyped-def]
+    """Remove an engineer."""
+    engineer = queries.get_engineer(request.user, engineer_id)
+    require_write(request, "engineers.write")
+    services.delete_engineer(engineer, actor=request.user)
+    return Status(204, None)
+
+
+@router.get("/skills", response=list[SkillOut], tags=["engineers"])
+@paginate(LimitOffsetPagination)
+def list_skills(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The skills catalogue."""
+    return queries.list_skills(request.user)
+
+
+@router.post("/skills", response={201: SkillOut}, tags=["engineers"])
+def create_skill(request: HttpRequest, payload: SkillIn):  # type: ignore[no-untyped-def]
+    """Add a skill."""
+    require_write(request, "engineers.write")
+    return Status(201, services.create_skill(payload.dict(), actor=request.user))
+
+
+@router.get("/certifications", response=list[CertificationOut], tags=["engineers"])
+@paginate(LimitOffsetPagination)
+def list_certifications(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The certification catalogue."""
+    return queries.list_certifications(request.user)
+
+
+@router.post("/certifications", response={201: CertificationOut}, tags=["engineers"])
+def create_certification(request: HttpRequest, payload: CertificationIn):  # type: ignore[no-untyped-def]
+    """Add a certification type."""
+    require_write(request, "engineers.write")
+    return Status(201, services.create_certification(payload.dict(), actor=request.user))
+
+
+add_timeline(router, "engineers", queries.get_engineer, "engineers")

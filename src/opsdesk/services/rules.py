@@ -28,7 +28,7 @@ def reachable(start: int, edges: Iterable[Edge], *, reverse: bool = False) -> se
         if node in seen:
             continue
         seen.add(node)
-        queue.extend(adj.get(node, ()) - seen)
+        queue.extend(adj.get(node, set()) - seen)
     return seen
 
 
@@ -56,7 +56,7 @@ def cycle_path(edges: Iterable[Edge], new_edge: Edge) -> list[int] | None:
             path = [a]
             while parent[path[-1]] is not None:
                 path.append(parent[path[-1]])  # type: ignore[arg-type]
-            return list(reversed(path)) + [b]
+            return [*reversed(path), b]
         for nxt in adj.get(node, ()):
             if nxt not in parent:
                 parent[nxt] = node

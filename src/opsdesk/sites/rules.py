@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -66,7 +67,7 @@ def validate_business_hours(value: object) -> BusinessHours:
                 raise ValueError(f"{day}: interval {pair[0]}-{pair[1]} ends before it starts")
             cleaned.append([pair[0], pair[1]])
         cleaned.sort(key=lambda p: _minutes(p[0]))
-        for a, b in zip(cleaned, cleaned[1:], strict=False):
+        for a, b in itertools.pairwise(cleaned):
             if _minutes(b[0]) < _minutes(a[1]):
                 raise ValueError(f"{day}: intervals {a[0]}-{a[1]} and {b[0]}-{b[1]} overlap")
         out[day] = cleaned

@@ -1,0 +1,114 @@
+"""A client user never sees another client's data, on any endpoint (probed from the OpenAPI document)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from opsdesk.accounts.models import ApiToken
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_COLLECTIONS = {"regions", "skills", "certifications"}
+
+
+@pytest.fixture
+def world(api_for):
+    """Client A's user looks at client B's objects."""
+    a, b = f.make_client(name="Alpha Health"), f.make_client(name="Beta Bank")
+    region = f.make_region()
+    site_a = f.make_site(region=region, clients=[a])
+    site_b = f.make_site(region=region, clients=[b])
+    req_b = f.make_requirement(site_b)
+    svc_a = f.make_service(a, sites=[site_a])
+    svc_b = f.make_service(b, sites=[site_b])
+    user_a = f.make_user("client", client=a)
+    user_b = f.make_user("client", client=b)
+    f.make_token(user_b)
+    engineer = f.make_engineer(region)
+    f.give_access(engineer, site_b)
+    targets = {
+        "clients": b.pk,
+        "sites": site_b.pk,
+        "site-requirements": req_b.pk,
+        "services": svc_b.pk,
+        "users": user_b.pk,
+        "engineers": engineer.pk,
+        "tokens": ApiToken.objects.get(user=user_b).pk,
+        "regions": region.pk,
+    }
+    return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
+            "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
+
+
+def _object_paths(api) -> list[tuple[str, str, str]]:
+    doc = json.loads(api.get("/api/v1/openapi.json").content)
+    found = []
+    for path, ops in doc["paths"].items():
+        m = re.match(r"^/api/v1/([a-z-]+)/\{[a-z_]+\}(/.*)?$", path)
+        if m:
+            for method in ops:
+                found.append((method, path, m.group(1)))
+    return found
+
+
+def test_every_object_endpoint_answers_404_for_another_clients_object(world):
+    api = world["api"]
+    paths = _object_paths(api)
+    assert len(paths) >= 20
+    probed = 0
+    for method, path, collection in paths:
+        if collection in PUBLIC_COLLECTIONS:
+            continue
+        assert collection in world["targets"], f"add {collection} to the isolation probe"
+        url = re.sub(r"\{[a-z_]+\}", str(world["targets"][collection]), path)
+        r = getattr(api, method)(url) if method in ("get", "delete") else getattr(api, method)(url, {})
+        assert r.status_code == 404, f"{method.upper()} {url} -> {r.status_code} {r.content[:200]!r}"
+        assert r["Content-Type"] == "application/problem+json"
+        probed += 1
+    assert probed >= 15
+
+
+def test_nothing_changed_after_the_probe(world):
+    test_every_object_endpoint_answers_404_for_another_clients_object(world)
+    world["site_b"].refresh_from_db()
+    world["svc_b"].refresh_from_db()
+    assert world["b"].__class__.objects.filter(pk=world["b"].pk).exists()
+
+
+def test_lists_hold_only_the_clients_own_objects(world):
+    api = world["api"]
+    targets = world["targets"]
+    for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers"):
+        ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
+        assert targets[collection] not in ids, collection
+    assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}
+    assert {s["id"] for s in api.get("clients").json()["items"]} == {world["own"]["clients"]}
+    assert api.get("engineers").json()["count"] == 0
+    assert api.get("sites", client=world["b"].pk).json()["count"] == 0
+
+
+def test_client_user_reads_own_objects(world):
+    api = world["api"]
+    assert api.get(f"sites/{world['own']['sites']}").status_code == 200
+    graph = api.get(f"services/{world['own']['services']}/graph")
+    assert graph.status_code == 200
+
+
+def test_client_user_cannot_write(world):
+    api = world["api"]
+    assert api.post("clients", {"code": "z", "name": "Z"}).status_code == 403
+    assert api.patch(f"sites/{world['own']['sites']}", {"name": "mine now"}).status_code == 403
+
+
+def test_graph_hides_other_clients_services(api_for):
+    a, b = f.make_client(), f.make_client()
+    shared_b = f.make_service(b)
+    svc_a = f.make_service(a)
+    f.depend(svc_a, shared_b)
+    api = api_for(f.make_user("client", client=a))
+    graph = api.get(f"services/{svc_a.pk}/graph").json()
+    assert graph["upstream"] == []

@@ -127,7 +127,7 @@ def require_valid_role(role: str) -> str:
 def update_user(user: User, data: dict[str, Any], *, actor: Any) -> User:
     """Change a user's profile or deactivate them."""
     from opsdesk.core import crud
-    from opsdesk.sites.rules import validate_time_zone
+    from opsdesk.core.clock import validate_time_zone
 
     if data.get("time_zone") is not None:
         try:

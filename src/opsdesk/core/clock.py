@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 UTC = dt.UTC
 _source: Callable[[], dt.datetime] = lambda: dt.datetime.now(tz=UTC)  # noqa: E731
@@ -32,3 +34,16 @@ def frozen(at: dt.datetime) -> Iterator[None]:
         yield
     finally:
         _source = previous
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(name: object) -> str:
+    """The IANA name if known, else ValueError naming the problem."""
+    if not isinstance(name, str) or name not in _zones():
+        raise ValueError(f"'{name}' is not an IANA time zone (e.g. Europe/London, America/New_York)")
+    ZoneInfo(name)
+    return name

@@ -7,9 +7,11 @@ import itertools
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 import holidays
+
+from opsdesk.core.clock import validate_time_zone as validate_time_zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -20,22 +22,6 @@ BusinessHours = dict[str, list[list[str]]]
 def default_business_hours() -> BusinessHours:
     """Mon-Fri 08:00-18:00, weekends closed."""
     return {d: ([["08:00", "18:00"]] if d not in ("sat", "sun") else []) for d in WEEKDAYS}
-
-
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def validate_time_zone(name: str) -> str:
-    """The IANA name if known, else ValueError naming the problem."""
-    if not isinstance(name, str) or name not in _zones():
-        raise ValueError(f"'{name}' is not an IANA time zone (e.g. Europe/London, America/New_York)")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"'{name}' is not an IANA time zone") from exc
-    return name
 
 
 def _minutes(hhmm: str) -> int:

@@ -27,3 +27,6 @@ urlpatterns = [
     path("clients/", include("opsdesk.tenancy.urls")),
     path("", include("opsdesk.core.urls")),
 ]
+
+handler404 = "opsdesk.core.api.api_aware_not_found"
+handler500 = "opsdesk.core.api.api_aware_server_error"

@@ -1,13 +1,13 @@
 """Users and API tokens (thin edges)."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from opsdesk.core.api import require_scope, require_write
+from opsdesk.core.pagination import Page
 from opsdesk.core.routing import add_timeline
+from opsdesk.core.schemas import Id
 from opsdesk.tenancy.queries import get_client
 
 from . import queries, services
@@ -23,8 +23,8 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.get("/users", response=list[UserOut], tags=["users"])
-@paginate(LimitOffsetPagination)
-def list_users(request: HttpRequest, role: str | None = None, client: int | None = None):  # type: ignore[no-untyped-def]
+@paginate(Page)
+def list_users(request: HttpRequest, role: str | None = None, client: Id | None = None):  # type: ignore[no-untyped-def]
     """Users you may see (client users: their own client's)."""
     return queries.list_users(request.user, role=role, client=client)
 
@@ -40,13 +40,13 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
 
 
 @router.get("/users/{int:user_id}", response=UserOut, tags=["users"])
-def get_user(request: HttpRequest, user_id: int):  # type: ignore[no-untyped-def]
+def get_user(request: HttpRequest, user_id: Id):  # type: ignore[no-untyped-def]
     """One user."""
     return queries.get_user(request.user, user_id)
 
 
 @router.patch("/users/{int:user_id}", response=UserOut, tags=["users"])
-def update_user(request: HttpRequest, user_id: int, payload: UserPatch):  # type: ignore[no-untyped-def]
+def update_user(request: HttpRequest, user_id: Id, payload: UserPatch):  # type: ignore[no-untyped-def]
     """Change a user (administrators)."""
     user = queries.get_user(request.user, user_id)
     require_write(request, "users.write")
@@ -54,7 +54,7 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch):  # type
 
 
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Your API tokens."""
     return queries.list_own_tokens(request.user)
@@ -70,7 +70,7 @@ def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-unt
 
 
 @router.delete("/tokens/{int:token_id}", response={204: None}, tags=["tokens"])
-def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(request: HttpRequest, token_id: Id):  # type: ignore[no-untyped-def]
     """Revoke one of your tokens."""
     require_scope(request, "write")
     token = queries.get_own_token(request.user, token_id)

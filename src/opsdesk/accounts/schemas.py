@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from opsdesk.core.schemas import InSchema
+from opsdesk.core.schemas import Id, InSchema
 
 from .models import User
 
@@ -16,7 +16,7 @@ class UserIn(InSchema):
 
     username: str = Field(..., min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
     role: User.Role
-    client: int | None = None
+    client: Id | None = None
     email: str = ""
     first_name: str = ""
     last_name: str = ""

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -118,6 +119,14 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
     return problem(422, "Invalid input", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
 
 
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Schemas bound every number; this is the net for a value the database still refuses.
+    logger.warning("database refused a value on %s %s: %s", request.method, request.path, exc)
+    return problem(422, "Invalid input", "A value is out of the range the database can store.")
+
+
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A 500 is a bug: log it with the traceback, answer without internals.
@@ -141,3 +150,21 @@ def require_write(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied(
             f"Your role ({request.user.get_role_display()}) may not do this ({permission})."
         )
+
+
+def api_aware_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for URLs no route matches: problem details under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return problem(404, "Not found", f"No API endpoint or object at {request.path}.")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def api_aware_server_error(request: HttpRequest) -> HttpResponse:
+    """500 outside the Ninja handlers: problem details under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return problem(500, "Internal server error", "Something went wrong on our side; it was logged.")
+    from django.views.defaults import server_error
+
+    return server_error(request)

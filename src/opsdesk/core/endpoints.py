@@ -1,20 +1,19 @@
 """Endpoints of the kernel: the caller's inbox."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from . import notify
 from .api import require_scope
+from .pagination import Page
 from .schemas import CountOut, MarkReadIn, NotificationOut
 
 router = Router(tags=["notifications"])
 
 
 @router.get("/notifications", response=list[NotificationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_notifications(request: HttpRequest, unread: bool | None = None):  # type: ignore[no-untyped-def]
     """The caller's inbox, newest first."""
     return notify.list_for(request.user, unread=unread)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import ConfigDict
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An object id: positive and within a 64-bit integer, so it never overflows a database column.
+
+api.py modules do not use `from __future__ import annotations`: Ninja builds its parameter
+models from the real annotations, and a postponed `Id` would stay an unresolved forward ref.
+"""
 
 
 class InSchema(Schema):
@@ -45,7 +53,7 @@ class NotificationOut(Schema):
 class MarkReadIn(InSchema):
     """Which notifications to mark read (all when omitted)."""
 
-    ids: list[int] | None = None
+    ids: list[Id] | None = None
 
 
 class CountOut(Schema):

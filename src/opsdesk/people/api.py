@@ -1,13 +1,13 @@
 """Engineers, skills and certifications API (staff only; thin edges)."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from opsdesk.core.api import require_write
+from opsdesk.core.pagination import Page
 from opsdesk.core.routing import add_timeline
+from opsdesk.core.schemas import Id
 
 from . import queries, services
 from .schemas import (
@@ -24,13 +24,13 @@ router = Router()
 
 
 @router.get("/engineers", response=list[EngineerOut], tags=["engineers"])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_engineers(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     region: str | None = Query(None, description="Home region code or id"),
     skill: str | None = Query(None, description="Skill code"),
     certification: str | None = Query(None, description="Certification code"),
-    site: int | None = Query(None, description="Has access, induction or clearance at this site"),
+    site: Id | None = Query(None, description="Has access, induction or clearance at this site"),
     active: bool | None = None,
     q: str | None = None,
 ):
@@ -49,13 +49,13 @@ def create_engineer(request: HttpRequest, payload: EngineerIn):  # type: ignore[
 
 
 @router.get("/engineers/{int:engineer_id}", response=EngineerOut, tags=["engineers"])
-def get_engineer(request: HttpRequest, engineer_id: int):  # type: ignore[no-untyped-def]
+def get_engineer(request: HttpRequest, engineer_id: Id):  # type: ignore[no-untyped-def]
     """One engineer."""
     return queries.get_engineer(request.user, engineer_id)
 
 
 @router.patch("/engineers/{int:engineer_id}", response=EngineerOut, tags=["engineers"])
-def update_engineer(request: HttpRequest, engineer_id: int, payload: EngineerPatch):  # type: ignore[no-untyped-def]
+def update_engineer(request: HttpRequest, engineer_id: Id, payload: EngineerPatch):  # type: ignore[no-untyped-def]
     """Change an engineer; nested lists given replace the current ones."""
     engineer = queries.get_engineer(request.user, engineer_id)
     require_write(request, "engineers.write")
@@ -64,7 +64,7 @@ def update_engineer(request: HttpRequest, engineer_id: int, payload: EngineerPat
 
 
 @router.delete("/engineers/{int:engineer_id}", response={204: None}, tags=["engineers"])
-def delete_engineer(request: HttpRequest, engineer_id: int):  # type: ignore[no-untyped-def]
+def delete_engineer(request: HttpRequest, engineer_id: Id):  # type: ignore[no-untyped-def]
     """Remove an engineer."""
     engineer = queries.get_engineer(request.user, engineer_id)
     require_write(request, "engineers.write")
@@ -73,7 +73,7 @@ def delete_engineer(request: HttpRequest, engineer_id: int):  # type: ignore[no-
 
 
 @router.get("/skills", response=list[SkillOut], tags=["engineers"])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_skills(request: HttpRequest):  # type: ignore[no-untyped-def]
     """The skills catalogue."""
     return queries.list_skills(request.user)
@@ -87,7 +87,7 @@ def create_skill(request: HttpRequest, payload: SkillIn):  # type: ignore[no-unt
 
 
 @router.get("/certifications", response=list[CertificationOut], tags=["engineers"])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_certifications(request: HttpRequest):  # type: ignore[no-untyped-def]
     """The certification catalogue."""
     return queries.list_certifications(request.user)

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from opsdesk.core import clock
-from opsdesk.core.schemas import InSchema
+from opsdesk.core.schemas import Id, InSchema
 from opsdesk.sites.rules import default_business_hours
 
 from . import rules
@@ -73,7 +73,7 @@ class EngineerCertificationOut(EngineerCertificationIn):
 class SiteAccessIn(InSchema):
     """Access, induction or clearance at a site (site id)."""
 
-    site: int
+    site: Id
     kind: SiteAccess.Kind = SiteAccess.Kind.ACCESS
     expires_on: dt.date | None = None
     granted_on: dt.date | None = None
@@ -91,8 +91,8 @@ class EngineerIn(InSchema):
     name: str = Field(..., min_length=1, max_length=150)
     email: str = ""
     phone: str = ""
-    user: int | None = None
-    home_region: int
+    user: Id | None = None
+    home_region: Id
     base_location: str = ""
     base_latitude: float | None = Field(None, ge=-90, le=90)
     base_longitude: float | None = Field(None, ge=-180, le=180)
@@ -110,8 +110,8 @@ class EngineerPatch(InSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     email: str | None = None
     phone: str | None = None
-    user: int | None = None
-    home_region: int | None = None
+    user: Id | None = None
+    home_region: Id | None = None
     base_location: str | None = None
     base_latitude: float | None = Field(None, ge=-90, le=90)
     base_longitude: float | None = Field(None, ge=-180, le=180)

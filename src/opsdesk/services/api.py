@@ -1,13 +1,13 @@
 """Services and dependency graph API (thin edges)."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from opsdesk.core.api import require_write
+from opsdesk.core.pagination import Page
 from opsdesk.core.routing import add_timeline
+from opsdesk.core.schemas import Id
 from opsdesk.tenancy.queries import get_client
 
 from . import queries, services
@@ -17,11 +17,11 @@ router = Router(tags=["services"])
 
 
 @router.get("/services", response=list[ServiceOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_services(  # type: ignore[no-untyped-def]
     request: HttpRequest,
-    client: int | None = None,
-    site: int | None = None,
+    client: Id | None = None,
+    site: Id | None = None,
     criticality: int | None = None,
     q: str | None = None,
 ):
@@ -39,13 +39,13 @@ def create_service(request: HttpRequest, payload: ServiceIn):  # type: ignore[no
 
 
 @router.get("/services/{int:service_id}", response=ServiceOut)
-def get_service(request: HttpRequest, service_id: int):  # type: ignore[no-untyped-def]
+def get_service(request: HttpRequest, service_id: Id):  # type: ignore[no-untyped-def]
     """One service."""
     return queries.get_service(request.user, service_id)
 
 
 @router.patch("/services/{int:service_id}", response=ServiceOut)
-def update_service(request: HttpRequest, service_id: int, payload: ServicePatch):  # type: ignore[no-untyped-def]
+def update_service(request: HttpRequest, service_id: Id, payload: ServicePatch):  # type: ignore[no-untyped-def]
     """Change a service."""
     service = queries.get_service(request.user, service_id)
     require_write(request, "services.write")
@@ -54,7 +54,7 @@ def update_service(request: HttpRequest, service_id: int, payload: ServicePatch)
 
 
 @router.delete("/services/{int:service_id}", response={204: None})
-def delete_service(request: HttpRequest, service_id: int):  # type: ignore[no-untyped-def]
+def delete_service(request: HttpRequest, service_id: Id):  # type: ignore[no-untyped-def]
     """Remove a service."""
     service = queries.get_service(request.user, service_id)
     require_write(request, "services.write")
@@ -63,7 +63,7 @@ def delete_service(request: HttpRequest, service_id: int):  # type: ignore[no-un
 
 
 @router.get("/services/{int:service_id}/graph", response=GraphOut)
-def service_graph(request: HttpRequest, service_id: int):  # type: ignore[no-untyped-def]
+def service_graph(request: HttpRequest, service_id: Id):  # type: ignore[no-untyped-def]
     """Everything the service depends on (upstream) and everything that depends on it (downstream)."""
     service = queries.get_service(request.user, service_id)
     return {

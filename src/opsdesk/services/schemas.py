@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from opsdesk.core.schemas import InSchema
+from opsdesk.core.schemas import Id, InSchema
 
 from .models import Service
 
@@ -16,14 +16,14 @@ CODE = r"^[-a-zA-Z0-9_]+$"
 class ServiceIn(InSchema):
     """A new service. `depends_on` lists the services it needs (upstream)."""
 
-    client: int
+    client: Id
     code: str = Field(..., min_length=1, max_length=60, pattern=CODE)
     name: str = Field(..., min_length=1, max_length=200)
     kind: str = Field("", max_length=40)
     description: str = ""
     criticality: Service.Criticality = Service.Criticality.MEDIUM
-    sites: list[int] = []
-    depends_on: list[int] = []
+    sites: list[Id] = []
+    depends_on: list[Id] = []
 
 
 class ServicePatch(InSchema):
@@ -34,8 +34,8 @@ class ServicePatch(InSchema):
     kind: str | None = Field(None, max_length=40)
     description: str | None = None
     criticality: Service.Criticality | None = None
-    sites: list[int] | None = None
-    depends_on: list[int] | None = None
+    sites: list[Id] | None = None
+    depends_on: list[Id] | None = None
 
 
 class ServiceOut(Schema):

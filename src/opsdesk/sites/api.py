@@ -1,13 +1,13 @@
 """Regions, sites and site requirements API (thin: parse, call one service or query, render)."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from opsdesk.core.api import require_write
+from opsdesk.core.pagination import Page
 from opsdesk.core.routing import add_timeline
+from opsdesk.core.schemas import Id
 
 from . import queries, services
 from .schemas import (
@@ -27,7 +27,7 @@ router = Router()
 
 
 @router.get("/regions", response=list[RegionOut], tags=["regions"])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_regions(request: HttpRequest):  # type: ignore[no-untyped-def]
     """All regions."""
     return queries.list_regions(request.user)
@@ -41,13 +41,13 @@ def create_region(request: HttpRequest, payload: RegionIn):  # type: ignore[no-u
 
 
 @router.get("/regions/{int:region_id}", response=RegionOut, tags=["regions"])
-def get_region(request: HttpRequest, region_id: int):  # type: ignore[no-untyped-def]
+def get_region(request: HttpRequest, region_id: Id):  # type: ignore[no-untyped-def]
     """One region."""
     return queries.get_region(request.user, region_id)
 
 
 @router.patch("/regions/{int:region_id}", response=RegionOut, tags=["regions"])
-def update_region(request: HttpRequest, region_id: int, payload: RegionPatch):  # type: ignore[no-untyped-def]
+def update_region(request: HttpRequest, region_id: Id, payload: RegionPatch):  # type: ignore[no-untyped-def]
     """Change a region."""
     region = queries.get_region(request.user, region_id)
     require_write(request, "sites.write")
@@ -55,7 +55,7 @@ def update_region(request: HttpRequest, region_id: int, payload: RegionPatch):  
 
 
 @router.delete("/regions/{int:region_id}", response={204: None}, tags=["regions"])
-def delete_region(request: HttpRequest, region_id: int):  # type: ignore[no-untyped-def]
+def delete_region(request: HttpRequest, region_id: Id):  # type: ignore[no-untyped-def]
     """Remove a region without sites or engineers."""
     region = queries.get_region(request.user, region_id)
     require_write(request, "sites.write")
@@ -64,12 +64,12 @@ def delete_region(request: HttpRequest, region_id: int):  # type: ignore[no-unty
 
 
 @router.get("/sites", response=list[SiteOut], tags=["sites"])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_sites(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     region: str | None = Query(None, description="Region code or id, e.g. EMEA"),
     kind: str | None = None,
-    client: int | None = None,
+    client: Id | None = None,
     time_zone: str | None = None,
     q: str | None = Query(None, description="Search in code and name"),
 ):
@@ -86,13 +86,13 @@ def create_site(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyp
 
 
 @router.get("/sites/{int:site_id}", response=SiteOut, tags=["sites"])
-def get_site(request: HttpRequest, site_id: int):  # type: ignore[no-untyped-def]
+def get_site(request: HttpRequest, site_id: Id):  # type: ignore[no-untyped-def]
     """One site."""
     return queries.get_site(request.user, site_id)
 
 
 @router.patch("/sites/{int:site_id}", response=SiteOut, tags=["sites"])
-def update_site(request: HttpRequest, site_id: int, payload: SitePatch):  # type: ignore[no-untyped-def]
+def update_site(request: HttpRequest, site_id: Id, payload: SitePatch):  # type: ignore[no-untyped-def]
     """Change a site."""
     site = queries.get_site(request.user, site_id)
     require_write(request, "sites.write")
@@ -101,7 +101,7 @@ def update_site(request: HttpRequest, site_id: int, payload: SitePatch):  # type
 
 
 @router.delete("/sites/{int:site_id}", response={204: None}, tags=["sites"])
-def delete_site(request: HttpRequest, site_id: int):  # type: ignore[no-untyped-def]
+def delete_site(request: HttpRequest, site_id: Id):  # type: ignore[no-untyped-def]
     """Remove a site nothing refers to."""
     site = queries.get_site(request.user, site_id)
     require_write(request, "sites.write")
@@ -110,7 +110,7 @@ def delete_site(request: HttpRequest, site_id: int):  # type: ignore[no-untyped-
 
 
 @router.get("/sites/{int:site_id}/clock", response=SiteClockOut, tags=["sites"])
-def site_clock(request: HttpRequest, site_id: int, days_ahead: int = Query(90, ge=0, le=730)):  # type: ignore[no-untyped-def]
+def site_clock(request: HttpRequest, site_id: Id, days_ahead: int = Query(90, ge=0, le=730)):  # type: ignore[no-untyped-def]
     """The site's local time now, whether it is open, and public holidays ahead."""
     site = queries.get_site(request.user, site_id)
     c = queries.site_clock(site, days_ahead=days_ahead)
@@ -125,9 +125,9 @@ def site_clock(request: HttpRequest, site_id: int, days_ahead: int = Query(90, g
 
 
 @router.get("/site-requirements", response=list[RequirementOut], tags=["site requirements"])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_requirements(  # type: ignore[no-untyped-def]
-    request: HttpRequest, site: int | None = None, kind: str | None = None, category: str | None = None
+    request: HttpRequest, site: Id | None = None, kind: str | None = None, category: str | None = None
 ):
     """Site requirements you may see; `category` keeps those that apply to that work category."""
     return queries.list_site_requirements(request.user, site=site, kind=kind, category=category)
@@ -142,13 +142,13 @@ def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: i
 
 
 @router.get("/site-requirements/{int:req_id}", response=RequirementOut, tags=["site requirements"])
-def get_requirement(request: HttpRequest, req_id: int):  # type: ignore[no-untyped-def]
+def get_requirement(request: HttpRequest, req_id: Id):  # type: ignore[no-untyped-def]
     """One site requirement."""
     return queries.get_site_requirement(request.user, req_id)
 
 
 @router.patch("/site-requirements/{int:req_id}", response=RequirementOut, tags=["site requirements"])
-def update_requirement(request: HttpRequest, req_id: int, payload: RequirementPatch):  # type: ignore[no-untyped-def]
+def update_requirement(request: HttpRequest, req_id: Id, payload: RequirementPatch):  # type: ignore[no-untyped-def]
     """Change a site requirement."""
     req = queries.get_site_requirement(request.user, req_id)
     require_write(request, "sites.write")
@@ -156,7 +156,7 @@ def update_requirement(request: HttpRequest, req_id: int, payload: RequirementPa
 
 
 @router.delete("/site-requirements/{int:req_id}", response={204: None}, tags=["site requirements"])
-def delete_requirement(request: HttpRequest, req_id: int):  # type: ignore[no-untyped-def]
+def delete_requirement(request: HttpRequest, req_id: Id):  # type: ignore[no-untyped-def]
     """Remove a site requirement."""
     req = queries.get_site_requirement(request.user, req_id)
     require_write(request, "sites.write")

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from opsdesk.core import clock
-from opsdesk.core.schemas import InSchema
+from opsdesk.core.schemas import Id, InSchema
 
 from . import rules
 from .models import Site, SiteRequirement
@@ -47,8 +47,8 @@ class SiteIn(InSchema):
     code: str = Field(..., min_length=1, max_length=40, pattern=CODE)
     name: str = Field(..., min_length=1, max_length=200)
     kind: Site.Kind
-    region: int
-    clients: list[int] = []
+    region: Id
+    clients: list[Id] = []
     address: str = ""
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
@@ -64,8 +64,8 @@ class SitePatch(InSchema):
     code: str | None = Field(None, min_length=1, max_length=40, pattern=CODE)
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: Site.Kind | None = None
-    region: int | None = None
-    clients: list[int] | None = None
+    region: Id | None = None
+    clients: list[Id] | None = None
     address: str | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
@@ -114,7 +114,7 @@ class HolidayOut(Schema):
 class SiteClockOut(Schema):
     """A site's time now: local time, offset, open or closed, holidays ahead."""
 
-    site: int
+    site: Id
     time_zone: str
     local_time: dt.datetime
     utc_offset: str
@@ -125,7 +125,7 @@ class SiteClockOut(Schema):
 class RequirementIn(InSchema):
     """A new site requirement."""
 
-    site: int
+    site: Id
     kind: SiteRequirement.Kind
     description: str = Field(..., min_length=1)
     lead_time_hours: int = Field(0, ge=0, le=24 * 365)

@@ -1,0 +1,17 @@
+"""Pagination of API lists: {"items": [...], "count": N} with ?limit=&offset=."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+MAX_OFFSET = 2**31 - 1  # beyond any real list, and within every database's integer range
+
+
+class Page(LimitOffsetPagination):
+    """Limit/offset pagination with both bounds checked (a 4xx, never a database overflow)."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)

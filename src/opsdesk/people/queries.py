@@ -9,7 +9,15 @@ from django.db.models import Prefetch, QuerySet
 from opsdesk.core.queries import id_or_code
 from opsdesk.core.tenancy import get_scoped, scope
 
-from .models import Certification, Engineer, EngineerCertification, EngineerSkill, SiteAccess, Skill
+from .models import (
+    Absence,
+    Certification,
+    Engineer,
+    EngineerCertification,
+    EngineerSkill,
+    SiteAccess,
+    Skill,
+)
 
 
 def _engineers() -> QuerySet[Engineer]:
@@ -63,3 +71,14 @@ def list_skills(user: Any) -> QuerySet[Skill]:
 def list_certifications(user: Any) -> QuerySet[Certification]:
     """All certification types."""
     return scope(Certification.objects.all(), user)
+
+
+def list_site_access(user: Any, *, site: int) -> QuerySet[SiteAccess]:
+    """Engineers' access grants, inductions and clearances at one site (staff only)."""
+    qs = SiteAccess.objects.select_related("engineer", "engineer__home_region").filter(site_id=site)
+    return scope(qs, user).order_by("engineer__name", "kind")
+
+
+def list_absences(user: Any, *, engineer: int) -> QuerySet[Absence]:
+    """An engineer's absences, in date order (staff only)."""
+    return scope(Absence.objects.filter(engineer_id=engineer), user).order_by("start_at")

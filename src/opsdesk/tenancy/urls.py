@@ -1,6 +1,11 @@
-"""Pages of this area."""
+"""Pages of this area: the client list and client detail."""
 
 from django.urls import path
 
+from . import views
+
 app_name = "tenancy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.client_list, name="list"),
+    path("<int:client_id>/", views.client_detail, name="detail"),
+]

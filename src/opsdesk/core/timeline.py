@@ -81,3 +81,17 @@ def for_object(obj: Model, *, client_visible_only: bool = False) -> QuerySet[Act
     if client_visible_only:
         qs = qs.filter(visibility=Activity.Visibility.CLIENT)
     return qs.order_by("at", "id")
+
+
+def record_many(objs: Iterable[Model], verb: str, *, actor_label: str, summary: str) -> int:
+    """Append the same entry to many objects' timelines in one batch (bulk loads, imports)."""
+    now = clock.now()
+    rows = [
+        Activity(
+            at=now, actor_label=actor_label, verb=verb, summary=summary,
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk,
+        )
+        for obj in objs
+    ]
+    Activity.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

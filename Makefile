@@ -1,0 +1,110 @@
+# opsdesk: `make run` serves the demo, `make test` runs the whole suite (SQLite, then PostgreSQL).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+PYTEST := $(PY) -m pytest -q --tb=short $(PYTEST_ARGS)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run test test-sqlite test-postgres system-deps lint fmt clean distclean
+
+help:
+	@echo "make run        install into .venv, migrate, load the demo, serve http://127.0.0.1:8000"
+	@echo "make test       the suite on SQLite, then on a throw-away PostgreSQL (PYTEST_ARGS=... to narrow)"
+	@echo "make lint | fmt | clean | distclean"
+
+# --- environment -------------------------------------------------------------------------
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	    || { echo "opsdesk needs Python 3.11+; '$(PYTHON)' is $$($(PYTHON) -V 2>&1). Try PYTHON=python3.11"; exit 1; }
+	if ! $(PYTHON) -m venv $(VENV); then
+	    rm -rf $(VENV)
+	    echo "Could not create $(VENV): on Debian/Ubuntu install python3-venv (apt-get install python3-venv)."
+	    exit 1
+	fi
+
+# Reinstall only when pyproject.toml changes.
+$(RUN_STAMP): pyproject.toml | $(PY)
+	@echo "Installing opsdesk into $(VENV) ..."
+	$(PY) -m pip install --quiet --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	@echo "Installing opsdesk with test dependencies into $(VENV) ..."
+	$(PY) -m pip install --quiet --quiet -e ".[dev]"
+	touch $@ $(RUN_STAMP)
+
+# PostgreSQL server and Chromium from the system packages, when missing and apt-get exists.
+system-deps:
+	@missing=()
+	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+	[ -x /usr/bin/chromium ] || missing+=(chromium)
+	[ $${#missing[@]} -eq 0 ] && exit 0
+	if ! command -v apt-get >/dev/null; then
+	    echo "warning: missing $${missing[*]} and no apt-get; install them yourself." >&2; exit 0
+	fi
+	sudo=()
+	if [ "$$(id -u)" -ne 0 ]; then
+	    command -v sudo >/dev/null || { echo "need root or sudo to install: $${missing[*]}" >&2; exit 1; }
+	    sudo=(sudo)
+	fi
+	echo "Installing system packages: $${missing[*]}"
+	"$${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	"$${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"
+
+# --- run ---------------------------------------------------------------------------------
+run: $(RUN_STAMP)
+	@$(VENV)/bin/opsdesk migrate --no-input -v 0
+	$(VENV)/bin/opsdesk demo --if-empty
+	exec $(VENV)/bin/opsdesk serve
+
+# --- tests -------------------------------------------------------------------------------
+# Both passes always run; the target fails if either fails (pytest's "no tests", 5, too).
+test: system-deps $(DEV_STAMP)
+	@failed=()
+	$(MAKE) --no-print-directory test-sqlite || failed+=(SQLite)
+	$(MAKE) --no-print-directory test-postgres || failed+=(PostgreSQL)
+	if [ $${#failed[@]} -ne 0 ]; then echo "make test: FAILED on $${failed[*]}"; exit 1; fi
+	echo "make test: passed on SQLite and PostgreSQL"
+
+test-sqlite: $(DEV_STAMP)
+	@var=$$(mktemp -d); trap 'rm -rf "$$var"' EXIT
+	echo "== SQLite pass"
+	start=$$SECONDS; rc=0
+	OPSDESK_VAR_DIR=$$var $(PYTEST) || rc=$$?
+	echo "== SQLite pass: $$([ $$rc -eq 0 ] && echo passed || echo "FAILED (pytest exit $$rc)") in $$((SECONDS - start))s"
+	exit $$rc
+
+test-postgres: $(DEV_STAMP)
+	@var=$$(mktemp -d); trap 'rm -rf "$$var"' EXIT
+	echo "== PostgreSQL pass"
+	start=$$SECONDS; rc=0
+	OPSDESK_VAR_DIR=$$var $(PY) -m tests.pgserver -- $(PYTEST) || rc=$$?
+	echo "== PostgreSQL pass: $$([ $$rc -eq 0 ] && echo passed || echo "FAILED (exit $$rc)") in $$((SECONDS - start))s"
+	exit $$rc
+
+# --- quality -----------------------------------------------------------------------------
+lint: $(DEV_STAMP)
+	@rc=0
+	$(VENV)/bin/ruff check src tests || rc=1
+	$(VENV)/bin/lint-imports || rc=1
+	exit $$rc
+
+fmt: $(DEV_STAMP)
+	@$(VENV)/bin/ruff format src tests
+	$(VENV)/bin/ruff check --fix src tests
+
+clean:
+	@find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf build dist src/*.egg-info .pytest_cache .ruff_cache .mypy_cache test-artifacts
+
+# Also removes the virtualenv (never var/, which holds your database and secret key).
+distclean: clean
+	@rm -rf $(VENV)

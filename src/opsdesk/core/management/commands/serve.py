@@ -1,0 +1,148 @@
+"""`opsdesk serve`: the web server (gunicorn) and one background worker, run together.
+
+For the embedded default (one machine, SQLite). Both run as child processes in one process
+group of their own; SIGINT/SIGTERM to `serve` are forwarded to that group once (as SIGTERM:
+both stop gracefully; a second signal kills them). When either child exits, the other is
+stopped and `serve` exits with the first one's status. Static files come from whitenoise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+GRACE_SECONDS = 20.0
+
+
+def wait_listening(
+    host: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 30
+) -> bool:
+    """True once something accepts connections on host:port (False if `proc` died first)."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else host.strip("[]")  # noqa: S104
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection((target, port), timeout=1):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def port_free_or_fail(host: str, port: int) -> None:
+    """A clear error, before starting anything, when the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); try --port"
+            ) from exc
+
+
+def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """gunicorn serving opsdesk with threaded workers, access log on stdout."""
+    cmd = [sys.executable, "-m", "gunicorn", "opsdesk.wsgi:application"]
+    cmd += ["--bind", f"{host}:{port}", "--workers", str(workers)]
+    cmd += ["--worker-class", "gthread", "--threads", str(threads)]
+    cmd += ["--graceful-timeout", "10", "--access-logfile", "-"]
+    if has_control_socket():
+        cmd.append("--no-control-socket")  # no runtime admin socket under $HOME
+    return cmd
+
+
+def has_control_socket() -> bool:
+    """Whether this gunicorn has the (newer) control socket setting."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == "control_socket" for setting in KNOWN_SETTINGS)
+
+
+class Command(BaseCommand):
+    """Serve opsdesk: gunicorn (gthread workers) plus `opsdesk worker`, stopped together."""
+
+    help = "Run the web server and the background worker (default http://127.0.0.1:8000)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+        )
+        parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        parser.add_argument(
+            "--workers", type=int, default=2, help="web worker processes (default 2)"
+        )
+        parser.add_argument(
+            "--threads", type=int, default=4, help="threads per web worker (default 4)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Start both children, forward signals, and stop both when one exits."""
+        host, port = options["host"], options["port"]
+        port_free_or_fail(host, port)
+        web_cmd = gunicorn_command(host, port, options["workers"], options["threads"])
+        worker_cmd = [sys.executable, "-m", "opsdesk.cli", "worker"]
+        # Children inherit the environment (DJANGO_SETTINGS_MODULE, OPSDESK_*) as it is.
+        web = subprocess.Popen(web_cmd, process_group=0)  # noqa: S603
+        try:
+            worker = subprocess.Popen(worker_cmd, process_group=web.pid)  # noqa: S603
+        except OSError:
+            web.kill()
+            raise
+        group = web.pid
+        stopping = {"signals": 0}
+
+        def forward(signum: int, frame: FrameType | None) -> None:
+            stopping["signals"] += 1
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGTERM if stopping["signals"] == 1 else signal.SIGKILL)
+
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, forward)
+
+        url_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        if wait_listening(host, port, web):
+            self.stdout.write(
+                self.style.SUCCESS(f"opsdesk is running at http://{url_host}:{port}/")
+            )
+            self.stdout.write("Press Ctrl+C to stop.")
+            self.stdout.flush()
+        code = self.supervise([web, worker], group, stopping)
+        if code and not stopping["signals"]:
+            raise CommandError(
+                f"a child process exited with status {code}; stopped", returncode=code
+            )
+
+    def supervise(
+        self, procs: list[subprocess.Popen[bytes]], group: int, stopping: dict[str, int]
+    ) -> int:
+        """Wait until one child exits, stop the rest (SIGTERM, then SIGKILL); first exit status."""
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.2)
+        first = next(p for p in procs if p.returncode is not None)
+        names = {procs[0].pid: "web server", procs[1].pid: "worker"}
+        if not stopping["signals"]:
+            self.stderr.write(
+                f"The {names[first.pid]} exited ({first.returncode}); stopping the rest."
+            )
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
+                proc.wait()
+        code = first.returncode or 0
+        return 128 - code if code < 0 else code  # killed by signal N -> 128+N, like a shell

@@ -1,0 +1,88 @@
+"""`opsdesk serve`: web server and worker start together, answer, and stop together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPSDESK_")}
+    env |= {"OPSDESK_VAR_DIR": str(tmp_path), "OPSDESK_DATABASE_URL": f"sqlite:///{tmp_path}/db"}
+    cli = [sys.executable, "-m", "opsdesk.cli"]
+    subprocess.run([*cli, "migrate", "-v", "0"], env=env, check=True, timeout=120)
+    port = free_port()
+    serve = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert serve.stdout is not None
+        line = serve.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json") as response:
+            assert response.status == 200
+        # Web server and worker are children in one process group of their own.
+        children = subprocess.run(
+            ["ps", "-o", "pid=,pgid=,args=", "--ppid", str(serve.pid)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        rows = [c.split(None, 2) for c in children]
+        assert sorted("gunicorn" in r[2] for r in rows) == [False, True]
+        assert any("worker" in r[2] for r in rows)
+        assert len({r[1] for r in rows}) == 1
+        pids = [int(r[0]) for r in rows]
+
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+        deadline = time.monotonic() + 5
+        while any(alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(p) for p in pids)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
+
+
+def test_serve_refuses_a_taken_port(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPSDESK_")}
+    env |= {"OPSDESK_VAR_DIR": str(tmp_path), "OPSDESK_DATABASE_URL": f"sqlite:///{tmp_path}/db"}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "opsdesk.cli", "serve", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 
@@ -18,7 +20,21 @@ MAX_EXAMPLES = 6
 
 
 @pytest.fixture
-def fuzz_headers(db) -> dict[str, str]:
+def in_test_transaction():
+    """Keep the test's connection open across requests, as Django's own test client does.
+
+    Calling the WSGI app directly fires request_started/finished, whose
+    close_old_connections would close the connection that holds the test transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_headers(db, in_test_transaction) -> dict[str, str]:
     admin = f.make_user("admin")
     c = f.make_client()
     site = f.make_site(clients=[c])

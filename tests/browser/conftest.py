@@ -45,9 +45,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless system Chromium for the session."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    # A missing browser is a broken test environment, never a reason to skip.
+    from playwright import sync_api
+
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is not installed (make test installs it: apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance

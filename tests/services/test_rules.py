@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import graphlib
+import itertools
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -50,7 +51,7 @@ def test_refused_edges_really_close_a_cycle(candidates):
             continue
         assert path[0] == b and path[-1] == b and path[-2] == a
         # every consecutive pair of the path except the closing one is an accepted edge
-        for x, y in zip(path[:-2], path[1:-1], strict=True):
+        for x, y in itertools.pairwise(path[:-1]):
             assert (x, y) in accepted
 
 

@@ -16,7 +16,8 @@ def add_timeline(router: Router, collection: str, getter: Callable[[Any, int], A
     """Add `GET /{collection}/{id}/timeline`: the object's activity, oldest first."""
 
     @router.get(f"/{collection}/{{int:obj_id}}/timeline", response=list[ActivityOut], tags=[tag],
-                operation_id=f"{collection.replace('-', '_')}_timeline")
+                operation_id=f"{collection.replace('-', '_')}_timeline",
+                summary=f"Timeline of one of {collection}")
     @paginate(Page)
     def object_timeline(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
         obj = getter(request.user, obj_id)

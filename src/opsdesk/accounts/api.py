@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from opsdesk.core.api import require_scope, require_write
 from opsdesk.core.pagination import Page
-from opsdesk.core.routing import add_timeline
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
 from opsdesk.tenancy.queries import get_client
 
@@ -39,20 +39,6 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
     return Status(201, services.create_user(**data, client=client, actor=request.user))
 
 
-@router.get("/users/{int:user_id}", response=UserOut, tags=["users"])
-def get_user(request: HttpRequest, user_id: Id):  # type: ignore[no-untyped-def]
-    """One user."""
-    return queries.get_user(request.user, user_id)
-
-
-@router.patch("/users/{int:user_id}", response=UserOut, tags=["users"])
-def update_user(request: HttpRequest, user_id: Id, payload: UserPatch):  # type: ignore[no-untyped-def]
-    """Change a user (administrators)."""
-    user = queries.get_user(request.user, user_id)
-    require_write(request, "users.write")
-    return services.update_user(user, payload.dict(exclude_unset=True), actor=request.user)
-
-
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"])
 @paginate(Page)
 def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -78,4 +64,7 @@ def revoke_token(request: HttpRequest, token_id: Id):  # type: ignore[no-untyped
     return Status(204, None)
 
 
-add_timeline(router, "users", queries.get_user, "users")
+add_object_routes(router, ObjectRoutes(
+    collection="users", noun="user", tag="users", permission="users.write", out=UserOut,
+    get=queries.get_user, patch=UserPatch, update=services.update_user,
+))

@@ -1,25 +1,80 @@
 """Helpers that API routers share."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from . import timeline
+from .api import require_write
 from .pagination import Page
 from .schemas import ActivityOut, Id
 
 
-def add_timeline(router: Router, collection: str, getter: Callable[[Any, int], Any], tag: str) -> None:
+def add_timeline(router: Router, collection: str, getter: Callable[[Any, int], Any], noun: str, tag: str) -> None:
     """Add `GET /{collection}/{id}/timeline`: the object's activity, oldest first."""
 
     @router.get(f"/{collection}/{{int:obj_id}}/timeline", response=list[ActivityOut], tags=[tag],
                 operation_id=f"{collection.replace('-', '_')}_timeline",
-                summary=f"Timeline of one of {collection}")
+                summary=f"Timeline of a {noun}")
     @paginate(Page)
     def object_timeline(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
         obj = getter(request.user, obj_id)
         client_only = getattr(request.user, "is_client_user", False)
         return timeline.for_object(obj, client_visible_only=client_only)
+
+
+@dataclass(frozen=True)
+class ObjectRoutes:
+    """How one collection's objects are read, changed and removed (tenancy lives in `get`)."""
+
+    collection: str
+    noun: str
+    tag: str
+    permission: str
+    out: type
+    get: Callable[[Any, int], Any]
+    patch: type | None = None
+    update: Callable[..., Any] | None = None
+    delete: Callable[..., None] | None = None
+
+
+def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
+    """Add GET, PATCH and DELETE `/{collection}/{id}` and its timeline, all through `spec`.
+
+    PATCH answers the object as `get` reads it again, so prefetched relations are fresh.
+    An object the caller may not see is 404 before any permission check, so nothing leaks.
+    """
+    path = f"/{spec.collection}/{{int:obj_id}}"
+    name = spec.collection.replace("-", "_")
+
+    @router.get(path, response=spec.out, tags=[spec.tag], operation_id=f"get_{name}", summary=f"One {spec.noun}")
+    def get_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
+        return spec.get(request.user, obj_id)
+
+    if spec.patch is not None and spec.update is not None:
+        update = spec.update
+
+        @router.patch(path, response=spec.out, tags=[spec.tag], operation_id=f"update_{name}",
+                      summary=f"Change a {spec.noun}")
+        def update_one(request: HttpRequest, obj_id: Id, payload: spec.patch):  # type: ignore[no-untyped-def,name-defined]
+            obj = spec.get(request.user, obj_id)
+            require_write(request, spec.permission)
+            update(obj, payload.dict(exclude_unset=True), actor=request.user)
+            return spec.get(request.user, obj_id)
+
+    if spec.delete is not None:
+        delete = spec.delete
+
+        @router.delete(path, response={204: None}, tags=[spec.tag], operation_id=f"delete_{name}",
+                       summary=f"Remove a {spec.noun}")
+        def delete_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
+            obj = spec.get(request.user, obj_id)
+            require_write(request, spec.permission)
+            delete(obj, actor=request.user)
+            return Status(204, None)
+
+    add_timeline(router, spec.collection, spec.get, spec.noun, spec.tag)

@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from opsdesk.core.api import require_write
 from opsdesk.core.pagination import Page
-from opsdesk.core.routing import add_timeline
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
 
 from . import queries, services
@@ -48,30 +48,6 @@ def create_engineer(request: HttpRequest, payload: EngineerIn):  # type: ignore[
     return Status(201, queries.get_engineer(request.user, engineer.pk))
 
 
-@router.get("/engineers/{int:engineer_id}", response=EngineerOut, tags=["engineers"])
-def get_engineer(request: HttpRequest, engineer_id: Id):  # type: ignore[no-untyped-def]
-    """One engineer."""
-    return queries.get_engineer(request.user, engineer_id)
-
-
-@router.patch("/engineers/{int:engineer_id}", response=EngineerOut, tags=["engineers"])
-def update_engineer(request: HttpRequest, engineer_id: Id, payload: EngineerPatch):  # type: ignore[no-untyped-def]
-    """Change an engineer; nested lists given replace the current ones."""
-    engineer = queries.get_engineer(request.user, engineer_id)
-    require_write(request, "engineers.write")
-    services.save_engineer(engineer, payload.dict(exclude_unset=True), actor=request.user)
-    return queries.get_engineer(request.user, engineer_id)
-
-
-@router.delete("/engineers/{int:engineer_id}", response={204: None}, tags=["engineers"])
-def delete_engineer(request: HttpRequest, engineer_id: Id):  # type: ignore[no-untyped-def]
-    """Remove an engineer."""
-    engineer = queries.get_engineer(request.user, engineer_id)
-    require_write(request, "engineers.write")
-    services.delete_engineer(engineer, actor=request.user)
-    return Status(204, None)
-
-
 @router.get("/skills", response=list[SkillOut], tags=["engineers"])
 @paginate(Page)
 def list_skills(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -100,4 +76,8 @@ def create_certification(request: HttpRequest, payload: CertificationIn):  # typ
     return Status(201, services.create_certification(payload.dict(), actor=request.user))
 
 
-add_timeline(router, "engineers", queries.get_engineer, "engineers")
+add_object_routes(router, ObjectRoutes(
+    collection="engineers", noun="engineer", tag="engineers", permission="engineers.write",
+    out=EngineerOut, get=queries.get_engineer, patch=EngineerPatch,
+    update=services.save_engineer, delete=services.delete_engineer,
+))

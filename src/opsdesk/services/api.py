@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from opsdesk.core.api import require_write
 from opsdesk.core.pagination import Page
-from opsdesk.core.routing import add_timeline
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
 from opsdesk.tenancy.queries import get_client
 
@@ -38,30 +38,6 @@ def create_service(request: HttpRequest, payload: ServiceIn):  # type: ignore[no
     return Status(201, queries.get_service(request.user, service.pk))
 
 
-@router.get("/services/{int:service_id}", response=ServiceOut)
-def get_service(request: HttpRequest, service_id: Id):  # type: ignore[no-untyped-def]
-    """One service."""
-    return queries.get_service(request.user, service_id)
-
-
-@router.patch("/services/{int:service_id}", response=ServiceOut)
-def update_service(request: HttpRequest, service_id: Id, payload: ServicePatch):  # type: ignore[no-untyped-def]
-    """Change a service."""
-    service = queries.get_service(request.user, service_id)
-    require_write(request, "services.write")
-    services.update_service(service, payload.dict(exclude_unset=True), actor=request.user)
-    return queries.get_service(request.user, service_id)
-
-
-@router.delete("/services/{int:service_id}", response={204: None})
-def delete_service(request: HttpRequest, service_id: Id):  # type: ignore[no-untyped-def]
-    """Remove a service."""
-    service = queries.get_service(request.user, service_id)
-    require_write(request, "services.write")
-    services.delete_service(service, actor=request.user)
-    return Status(204, None)
-
-
 @router.get("/services/{int:service_id}/graph", response=GraphOut)
 def service_graph(request: HttpRequest, service_id: Id):  # type: ignore[no-untyped-def]
     """Everything the service depends on (upstream) and everything that depends on it (downstream)."""
@@ -73,4 +49,8 @@ def service_graph(request: HttpRequest, service_id: Id):  # type: ignore[no-unty
     }
 
 
-add_timeline(router, "services", queries.get_service, "services")
+add_object_routes(router, ObjectRoutes(
+    collection="services", noun="service", tag="services", permission="services.write",
+    out=ServiceOut, get=queries.get_service, patch=ServicePatch,
+    update=services.update_service, delete=services.delete_service,
+))

@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from opsdesk.core.api import require_write
 from opsdesk.core.pagination import Page
-from opsdesk.core.routing import add_timeline
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
 
 from . import queries, services
@@ -40,29 +40,6 @@ def create_region(request: HttpRequest, payload: RegionIn):  # type: ignore[no-u
     return Status(201, services.create_region(payload.dict(), actor=request.user))
 
 
-@router.get("/regions/{int:region_id}", response=RegionOut, tags=["regions"])
-def get_region(request: HttpRequest, region_id: Id):  # type: ignore[no-untyped-def]
-    """One region."""
-    return queries.get_region(request.user, region_id)
-
-
-@router.patch("/regions/{int:region_id}", response=RegionOut, tags=["regions"])
-def update_region(request: HttpRequest, region_id: Id, payload: RegionPatch):  # type: ignore[no-untyped-def]
-    """Change a region."""
-    region = queries.get_region(request.user, region_id)
-    require_write(request, "sites.write")
-    return services.update_region(region, payload.dict(exclude_unset=True), actor=request.user)
-
-
-@router.delete("/regions/{int:region_id}", response={204: None}, tags=["regions"])
-def delete_region(request: HttpRequest, region_id: Id):  # type: ignore[no-untyped-def]
-    """Remove a region without sites or engineers."""
-    region = queries.get_region(request.user, region_id)
-    require_write(request, "sites.write")
-    services.delete_region(region, actor=request.user)
-    return Status(204, None)
-
-
 @router.get("/sites", response=list[SiteOut], tags=["sites"])
 @paginate(Page)
 def list_sites(  # type: ignore[no-untyped-def]
@@ -83,30 +60,6 @@ def create_site(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyp
     require_write(request, "sites.write")
     site = services.create_site(payload.dict(), actor=request.user)
     return Status(201, queries.get_site(request.user, site.pk))
-
-
-@router.get("/sites/{int:site_id}", response=SiteOut, tags=["sites"])
-def get_site(request: HttpRequest, site_id: Id):  # type: ignore[no-untyped-def]
-    """One site."""
-    return queries.get_site(request.user, site_id)
-
-
-@router.patch("/sites/{int:site_id}", response=SiteOut, tags=["sites"])
-def update_site(request: HttpRequest, site_id: Id, payload: SitePatch):  # type: ignore[no-untyped-def]
-    """Change a site."""
-    site = queries.get_site(request.user, site_id)
-    require_write(request, "sites.write")
-    services.update_site(site, payload.dict(exclude_unset=True), actor=request.user)
-    return queries.get_site(request.user, site_id)
-
-
-@router.delete("/sites/{int:site_id}", response={204: None}, tags=["sites"])
-def delete_site(request: HttpRequest, site_id: Id):  # type: ignore[no-untyped-def]
-    """Remove a site nothing refers to."""
-    site = queries.get_site(request.user, site_id)
-    require_write(request, "sites.write")
-    services.delete_site(site, actor=request.user)
-    return Status(204, None)
 
 
 @router.get("/sites/{int:site_id}/clock", response=SiteClockOut, tags=["sites"])
@@ -141,30 +94,16 @@ def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: i
     return Status(201, services.create_requirement(payload.dict(), actor=request.user))
 
 
-@router.get("/site-requirements/{int:req_id}", response=RequirementOut, tags=["site requirements"])
-def get_requirement(request: HttpRequest, req_id: Id):  # type: ignore[no-untyped-def]
-    """One site requirement."""
-    return queries.get_site_requirement(request.user, req_id)
-
-
-@router.patch("/site-requirements/{int:req_id}", response=RequirementOut, tags=["site requirements"])
-def update_requirement(request: HttpRequest, req_id: Id, payload: RequirementPatch):  # type: ignore[no-untyped-def]
-    """Change a site requirement."""
-    req = queries.get_site_requirement(request.user, req_id)
-    require_write(request, "sites.write")
-    return services.update_requirement(req, payload.dict(exclude_unset=True), actor=request.user)
-
-
-@router.delete("/site-requirements/{int:req_id}", response={204: None}, tags=["site requirements"])
-def delete_requirement(request: HttpRequest, req_id: Id):  # type: ignore[no-untyped-def]
-    """Remove a site requirement."""
-    req = queries.get_site_requirement(request.user, req_id)
-    require_write(request, "sites.write")
-    services.delete_requirement(req, actor=request.user)
-    return Status(204, None)
-
-
-add_timeline(router, "regions", queries.get_region, "regions")
-add_timeline(router, "sites", queries.get_site, "sites")
-add_timeline(router, "site-requirements", queries.get_site_requirement, "site requirements")
-
+add_object_routes(router, ObjectRoutes(
+    collection="regions", noun="region", tag="regions", permission="sites.write", out=RegionOut,
+    get=queries.get_region, patch=RegionPatch, update=services.update_region, delete=services.delete_region,
+))
+add_object_routes(router, ObjectRoutes(
+    collection="sites", noun="site", tag="sites", permission="sites.write", out=SiteOut,
+    get=queries.get_site, patch=SitePatch, update=services.update_site, delete=services.delete_site,
+))
+add_object_routes(router, ObjectRoutes(
+    collection="site-requirements", noun="site requirement", tag="site requirements",
+    permission="sites.write", out=RequirementOut, get=queries.get_site_requirement,
+    patch=RequirementPatch, update=services.update_requirement, delete=services.delete_requirement,
+))

@@ -6,8 +6,7 @@ from ninja.pagination import paginate
 
 from opsdesk.core.api import require_write
 from opsdesk.core.pagination import Page
-from opsdesk.core.routing import add_timeline
-from opsdesk.core.schemas import Id
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
 
 from . import queries, services
 from .schemas import ClientIn, ClientOut, ClientPatch
@@ -29,27 +28,7 @@ def create_client(request: HttpRequest, payload: ClientIn):  # type: ignore[no-u
     return Status(201, services.create_client(payload.dict(), actor=request.user))
 
 
-@router.get("/clients/{int:client_id}", response=ClientOut)
-def get_client(request: HttpRequest, client_id: Id):  # type: ignore[no-untyped-def]
-    """One client."""
-    return queries.get_client(request.user, client_id)
-
-
-@router.patch("/clients/{int:client_id}", response=ClientOut)
-def update_client(request: HttpRequest, client_id: Id, payload: ClientPatch):  # type: ignore[no-untyped-def]
-    """Change a client."""
-    client = queries.get_client(request.user, client_id)
-    require_write(request, "clients.write")
-    return services.update_client(client, payload.dict(exclude_unset=True), actor=request.user)
-
-
-@router.delete("/clients/{int:client_id}", response={204: None})
-def delete_client(request: HttpRequest, client_id: Id):  # type: ignore[no-untyped-def]
-    """Remove a client nothing refers to."""
-    client = queries.get_client(request.user, client_id)
-    require_write(request, "clients.write")
-    services.delete_client(client, actor=request.user)
-    return Status(204, None)
-
-
-add_timeline(router, "clients", queries.get_client, "clients")
+add_object_routes(router, ObjectRoutes(
+    collection="clients", noun="client", tag="clients", permission="clients.write", out=ClientOut,
+    get=queries.get_client, patch=ClientPatch, update=services.update_client, delete=services.delete_client,
+))

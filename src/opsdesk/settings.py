@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "opsdesk.sites",
     "opsdesk.people",
     "opsdesk.services",
+    "opsdesk.changes",
     "opsdesk.demo",
 ]
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from opsdesk.accounts.api import router as accounts_router
+from opsdesk.changes.api import router as changes_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
 from opsdesk.people.api import router as people_router
@@ -16,6 +17,7 @@ api.add_router("", accounts_router)
 api.add_router("", sites_router)
 api.add_router("", people_router)
 api.add_router("", services_router)
+api.add_router("", changes_router)
 api.add_router("", core_router)
 
 urlpatterns = [
@@ -25,6 +27,7 @@ urlpatterns = [
     path("people/", include("opsdesk.people.urls")),
     path("services/", include("opsdesk.services.urls")),
     path("clients/", include("opsdesk.tenancy.urls")),
+    path("changes/", include("opsdesk.changes.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

@@ -68,3 +68,56 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ScheduleEntry(models.Model):
+    """Something planned at a time on sites and services: a change window, an on-site visit.
+
+    The kernel's read model of "what is planned where and when": collisions, "what changed"
+    and calendars read it; the app that owns the object keeps its entry up to date.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", "Change"
+        VISIT = "visit", "On-site visit"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ref = models.CharField(max_length=60, unique=True, help_text="'<app>.<model>:<id>' of the owner")
+    label = models.CharField(max_length=300)
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    state = models.CharField(max_length=30, blank=True)
+    maintenance = models.BooleanField(default=False, help_text="An approved change: alerts are annotated")
+    client_ids = models.JSONField(default=list, blank=True)
+
+    tenant_path = "__staff_only__"
+
+    class Meta:
+        indexes = [models.Index(fields=["start_at", "end_at"]), models.Index(fields=["end_at"])]
+        constraints = [
+            models.CheckConstraint(name="schedule_ends_after_start", condition=models.Q(end_at__gt=models.F("start_at"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ScheduleTarget(models.Model):
+    """A site or service a schedule entry touches (plain ids: the kernel imports no domain app)."""
+
+    class Kind(models.TextChoices):
+        SITE = "site", "Site"
+        SERVICE = "service", "Service"
+
+    entry = models.ForeignKey(ScheduleEntry, on_delete=models.CASCADE, related_name="targets")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    target_id = models.BigIntegerField()
+    # Denormalised from the entry so the overlap query is one index range scan per target.
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "target_id", "start_at", "end_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target_id}"

@@ -1,0 +1,5 @@
+"""Pages of the changes area."""
+
+
+app_name = "changes"
+urlpatterns: list = []

@@ -207,3 +207,12 @@ def test_list_endpoints_use_a_bounded_number_of_queries(admin_api, django_assert
     for path in ("sites", "services", "engineers", "site-requirements", "clients", "users"):
         with django_assert_max_num_queries(10):
             assert admin_api.get(path, limit=50).status_code == 200
+
+
+def test_calendar_only_token_cannot_use_the_api(api_for, admin_user):
+    from tests.conftest import Api
+
+    raw = f.make_token(admin_user, ["calendar"])
+    assert Api(raw).get("sites").status_code == 401
+    writer = f.make_token(admin_user, ["write"])
+    assert Api(writer).get("sites").status_code == 200  # write implies read

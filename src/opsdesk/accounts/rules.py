@@ -16,15 +16,17 @@ ROLES = (
 _ALL = "*"
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({_ALL}),
-    "service_desk": frozenset({"clients.write", "sites.write", "services.write"}),
-    "dispatcher": frozenset({"engineers.write"}),
-    "engineer": frozenset(),
-    "incident_commander": frozenset({"services.write"}),
-    "change_approver": frozenset(),
-    "client": frozenset(),
+    "service_desk": frozenset({"clients.write", "sites.write", "services.write", "changes.write"}),
+    "dispatcher": frozenset({"engineers.write", "changes.write"}),
+    "engineer": frozenset({"changes.write"}),
+    "incident_commander": frozenset({"services.write", "changes.write"}),
+    "change_approver": frozenset({"changes.write", "changes.approve", "change_windows.write"}),
+    "client": frozenset({"changes.approve_as_client"}),
 }
 
-TOKEN_SCOPES = ("read", "write")
+# read: every GET of the API; write: changes; calendar: only the iCalendar feeds (a token
+# that lives in a calendar client's subscription URL must not open the rest of the API).
+TOKEN_SCOPES = ("read", "write", "calendar")
 
 
 def role_allows(role: str, permission: str) -> bool:
@@ -38,4 +40,5 @@ def validate_scopes(scopes: list[str]) -> list[str]:
     unknown = sorted(set(scopes) - set(TOKEN_SCOPES))
     if unknown:
         raise ValueError(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(TOKEN_SCOPES)}")
-    return [s for s in TOKEN_SCOPES if s in scopes]
+    wanted = set(scopes) | ({"read"} if "write" in scopes else set())  # writing implies reading
+    return [s for s in TOKEN_SCOPES if s in wanted]

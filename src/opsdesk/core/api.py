@@ -29,8 +29,9 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = authenticate(request, bearer_token=token)
-        if user is not None:
-            request.user = user
+        if user is None or "read" not in getattr(user, "token_scopes", ()):
+            return None  # unknown, revoked, or a calendar-only token
+        request.user = user
         return user
 
 

@@ -95,6 +95,7 @@ lint: $(DEV_STAMP)
 	@rc=0
 	$(VENV)/bin/ruff check src tests || rc=1
 	$(VENV)/bin/lint-imports || rc=1
+	OPSDESK_VAR_DIR=$$(mktemp -d) $(VENV)/bin/mypy src/opsdesk || rc=1
 	exit $$rc
 
 fmt: $(DEV_STAMP)

@@ -30,7 +30,7 @@ class UserAdmin(TimelineAdminMixin, DjangoUserAdmin):
     search_fields = ("username", "first_name", "last_name", "email")
     list_select_related = ("client",)
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("opsdesk", {"fields": ("role", "client", "time_zone")}),
     )
     add_fieldsets = (

@@ -1,5 +1,7 @@
 """Users and API tokens (thin edges)."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -50,7 +52,8 @@ def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
 def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
     """Issue a token for yourself; its value is shown once."""
     require_scope(request, "write")
-    token, raw = services.create_token(request.user, scopes=payload.scopes, name=payload.name, actor=request.user)
+    user: Any = request.user
+    token, raw = services.create_token(user, scopes=payload.scopes, name=payload.name, actor=user)
     token.token = raw  # type: ignore[attr-defined]
     return Status(201, token)
 

@@ -12,7 +12,9 @@ from . import services
 class TokenBackend(ModelBackend):
     """Authenticates `authenticate(request, bearer_token=...)`; never passwords."""
 
-    def authenticate(self, request: Any, bearer_token: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(  # type: ignore[override]
+        self, request: Any, bearer_token: str | None = None, **kwargs: Any
+    ) -> Any:
         if not bearer_token:
             return None
         return services.authenticate_token(bearer_token)

@@ -59,7 +59,7 @@ class TimelineAdminMixin:
         }
         super().save_formset(request, form, formset, change)  # type: ignore[misc]
         parent = form.instance
-        label = formset.model._meta.verbose_name
+        label = formset.model._meta.verbose_name  # type: ignore[union-attr]
         for obj in formset.new_objects:
             timeline.record(
                 obj,

@@ -58,7 +58,7 @@ def create(
     _save(obj)
     changes = {k: [None, v] for k, v in timeline.snapshot(obj).items() if v not in (None, "", [], {})}
     changes.update(_set_m2m(obj, m2m))
-    timeline.record(obj, "created", actor=actor, summary=f"{model._meta.verbose_name.capitalize()} created", changes=changes)
+    timeline.record(obj, "created", actor=actor, summary=f"{str(model._meta.verbose_name).capitalize()} created", changes=changes)
     return obj
 
 
@@ -82,7 +82,7 @@ def update(
 def delete(obj: models.Model, *, actor: Any) -> None:
     """Delete an object unless others still refer to it; the timeline keeps the record."""
     label = str(obj)
-    timeline.record(obj, "deleted", actor=actor, summary=f"{obj._meta.verbose_name.capitalize()} {label} deleted")
+    timeline.record(obj, "deleted", actor=actor, summary=f"{str(obj._meta.verbose_name).capitalize()} {label} deleted")
     try:
         with transaction.atomic():
             obj.delete()

@@ -18,5 +18,5 @@ def record_creation(ctx: DemoContext) -> None:
             model.objects.all().iterator(chunk_size=2000),
             "created",
             actor_label="demo",
-            summary=f"{model._meta.verbose_name.capitalize()} created by opsdesk demo (seed {ctx.seed})",
+            summary=f"{str(model._meta.verbose_name).capitalize()} created by opsdesk demo (seed {ctx.seed})",
         )

@@ -64,14 +64,14 @@ def build_users(ctx: DemoContext) -> None:
         )
     for copy in ctx.clients:
         for client in copy:
-            region = rng.choice(REGIONS).code
+            names = rng.choice(REGIONS).code
             user = account_services.create_user(
                 username=f"client-{client.code}",
                 role="client",
                 client=client,
                 email=f"it-contact@{client.code}.example",
-                first_name=rng.choice(FIRST_NAMES[region]),
-                last_name=rng.choice(LAST_NAMES[region]),
+                first_name=rng.choice(FIRST_NAMES[names]),
+                last_name=rng.choice(LAST_NAMES[names]),
                 check_password=False,
             )
             created.append((user, "UTC"))

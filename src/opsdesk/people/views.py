@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -16,7 +18,7 @@ from . import queries
 @staff_page
 def engineer_list(request: HttpRequest) -> HttpResponse:
     """Engineers, filtered by home region, skill and name."""
-    filters = {
+    filters: dict[str, Any] = {
         "region": request.GET.get("region", "").strip() or None,
         "skill": request.GET.get("skill", "").strip() or None,
         "q": request.GET.get("q", "").strip() or None,

@@ -27,7 +27,7 @@ MAX_PER_COLUMN = 10
 @page_view
 def service_list(request: HttpRequest) -> HttpResponse:
     """Services the user may see, filtered by client, criticality, hosting site and name."""
-    filters = {
+    filters: dict[str, Any] = {
         "client": int_param(request, "client"),
         "criticality": int_param(request, "criticality"),
         "site": int_param(request, "site"),

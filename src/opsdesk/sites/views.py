@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -17,7 +19,7 @@ from .models import Site
 @page_view
 def site_list(request: HttpRequest) -> HttpResponse:
     """Sites the user may see, filtered by region, kind, client and search text."""
-    filters = {
+    filters: dict[str, Any] = {
         "region": request.GET.get("region", "").strip() or None,
         "kind": request.GET.get("kind", "").strip() or None,
         "client": int_param(request, "client"),

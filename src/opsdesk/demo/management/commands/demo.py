@@ -83,7 +83,7 @@ class Command(BaseCommand):
 
     def _console(self, *, no_color: bool) -> Console:
         """A rich console on the command's stdout (wide enough for tables when not a terminal)."""
-        out = getattr(self.stdout, "_out", self.stdout)
+        out: Any = getattr(self.stdout, "_out", self.stdout)
         console = Console(file=out, no_color=no_color)
         return console if console.is_terminal else Console(file=out, width=120, no_color=no_color)
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from opsdesk.accounts.api import router as accounts_router
 from opsdesk.changes.api import router as changes_router
+from opsdesk.changes.window_api import router as change_windows_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
 from opsdesk.people.api import router as people_router
@@ -18,6 +19,7 @@ api.add_router("", sites_router)
 api.add_router("", people_router)
 api.add_router("", services_router)
 api.add_router("", changes_router)
+api.add_router("", change_windows_router)
 api.add_router("", core_router)
 
 urlpatterns = [

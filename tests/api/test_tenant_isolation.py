@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 
 from opsdesk.accounts.models import ApiToken
+from opsdesk.changes import services as change_services
+from opsdesk.changes.models import ChangeRequest, ChangeWindow
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,11 @@ def world(api_for):
     f.make_token(user_b)
     engineer = f.make_engineer(region)
     f.give_access(engineer, site_b)
+    change_b = _change_for(svc_b, site_b)
+    window_b = ChangeWindow.objects.create(
+        kind="freeze", name="Beta year end", site=site_b, start_on=dt.date(2030, 12, 15),
+        start_time=dt.time(0, 0), duration_minutes=21 * 24 * 60,
+    )
     targets = {
         "clients": b.pk,
         "sites": site_b.pk,
@@ -39,9 +47,23 @@ def world(api_for):
         "engineers": engineer.pk,
         "tokens": ApiToken.objects.get(user=user_b).pk,
         "regions": region.pk,
+        "changes": change_b.pk,
+        "change-windows": window_b.pk,
     }
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
+
+
+def _change_for(service, site):
+    """A submitted change affecting client B only (staff-made, through the real service)."""
+    start = dt.datetime(2030, 6, 2, 1, 0, tzinfo=dt.UTC)
+    change = change_services.create_change(
+        {"title": "Beta patch", "services": [service.pk], "sites": [site.pk], "window_start": start,
+         "window_end": start + dt.timedelta(hours=2), "implementation_plan": "x", "verification_plan": "y",
+         "rollback_plan": {"steps": "s", "trigger": "t", "duration_minutes": 10}},
+        actor=f.make_user("service_desk", password=None),
+    )
+    return change_services.transition_change(change, "submitted", actor=change.owner)
 
 
 def _object_paths(api) -> list[tuple[str, str, str]]:
@@ -77,12 +99,14 @@ def test_nothing_changed_after_the_probe(world):
     world["site_b"].refresh_from_db()
     world["svc_b"].refresh_from_db()
     assert world["b"].__class__.objects.filter(pk=world["b"].pk).exists()
+    change = ChangeRequest.objects.get(pk=world["targets"]["changes"])
+    assert (change.state, change.approvals.count()) == ("submitted", 0)
 
 
 def test_lists_hold_only_the_clients_own_objects(world):
     api = world["api"]
     targets = world["targets"]
-    for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers"):
+    for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes"):
         ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
         assert targets[collection] not in ids, collection
     assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}

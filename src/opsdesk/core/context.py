@@ -12,7 +12,7 @@ from .notify import unread_count
 NAVIGATION = [
     ("Work", None, False),
     ("Dispatch", None, True),
-    ("Changes", None, False),
+    ("Changes", "changes:list", False),
     ("Incidents", None, False),
     ("SLAs", None, False),
     ("Sites", "sites:list", False),

@@ -49,7 +49,7 @@ class Command(BaseCommand):
             action="append",
             dest="scopes",
             choices=rules.TOKEN_SCOPES,
-            help="read or write; repeat for both (default: read and write)",
+            help="read, write or calendar (feeds only); repeat for several (default: read and write)",
         )
         create.add_argument("--name", default="", help="a label to recognise the token")
         listing = actions.add_parser("list", help="a user's tokens")
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         user = lookup_user(options["username"])
         _, raw = services.create_token(
             user,
-            scopes=options["scopes"] or list(rules.TOKEN_SCOPES),
+            scopes=options["scopes"] or ["read", "write"],
             name=options["name"],
             actor=CLI_ACTOR,
         )

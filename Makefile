@@ -69,10 +69,11 @@ run: $(RUN_STAMP)
 # Both passes always run; the target fails if either fails (pytest's "no tests", 5, too).
 test: system-deps $(DEV_STAMP)
 	@failed=()
+	$(MAKE) --no-print-directory lint || failed+=(lint)
 	$(MAKE) --no-print-directory test-sqlite || failed+=(SQLite)
 	$(MAKE) --no-print-directory test-postgres || failed+=(PostgreSQL)
 	if [ $${#failed[@]} -ne 0 ]; then echo "make test: FAILED on $${failed[*]}"; exit 1; fi
-	echo "make test: passed on SQLite and PostgreSQL"
+	echo "make test: lint clean; passed on SQLite and PostgreSQL"
 
 test-sqlite: $(DEV_STAMP)
 	@var=$$(mktemp -d); trap 'rm -rf "$$var"' EXIT
@@ -92,7 +93,8 @@ test-postgres: $(DEV_STAMP)
 
 # --- quality -----------------------------------------------------------------------------
 lint: $(DEV_STAMP)
-	@rc=0
+	@echo "== lint: ruff, import contract, mypy"
+	rc=0
 	$(VENV)/bin/ruff check src tests || rc=1
 	$(VENV)/bin/lint-imports || rc=1
 	OPSDESK_VAR_DIR=$$(mktemp -d) $(VENV)/bin/mypy src/opsdesk || rc=1

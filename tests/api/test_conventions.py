@@ -167,3 +167,10 @@ def test_garbage_bearer_token_gets_401(db):
 
     for token in ("nope", "odk_" + "a" * 43, "odk_" + "x" * 500):
         assert Api(token).get("sites").status_code == 401
+
+
+@pytest.mark.parametrize("value", ["0160-02-21T03:38:55+23:31", "2026-01-01T00:00:00", "2026-01-01T00:00:00+15:00"])
+def test_instants_from_input_are_bounded(admin_api, value):
+    r = admin_api.get("changes", window_from=value)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "window_from"

@@ -1,6 +1,5 @@
 """Change requests API: list, create, read, edit, transitions, approvals, collisions, risk, review (thin edges)."""
 
-import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
@@ -11,7 +10,7 @@ from opsdesk.core.api import require_scope, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
-from opsdesk.core.schemas import Id
+from opsdesk.core.schemas import Id, Instant
 
 from . import queries, services
 from .schemas import (
@@ -42,8 +41,8 @@ def list_changes(  # type: ignore[no-untyped-def]
     service: Id | None = None,
     client: Id | None = None,
     region: str | None = Query(None, max_length=40, description="Region code or id"),
-    window_from: dt.datetime | None = Query(None, description="Windows ending after this instant"),
-    window_to: dt.datetime | None = Query(None, description="Windows starting before this instant"),
+    window_from: Instant | None = Query(None, description="Windows ending after this instant"),
+    window_to: Instant | None = Query(None, description="Windows starting before this instant"),
 ):
     """Changes you may see (client users: those affecting their organisation), soonest window first."""
     return queries.list_changes(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ninja import Field, Schema
 
-from opsdesk.core.schemas import Id, InSchema
+from opsdesk.core.schemas import Id, InSchema, Instant
 
 from .models import ChangeRequest
 from .rules import MACHINE
@@ -39,8 +39,8 @@ class ChangeIn(InSchema):
     description: str = ""
     services: list[Id] = []
     sites: list[Id] | None = Field(None, description="Affected sites; default: where the services run")
-    window_start: dt.datetime
-    window_end: dt.datetime
+    window_start: Instant
+    window_end: Instant
     implementation_plan: str = ""
     verification_plan: str = ""
     rollback_plan: RollbackPlan | None = None
@@ -57,8 +57,8 @@ class ChangePatch(InSchema):
     description: str | None = None
     services: list[Id] | None = None
     sites: list[Id] | None = None
-    window_start: dt.datetime | None = None
-    window_end: dt.datetime | None = None
+    window_start: Instant | None = None
+    window_end: Instant | None = None
     implementation_plan: str | None = None
     verification_plan: str | None = None
     rollback_plan: RollbackPlan | None = None

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -15,6 +15,25 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 api.py modules do not use `from __future__ import annotations`: Ninja builds its parameter
 models from the real annotations, and a postponed `Id` would stay an unresolved forward ref.
 """
+
+
+MIN_YEAR, MAX_YEAR = 1970, 2199
+
+
+def _instant(value: dt.datetime) -> dt.datetime:
+    """An instant a person could mean, with its offset (sites differ: a bare time is ambiguous)."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
+    if value.tzinfo is None:
+        raise ValueError("give the UTC offset, e.g. 2026-03-29T01:30:00+01:00 or ...Z")
+    offset = value.utcoffset() or dt.timedelta(0)
+    if abs(offset) > dt.timedelta(hours=14):
+        raise ValueError("the UTC offset must be between -14:00 and +14:00")
+    return value.astimezone(dt.UTC)
+
+
+Instant = Annotated[dt.datetime, AfterValidator(_instant)]
+"""A datetime from input (query or body): with an offset, bounded year, normalised to UTC."""
 
 
 class InSchema(Schema):

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "opsdesk.people",
     "opsdesk.services",
     "opsdesk.changes",
+    "opsdesk.workorders",
     "opsdesk.demo",
 ]
 

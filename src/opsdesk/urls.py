@@ -12,6 +12,7 @@ from opsdesk.people.api import router as people_router
 from opsdesk.services.api import router as services_router
 from opsdesk.sites.api import router as sites_router
 from opsdesk.tenancy.api import router as tenancy_router
+from opsdesk.workorders.api import router as workorders_router
 
 api.add_router("", tenancy_router)
 api.add_router("", accounts_router)
@@ -19,6 +20,7 @@ api.add_router("", sites_router)
 api.add_router("", people_router)
 api.add_router("", services_router)
 api.add_router("", changes_router)
+api.add_router("", workorders_router)
 api.add_router("", change_windows_router)
 api.add_router("", core_router)
 
@@ -30,6 +32,7 @@ urlpatterns = [
     path("services/", include("opsdesk.services.urls")),
     path("clients/", include("opsdesk.tenancy.urls")),
     path("changes/", include("opsdesk.changes.urls")),
+    path("work/", include("opsdesk.workorders.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

@@ -1,10 +1,41 @@
 """Pure eligibility of engineers for work: skills, certifications and site access valid on the day,
 shifts covering the window. Shared by readiness (is anyone eligible?) and dispatch (who?).
+
+Decisions (relied on by readiness, dispatch and the tests):
+
+- Every visit needs an "access" grant at the site. A site's induction or security-clearance
+  requirement adds the SiteAccess kinds "induction" / "clearance" (`ACCESS_KIND_FOR`); the
+  queries put the kinds a piece of work needs in `WorkFacts.access_kinds`.
+- "Valid on the day" means valid on every site-local day the window touches (an expiry date is
+  inclusive, as in `people.rules.valid_on`): a night window from Tue 22:00 to Wed 06:00 needs
+  credentials valid on Wednesday.
+- Shift coverage: the window [start, end), in the engineer's own zone, must lie inside one
+  stretch of their weekly working hours; an interval ending 24:00 joins one starting 00:00 the
+  next day, so ["22:00","24:00"] + ["00:00","06:00"] covers a night. Compared in UTC, so
+  daylight-saving changes are honoured.
+- Absence: any absence overlapping the window makes the engineer ineligible.
+- Work with no window but a day is judged on that day only: credentials valid that day, no
+  absence overlapping that site-local day, and no shift check (nothing to compare with). Work
+  with neither is judged on skills, certifications and access held, without dates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from opsdesk.people.rules import valid_on
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+UTC = dt.UTC
+# Site requirement kind -> the SiteAccess kind an engineer must hold for it.
+ACCESS_KIND_FOR = {"induction": "induction", "security_clearance": "clearance"}
+ACCESS_WORDS = {"access": "site access", "induction": "induction", "clearance": "security clearance"}
+
+Hours = Mapping[str, Sequence[Sequence[str]]]
 
 
 @dataclass(frozen=True)
@@ -17,4 +48,214 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AccessFact:
+    """One access grant, induction or clearance an engineer holds at a site."""
 
+    site_id: int
+    kind: str  # access | induction | clearance
+    expires_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AbsenceFact:
+    """Time an engineer is away, with why."""
+
+    start_at: dt.datetime
+    end_at: dt.datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EngineerFacts:
+    """What eligibility needs to know about an engineer (the queries may load only what the work asks about)."""
+
+    id: int
+    name: str
+    time_zone: str = "UTC"
+    working_hours: Hours = field(default_factory=dict)
+    skills: Mapping[str, int] = field(default_factory=dict)  # skill code -> level
+    certifications: Mapping[str, dt.date | None] = field(default_factory=dict)  # code -> expires_on
+    site_access: tuple[AccessFact, ...] = ()
+    absences: tuple[AbsenceFact, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class WorkFacts:
+    """What a piece of work asks of an engineer. Skills and certifications are (code, name) pairs."""
+
+    site_id: int
+    site_code: str
+    time_zone: str  # the site's zone: "the day" is a site-local day
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    day: dt.date | None = None  # used only when there is no window
+    skills: tuple[tuple[str, str], ...] = ()
+    certifications: tuple[tuple[str, str], ...] = ()
+    access_kinds: tuple[str, ...] = ("access",)
+
+    @property
+    def has_window(self) -> bool:
+        """Whether both ends of the window are known."""
+        return self.window_start is not None and self.window_end is not None
+
+    def days(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last site-local day the work touches, or None when undated."""
+        if self.window_start is not None and self.window_end is not None:
+            tz = zone(self.time_zone)
+            last = (self.window_end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+            return self.window_start.astimezone(tz).date(), max(last, self.window_start.astimezone(tz).date())
+        if self.day is not None:
+            return self.day, self.day
+        return None
+
+    def span(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The instants the engineer must be free: the window, or the whole site-local day."""
+        if self.window_start is not None and self.window_end is not None:
+            return self.window_start, self.window_end
+        if self.day is not None:
+            tz = zone(self.time_zone)
+            start = dt.datetime.combine(self.day, dt.time(), tzinfo=tz)
+            end = dt.datetime.combine(self.day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+            return start.astimezone(UTC), end.astimezone(UTC)
+        return None
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name (cached)."""
+    return ZoneInfo(name)
+
+
+def access_kinds_for(requirement_kinds: Sequence[str]) -> tuple[str, ...]:
+    """The SiteAccess kinds an engineer needs, given the kinds of the site's applicable blocking requirements."""
+    extra = sorted({ACCESS_KIND_FOR[k] for k in requirement_kinds if k in ACCESS_KIND_FOR})
+    return ("access", *extra)
+
+
+# --- weekly hours as concrete instants ---------------------------------------------------------
+
+
+def _at(day: dt.date, hhmm: str, tz: ZoneInfo) -> dt.datetime:
+    if hhmm == "24:00":
+        day, hhmm = day + dt.timedelta(days=1), "00:00"
+    h, m = hhmm.split(":")
+    return dt.datetime.combine(day, dt.time(int(h), int(m)), tzinfo=tz).astimezone(UTC)
+
+
+def stretches(hours: Hours, time_zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Weekly local hours as merged UTC intervals around [start, end) (24:00 joins the next day's 00:00)."""
+    tz = zone(time_zone)
+    first = start.astimezone(tz).date() - dt.timedelta(days=1)
+    last = end.astimezone(tz).date() + dt.timedelta(days=1)
+    raw: list[tuple[dt.datetime, dt.datetime]] = []
+    day = first
+    while day <= last:
+        for begin, finish in hours.get(WEEKDAYS[day.weekday()], []):
+            raw.append((_at(day, begin, tz), _at(day, finish, tz)))
+        day += dt.timedelta(days=1)
+    raw.sort()
+    merged: list[tuple[dt.datetime, dt.datetime]] = []
+    for lo, hi in raw:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def coverage(hours: Hours, time_zone: str, start: dt.datetime, end: dt.datetime) -> tuple[str, dt.datetime | None]:
+    """How weekly hours cover [start, end): ("covered"|"ends_early"|"starts_late"|"outside", the boundary that fails)."""
+    found = stretches(hours, time_zone, start, end)
+    for a, b in found:
+        if a <= start < b:
+            return ("covered", None) if end <= b else ("ends_early", b)
+    for a, b in found:
+        if a < end and b > start:
+            return "starts_late", a
+    return "outside", None
+
+
+def describe_window(start: dt.datetime, end: dt.datetime, time_zone: str) -> str:
+    """'Tue 14:00–16:00 Europe/London' (or with both days when it crosses midnight)."""
+    tz = zone(time_zone)
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    right = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%a %H:%M}"
+    return f"{a:%a} {a:%H:%M}–{right} {time_zone}"
+
+
+# --- the judgement -----------------------------------------------------------------------------
+
+
+def judge(engineer: EngineerFacts, work: WorkFacts) -> Verdict:
+    """Whether `engineer` may do `work`, with every reason in words when not."""
+    reasons: list[str] = []
+    if not engineer.active:
+        reasons.append("inactive")
+    days = work.days()
+    last_day = days[1] if days else None
+    reasons.extend(_skill_reasons(engineer, work))
+    reasons.extend(_certification_reasons(engineer, work, last_day))
+    reasons.extend(_access_reasons(engineer, work, last_day))
+    reasons.extend(_absence_reasons(engineer, work))
+    if work.window_start is not None and work.window_end is not None:
+        reason = _shift_reason(engineer, work.window_start, work.window_end)
+        if reason:
+            reasons.append(reason)
+    return Verdict(engineer.id, engineer.name, not reasons, tuple(reasons))
+
+
+def _skill_reasons(engineer: EngineerFacts, work: WorkFacts) -> list[str]:
+    return [f"missing skill {name}" for code, name in work.skills if code not in engineer.skills]
+
+
+def _certification_reasons(engineer: EngineerFacts, work: WorkFacts, day: dt.date | None) -> list[str]:
+    out = []
+    for code, name in work.certifications:
+        if code not in engineer.certifications:
+            out.append(f"missing certification {name}")
+            continue
+        expires = engineer.certifications[code]
+        if day is not None and not valid_on(expires, day):
+            out.append(f"certification {name} expires on {expires}, before the work on {day}")
+    return out
+
+
+def _access_reasons(engineer: EngineerFacts, work: WorkFacts, day: dt.date | None) -> list[str]:
+    out = []
+    held = {a.kind: a for a in engineer.site_access if a.site_id == work.site_id}
+    for kind in work.access_kinds:
+        words = ACCESS_WORDS.get(kind, kind)
+        grant = held.get(kind)
+        if grant is None:
+            out.append(f"no {words} at {work.site_code}")
+        elif day is not None and not valid_on(grant.expires_on, day):
+            out.append(f"{words} at {work.site_code} expires on {grant.expires_on}, before the work on {day}")
+    return out
+
+
+def _absence_reasons(engineer: EngineerFacts, work: WorkFacts) -> list[str]:
+    span = work.span()
+    if span is None:
+        return []
+    start, end = span
+    tz = zone(work.time_zone)
+    out = []
+    for absence in sorted(engineer.absences, key=lambda a: a.start_at):
+        if absence.start_at < end and absence.end_at > start:
+            day = max(absence.start_at, start).astimezone(tz).date()
+            out.append(f"absent ({absence.reason or 'absence'}) on {day}")
+    return out
+
+
+def _shift_reason(engineer: EngineerFacts, start: dt.datetime, end: dt.datetime) -> str | None:
+    tz_name = engineer.time_zone
+    state, boundary = coverage(engineer.working_hours, tz_name, start, end)
+    if state == "covered":
+        return None
+    if state == "ends_early" and boundary is not None:
+        return f"shift ends before the window (ends {boundary.astimezone(zone(tz_name)):%H:%M} {tz_name})"
+    if state == "starts_late" and boundary is not None:
+        return f"shift starts after the window starts (starts {boundary.astimezone(zone(tz_name)):%H:%M} {tz_name})"
+    return f"not on shift during the window ({describe_window(start, end, tz_name)})"

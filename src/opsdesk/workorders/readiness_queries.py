@@ -1,0 +1,332 @@
+"""Reads that gather readiness and eligibility inputs, in a bounded number of queries, for the pure
+rules in readiness.py and eligibility.py.
+
+One work order and a thousand cost the same number of queries: everything is loaded per batch
+(sites, their requirements, category fields and policies, arrangements, parts, overrides,
+linked changes, freeze rules, and the candidate engineers with only the skills, certifications,
+access and absences the batch asks about), then each work order is judged in memory.
+Candidates for a site are the active engineers of its region plus any active engineer holding
+access there; an assigned engineer is always judged, even from elsewhere or inactive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from django.db.models import Q
+
+from opsdesk.changes import window_queries, windows
+from opsdesk.changes.models import ChangeRequest
+from opsdesk.core import clock
+from opsdesk.people.models import (
+    Absence,
+    Engineer,
+    EngineerCertification,
+    EngineerSkill,
+    SiteAccess,
+)
+from opsdesk.sites.models import Site, SiteRequirement
+from opsdesk.sites.rules import applies_to
+
+from . import eligibility, readiness
+from .eligibility import AbsenceFact, AccessFact, EngineerFacts, Verdict, WorkFacts
+from .models import (
+    CATEGORIES,
+    Arrangement,
+    CategoryField,
+    CategoryPolicy,
+    Override,
+    Part,
+    WorkOrder,
+)
+from .readiness import (
+    ArrangementFacts,
+    ChangeFacts,
+    InfoField,
+    PartFacts,
+    PeopleFacts,
+    Readiness,
+    ReadinessInputs,
+    RequirementFacts,
+    SiteFacts,
+)
+
+CHUNK = 1000
+CATEGORY_LABELS = dict(CATEGORIES)
+KIND_LABELS = dict(SiteRequirement.Kind.choices)
+_WO_FIELDS = ("id", "site_id", "category", "window_start", "window_end", "info", "change_id", "engineer_id")
+# Absences are loaded for the batch's whole span, widened by a day for whole-day checks.
+_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class _Site:
+    facts: SiteFacts
+    region_id: int
+
+
+class _Batch:
+    """Everything a batch of work orders needs, loaded once, then judged per work order."""
+
+    def __init__(self, work_orders: list[WorkOrder]) -> None:
+        self.work_orders = work_orders
+        ids = [wo.pk for wo in work_orders]
+        site_ids = {wo.site_id for wo in work_orders}
+        self.sites = {
+            i: _Site(SiteFacts(i, code, tz), region)
+            for i, code, tz, region in Site.objects.filter(id__in=site_ids).values_list("id", "code", "time_zone", "region_id")
+        }
+        self._load_rules(site_ids, {wo.category for wo in work_orders})
+        self._load_work(ids, [wo.change_id for wo in work_orders if wo.change_id])
+        self._load_freezes(site_ids, any(wo.window_start and wo.window_end for wo in work_orders))
+        self._load_engineers(site_ids, [wo.engineer_id for wo in work_orders if wo.engineer_id])
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load_rules(self, site_ids: set[int], categories: set[str]) -> None:
+        self.requirements: dict[int, list[RequirementFacts]] = defaultdict(list)
+        for r in SiteRequirement.objects.filter(site_id__in=site_ids).order_by("kind", "id").values(
+            "id", "site_id", "kind", "description", "lead_time_hours", "categories", "blocking", "permitted_hours"
+        ):
+            self.requirements[r["site_id"]].append(RequirementFacts(
+                id=r["id"], kind=r["kind"], description=r["description"], lead_time_hours=r["lead_time_hours"],
+                categories=tuple(r["categories"] or ()), blocking=r["blocking"], permitted_hours=r["permitted_hours"],
+                kind_label=str(KIND_LABELS.get(r["kind"], "")),
+            ))
+        self.fields: dict[str, list[InfoField]] = defaultdict(list)
+        for category, key, label, owner in CategoryField.objects.filter(category__in=categories).order_by(
+            "category", "id"
+        ).values_list("category", "key", "label", "owner"):
+            self.fields[category].append(InfoField(key, label, owner))
+        self.requires_change = dict(
+            CategoryPolicy.objects.filter(category__in=categories).values_list("category", "requires_change")
+        )
+
+    def _load_work(self, ids: list[int], change_ids: list[int]) -> None:
+        self.arrangements: dict[int, dict[int, ArrangementFacts]] = defaultdict(dict)
+        for wo_id, req_id, state, submitted, approved in Arrangement.objects.filter(work_order_id__in=ids).values_list(
+            "work_order_id", "requirement_id", "state", "submitted_at", "approved_at"
+        ):
+            self.arrangements[wo_id][req_id] = ArrangementFacts(req_id, state, submitted, approved)
+        self.parts: dict[int, list[PartFacts]] = defaultdict(list)
+        for wo_id, part_id, number, shipment, expected, delivered in Part.objects.filter(
+            work_order_id__in=ids
+        ).order_by("id").values_list("work_order_id", "id", "part_number", "shipment", "expected_at", "delivered_at"):
+            self.parts[wo_id].append(PartFacts(part_id, number, shipment, expected, delivered))
+        self.overrides: dict[int, set[str]] = defaultdict(set)
+        for wo_id, key in Override.objects.filter(work_order_id__in=ids).values_list("work_order_id", "blocker"):
+            self.overrides[wo_id].add(key)
+        self.change_states = dict(ChangeRequest.objects.filter(id__in=change_ids).values_list("id", "state")) if change_ids else {}
+        self.skills: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for wo_id, code, name in WorkOrder.required_skills.through.objects.filter(workorder_id__in=ids).order_by(
+            "skill__name"
+        ).values_list("workorder_id", "skill__code", "skill__name"):
+            self.skills[wo_id].append((code, name))
+        self.certifications: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for wo_id, code, name in WorkOrder.required_certifications.through.objects.filter(
+            workorder_id__in=ids
+        ).order_by("certification__name").values_list("workorder_id", "certification__code", "certification__name"):
+            self.certifications[wo_id].append((code, name))
+
+    def _load_freezes(self, site_ids: set[int], any_window: bool) -> None:
+        self.calendars: dict[int, windows.SiteCalendar] = {}
+        self.freeze_rules: list[windows.WindowRule] = []
+        if not any_window:
+            return
+        calendars = window_queries.site_calendars(site_ids)
+        self.calendars = {c.id: c for c in calendars}
+        # Only freezes concern work orders; windows (when changes may happen) do not.
+        self.freeze_rules = [r for r in window_queries.rules_for(calendars) if r.kind == "freeze"]
+
+    def _load_engineers(self, site_ids: set[int], assigned: list[int]) -> None:
+        access: dict[int, list[AccessFact]] = defaultdict(list)
+        self.access_at: dict[int, set[int]] = defaultdict(set)  # site -> engineers holding anything there
+        for eng_id, site_id, kind, expires in SiteAccess.objects.filter(site_id__in=site_ids).values_list(
+            "engineer_id", "site_id", "kind", "expires_on"
+        ):
+            access[eng_id].append(AccessFact(site_id, kind, expires))
+            self.access_at[site_id].add(eng_id)
+        regions = {s.region_id for s in self.sites.values()}
+        holders = {e for engs in self.access_at.values() for e in engs}
+        query = Q(active=True) & (Q(home_region_id__in=regions) | Q(id__in=holders)) | Q(id__in=assigned)
+        rows = list(Engineer.objects.filter(query).order_by("name", "id").values(
+            "id", "name", "time_zone", "working_hours", "active", "home_region_id"
+        ))
+        ids = [r["id"] for r in rows]
+        skill_codes = {c for codes in self.skills.values() for c, _ in codes}
+        cert_codes = {c for codes in self.certifications.values() for c, _ in codes}
+        skills: dict[int, dict[str, int]] = defaultdict(dict)
+        if skill_codes:
+            for eng_id, code, level in EngineerSkill.objects.filter(
+                engineer_id__in=ids, skill__code__in=skill_codes
+            ).values_list("engineer_id", "skill__code", "level"):
+                skills[eng_id][code] = level
+        certs: dict[int, dict[str, dt.date | None]] = defaultdict(dict)
+        if cert_codes:
+            for eng_id, code, expires in EngineerCertification.objects.filter(
+                engineer_id__in=ids, certification__code__in=cert_codes
+            ).values_list("engineer_id", "certification__code", "expires_on"):
+                certs[eng_id][code] = expires
+        absences: dict[int, list[AbsenceFact]] = defaultdict(list)
+        spans = [(wo.window_start, wo.window_end) for wo in self.work_orders if wo.window_start and wo.window_end]
+        if spans and ids:
+            start, end = min(s for s, _ in spans) - _DAY, max(e for _, e in spans) + _DAY
+            for eng_id, a, b, reason in Absence.objects.filter(
+                engineer_id__in=ids, start_at__lt=end, end_at__gt=start
+            ).values_list("engineer_id", "start_at", "end_at", "reason"):
+                absences[eng_id].append(AbsenceFact(a, b, reason))
+        self.engineers = {
+            r["id"]: EngineerFacts(
+                id=r["id"], name=r["name"], time_zone=r["time_zone"], working_hours=r["working_hours"] or {},
+                skills=skills[r["id"]], certifications=certs[r["id"]], site_access=tuple(access[r["id"]]),
+                absences=tuple(absences[r["id"]]), active=r["active"],
+            )
+            for r in rows
+        }
+        self._candidates: dict[int, list[EngineerFacts]] = {}
+        self.by_region: dict[int, list[int]] = defaultdict(list)
+        for r in rows:
+            if r["active"]:
+                self.by_region[r["home_region_id"]].append(r["id"])
+
+    # -- per work order --------------------------------------------------------------------
+
+    def candidates(self, wo: WorkOrder) -> list[EngineerFacts]:
+        """Active engineers holding access at the site first, then the rest of the region (by name)."""
+        cached = self._candidates.get(wo.site_id)
+        if cached is None:
+            site = self.sites[wo.site_id]
+            at_site = self.access_at.get(wo.site_id, set())
+            cached = [e for e in self.engineers.values() if e.id in at_site and e.active]
+            cached += [self.engineers[i] for i in self.by_region.get(site.region_id, []) if i not in at_site]
+            self._candidates[wo.site_id] = cached
+        return cached
+
+    def work_facts(self, wo: WorkOrder) -> WorkFacts:
+        """What the work asks of an engineer."""
+        site = self.sites[wo.site_id].facts
+        kinds = [r.kind for r in self.requirements.get(wo.site_id, []) if r.blocking and applies_to(r.categories, wo.category)]
+        return WorkFacts(
+            site_id=site.id, site_code=site.code, time_zone=site.time_zone,
+            window_start=wo.window_start, window_end=wo.window_end,
+            skills=tuple(self.skills.get(wo.pk, ())), certifications=tuple(self.certifications.get(wo.pk, ())),
+            access_kinds=eligibility.access_kinds_for(kinds),
+        )
+
+    def verdicts(self, wo: WorkOrder) -> list[Verdict]:
+        """Every candidate's verdict, and the assigned engineer's, eligible first then by name."""
+        work = self.work_facts(wo)
+        found = {e.id: eligibility.judge(e, work) for e in self.candidates(wo)}
+        if wo.engineer_id and wo.engineer_id not in found and wo.engineer_id in self.engineers:
+            found[wo.engineer_id] = eligibility.judge(self.engineers[wo.engineer_id], work)
+        return sorted(found.values(), key=lambda v: (not v.eligible, v.engineer_name, v.engineer_id))
+
+    def people(self, wo: WorkOrder, work: WorkFacts, *, exhaustive: bool) -> PeopleFacts:
+        """Eligibility as readiness needs it; without `exhaustive`, stop at the first eligible engineer."""
+        assigned = None
+        if wo.engineer_id and wo.engineer_id in self.engineers:
+            assigned = eligibility.judge(self.engineers[wo.engineer_id], work)
+        if not work.has_window:
+            return PeopleFacts(checked=False, assigned=assigned)
+        eligible, considered = 0, 0
+        reasons: Counter[str] = Counter()
+        for engineer in self.candidates(wo):
+            considered += 1
+            verdict = assigned if assigned and assigned.engineer_id == engineer.id else eligibility.judge(engineer, work)
+            if verdict.eligible:
+                eligible += 1
+                if not exhaustive:
+                    break
+            else:
+                reasons.update(verdict.reasons)
+        common = tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))[:5]
+        return PeopleFacts(True, eligible, considered, common if not eligible else (), assigned)
+
+    def inputs(self, wo: WorkOrder, *, exhaustive: bool = True) -> ReadinessInputs:
+        """The gate's inputs for one work order of the batch."""
+        site = self.sites[wo.site_id]
+        work = self.work_facts(wo)
+        freezes: tuple[windows.WindowViolation, ...] = ()
+        calendar = self.calendars.get(wo.site_id)
+        if wo.window_start and wo.window_end and calendar and self.freeze_rules:
+            freezes = tuple(windows.check(wo.window_start, wo.window_end, [calendar], self.freeze_rules))
+        return ReadinessInputs(
+            category=wo.category, category_label=str(CATEGORY_LABELS.get(wo.category, "")), site=site.facts,
+            window_start=wo.window_start, window_end=wo.window_end,
+            requirements=tuple(self.requirements.get(wo.site_id, ())),
+            arrangements=self.arrangements.get(wo.pk, {}),
+            info=wo.info if isinstance(wo.info, dict) else {},
+            fields=tuple(self.fields.get(wo.category, ())),
+            parts=tuple(self.parts.get(wo.pk, ())),
+            freezes=freezes,
+            change=ChangeFacts(
+                required=bool(self.requires_change.get(wo.category)), change_id=wo.change_id,
+                state=self.change_states.get(wo.change_id) if wo.change_id else None,
+            ),
+            people=self.people(wo, work, exhaustive=exhaustive),
+            overrides=frozenset(self.overrides.get(wo.pk, ())),
+        )
+
+
+# --- the interface -----------------------------------------------------------------------------
+
+
+def inputs_for(wo: WorkOrder) -> ReadinessInputs:
+    """The readiness inputs of one work order (about twenty queries, whatever the data)."""
+    return _Batch([wo]).inputs(wo)
+
+
+def evaluate_work_order(wo: WorkOrder, now: dt.datetime | None = None) -> Readiness:
+    """Readiness of one work order at `now` (default: the clock)."""
+    return readiness.evaluate(inputs_for(wo), now or clock.now())
+
+
+def eligible_engineers(wo: WorkOrder) -> list[Verdict]:
+    """Each candidate engineer's eligibility for the work order, with reasons; eligible first."""
+    return _Batch([wo]).verdicts(wo)
+
+
+def _chunks(items: Iterable[WorkOrder], size: int) -> Iterator[list[WorkOrder]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def evaluate_many(work_orders: Iterable[WorkOrder], now: dt.datetime | None = None, *, chunk: int = CHUNK) -> dict[int, Readiness]:
+    """Readiness of many work orders by id, loaded per chunk (not per row); for recompute and the benchmark.
+
+    People are checked until the first eligible engineer (PeopleFacts.eligible is then 0 or 1).
+    Pass a queryset `.only(*READ_FIELDS)` or model instances.
+    """
+    at = now or clock.now()
+    out: dict[int, Readiness] = {}
+    for batch_rows in _chunks(work_orders, chunk):
+        batch = _Batch(batch_rows)
+        for wo in batch_rows:
+            out[wo.pk] = readiness.evaluate(batch.inputs(wo, exhaustive=False), at)
+    return out
+
+
+READ_FIELDS: tuple[str, ...] = _WO_FIELDS
+
+
+def as_json(result: Readiness) -> dict[str, Any]:
+    """The API shape: {"ready", "at_risk", "next_needed_by", "blockers": [{"key", "kind", "detail", "owner", "needed_by", "rule", "overridden"}]}."""
+    return {
+        "ready": result.ready,
+        "at_risk": result.at_risk,
+        "next_needed_by": result.next_needed_by.isoformat() if result.next_needed_by else None,
+        "blockers": [
+            {
+                "key": b.key, "kind": b.kind, "detail": b.detail, "owner": b.owner,
+                "needed_by": b.needed_by.isoformat() if b.needed_by else None, "rule": b.rule,
+                "overridden": b.overridden,
+            }
+            for b in result.blockers
+        ],
+    }

@@ -11,6 +11,8 @@ import pytest
 from opsdesk.accounts.models import ApiToken
 from opsdesk.changes import services as change_services
 from opsdesk.changes.models import ChangeRequest, ChangeWindow
+from opsdesk.workorders import services as work_services
+from opsdesk.workorders.models import WorkOrder
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +51,7 @@ def world(api_for):
         "regions": region.pk,
         "changes": change_b.pk,
         "change-windows": window_b.pk,
+        "work-orders": _work_order_for(b, site_b, svc_b).pk,
     }
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
@@ -64,6 +67,20 @@ def _change_for(service, site):
         actor=f.make_user("service_desk", password=None),
     )
     return change_services.transition_change(change, "submitted", actor=change.owner)
+
+
+def _work_order_for(client, site, service):
+    """A submitted work order of client B, with a comment and a handoff (staff-made, through the services)."""
+    desk = f.make_user("service_desk", password=None)
+    start = dt.datetime(2030, 6, 3, 9, 0, tzinfo=dt.UTC)
+    wo = work_services.create_work_order(
+        {"client": client.pk, "site": site.pk, "services": [service.pk], "category": "cabling", "title": "Beta links",
+         "window_start": start, "window_end": start + dt.timedelta(hours=2)},
+        actor=desk,
+    )
+    work_services.add_comment(wo, "Beta internal", visibility="internal", actor=desk)
+    work_services.hand_off(wo, to_user=f.make_user("dispatcher", password=None), next_step="book", actor=desk)
+    return wo
 
 
 def _object_paths(api) -> list[tuple[str, str, str]]:
@@ -101,12 +118,15 @@ def test_nothing_changed_after_the_probe(world):
     assert world["b"].__class__.objects.filter(pk=world["b"].pk).exists()
     change = ChangeRequest.objects.get(pk=world["targets"]["changes"])
     assert (change.state, change.approvals.count()) == ("submitted", 0)
+    wo = WorkOrder.objects.get(pk=world["targets"]["work-orders"])
+    assert (wo.state, wo.comments.count(), wo.handoffs.count(), wo.overrides.count()) == ("submitted", 1, 1, 0)
+    assert wo.handoffs.get().acknowledged_at is None
 
 
 def test_lists_hold_only_the_clients_own_objects(world):
     api = world["api"]
     targets = world["targets"]
-    for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes"):
+    for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes", "work-orders"):
         ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
         assert targets[collection] not in ids, collection
     assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}

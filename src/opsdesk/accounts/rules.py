@@ -16,12 +16,20 @@ ROLES = (
 _ALL = "*"
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({_ALL}),
-    "service_desk": frozenset({"clients.write", "sites.write", "services.write", "changes.write"}),
-    "dispatcher": frozenset({"engineers.write", "changes.write"}),
-    "engineer": frozenset({"changes.write"}),
+    "service_desk": frozenset({
+        "clients.write", "sites.write", "services.write", "changes.write",
+        "workorders.write", "workorders.request", "workorders.comment",
+    }),
+    "dispatcher": frozenset({
+        "engineers.write", "changes.write",
+        "workorders.write", "workorders.dispatch", "workorders.onsite", "workorders.comment",
+    }),
+    # Engineers: their own on-site actions (check-in/out of work assigned to them) and comments.
+    "engineer": frozenset({"changes.write", "workorders.onsite", "workorders.comment"}),
     "incident_commander": frozenset({"services.write", "changes.write"}),
     "change_approver": frozenset({"changes.write", "changes.approve", "change_windows.write"}),
-    "client": frozenset({"changes.approve_as_client"}),
+    # Clients: submit requests, comment (client-visible only), record their own access requests.
+    "client": frozenset({"changes.approve_as_client", "workorders.request", "workorders.comment"}),
 }
 
 # read: every GET of the API; write: changes; calendar: only the iCalendar feeds (a token

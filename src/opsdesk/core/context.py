@@ -10,7 +10,7 @@ from .notify import unread_count
 
 # (label, url name or None while the area is still to come, staff only)
 NAVIGATION = [
-    ("Work", None, False),
+    ("Work", "workorders:queue", False),
     ("Dispatch", None, True),
     ("Changes", "changes:list", False),
     ("Incidents", None, False),

@@ -20,7 +20,7 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Region, Site
 from opsdesk.tenancy.models import Client
 
-from . import changes, history, org, people, servicegraph, users
+from . import changes, history, org, people, servicegraph, users, workorders
 from .context import DemoContext, plan_for
 
 
@@ -39,6 +39,7 @@ STEPS: list[Step] = [
     Step("services and dependencies", servicegraph.build_services),
     Step("users", users.build_users),
     Step("changes, windows and freezes", changes.build_changes),
+    Step("work orders", workorders.build_workorders),
     Step("timeline", history.record_creation),
 ]
 

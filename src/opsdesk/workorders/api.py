@@ -1,5 +1,228 @@
-"""Work orders API: CRUD, transitions, readiness, handoffs, comments (thin edges)."""
+"""Work orders API: CRUD, transitions, readiness, overrides, eligibility, handoffs, comments,
+arrangements, parts, check-in/out and the engineer's day (thin edges).
 
-from ninja import Router
+Every /work-orders/{id}/... handler looks the work order up first (404 for one the caller may not
+see), then checks the permission, then calls one service or query.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.core.api import require_scope, require_write
+from opsdesk.core.cursor import CursorPage
+from opsdesk.core.errors import PermissionDenied, field_error
+from opsdesk.core.pagination import Page
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
+from opsdesk.core.schemas import Id, Instant
+
+from . import queries, readiness_queries, services
+from .schemas import (
+    ArrangementIn,
+    ArrangementOut,
+    CheckInIn,
+    CheckInOut,
+    CheckOutIn,
+    CommentIn,
+    CommentOut,
+    HandoffIn,
+    HandoffOut,
+    OverrideIn,
+    OverrideOut,
+    PartIn,
+    PartOut,
+    ReadinessOut,
+    VerdictOut,
+    WorkOrderIn,
+    WorkOrderOut,
+    WorkOrderPatch,
+    WorkTransitionIn,
+)
 
 router = Router()
+TAG = ["work orders"]
+
+
+def _staff_only(request: HttpRequest, what: str) -> None:
+    if getattr(request.user, "is_client_user", False):
+        raise PermissionDenied(f"{what} are for the provider's staff.")
+
+
+@router.get("/work-orders", response=list[WorkOrderOut], tags=TAG)
+@paginate(CursorPage)
+def list_work_orders(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    state: str | None = Query(None, max_length=200, description="One state or several, comma-separated"),
+    site: Id | None = None,
+    region: str | None = Query(None, max_length=40, description="Region code or id"),
+    client: Id | None = None,
+    owner: Id | None = None,
+    blocked: bool | None = None,
+    at_risk: bool | None = None,
+    due_before: Instant | None = Query(None, description="Window starts, or a blocker is needed, before this"),
+    q: str | None = Query(None, max_length=200, description="Title text or WO number"),
+):
+    """Work orders you may see, most urgent first (at risk, priority, window); `?cursor=` pages by newest id."""
+    return queries.list_work_orders(
+        request.user, state=state, site=site, region=region, client=client, owner=owner, blocked=blocked,
+        at_risk=at_risk, due_before=due_before, q=q,
+    )
+
+
+@router.post("/work-orders", response={201: WorkOrderOut}, tags=TAG)
+def create_work_order(request: HttpRequest, payload: WorkOrderIn):  # type: ignore[no-untyped-def]
+    """Create a work order; a client user's request becomes a submitted work order of their client."""
+    user: Any = request.user
+    require_write(request, "workorders.request" if user.is_client_user else "workorders.write")
+    wo = services.create_work_order(payload.dict(), actor=user)
+    return Status(201, queries.get_work_order(user, wo.pk))
+
+
+@router.get("/my-work", response=list[WorkOrderOut], tags=TAG)
+def my_work(request: HttpRequest, day: dt.date | None = None):  # type: ignore[no-untyped-def]
+    """Work assigned to you (your engineer record) on `day`, today in your local time by default."""
+    return list(queries.my_work(request.user, day))
+
+
+@router.post("/work-orders/{int:wo_id}/transitions", response=WorkOrderOut, tags=TAG)
+def transition(request: HttpRequest, wo_id: Id, payload: WorkTransitionIn):  # type: ignore[no-untyped-def]
+    """Move the work order; a refused move (or the readiness gate) is 409 saying what is missing and who acts."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_write(request, "workorders.write")
+    if not payload.to:
+        raise field_error("to", "the state to move to is required")
+    services.transition_work_order(wo, payload.to, actor=request.user, reason=payload.reason)
+    return queries.get_work_order(request.user, wo_id)
+
+
+@router.get("/work-orders/{int:wo_id}/readiness", response=ReadinessOut, tags=TAG)
+def readiness(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+    """Readiness now: every blocker with what is missing, who must act, by when, and which rule."""
+    wo = queries.get_work_order(request.user, wo_id)
+    data = readiness_queries.as_json(readiness_queries.evaluate_work_order(wo))
+    if getattr(request.user, "is_client_user", False):
+        data = queries.for_client(data)
+    return data
+
+
+@router.post("/work-orders/{int:wo_id}/overrides", response={201: OverrideOut}, tags=TAG)
+def override(request: HttpRequest, wo_id: Id, payload: OverrideIn):  # type: ignore[no-untyped-def]
+    """A dispatcher proceeds despite one blocker (by its key), with a recorded reason."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_write(request, "workorders.dispatch")
+    if not payload.blocker:
+        raise field_error("blocker", "the key of the blocker to override is required")
+    return Status(201, services.override_blocker(wo, payload.blocker, reason=payload.reason, actor=request.user))
+
+
+@router.get("/work-orders/{int:wo_id}/eligibility", response=list[VerdictOut], tags=TAG)
+def eligibility(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+    """Each candidate engineer's eligibility for this work, with every reason when not; eligible first."""
+    wo = queries.get_work_order(request.user, wo_id)
+    _staff_only(request, "Engineers' eligibility")
+    return [
+        {"engineer": v.engineer_id, "name": v.engineer_name, "eligible": v.eligible, "reasons": list(v.reasons)}
+        for v in readiness_queries.eligible_engineers(wo)
+    ]
+
+
+@router.get("/work-orders/{int:wo_id}/handoffs", response=list[HandoffOut], tags=TAG)
+def handoffs(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+    """The work order's handoffs, oldest first, with their acknowledgement."""
+    wo = queries.get_work_order(request.user, wo_id)
+    _staff_only(request, "Handoffs")
+    return list(queries.list_handoffs(request.user, wo))
+
+
+@router.post("/work-orders/{int:wo_id}/handoffs", response={201: HandoffOut}, tags=TAG)
+def hand_off(request: HttpRequest, wo_id: Id, payload: HandoffIn):  # type: ignore[no-untyped-def]
+    """Hand over to another owner and/or team with done so far, next step, open questions and links."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_write(request, "workorders.write")
+    if payload.to_user is None and payload.to_team is None:
+        raise field_error("to_user", "say who (or which team) takes over")
+    handoff = services.hand_off(
+        wo, to_user=payload.to_user or wo.owner_id, to_team=payload.to_team, done_so_far=payload.done_so_far,
+        next_step=payload.next_step, open_questions=payload.open_questions, links=payload.links, actor=request.user,
+    )
+    return Status(201, handoff)
+
+
+@router.post("/work-orders/{int:wo_id}/handoffs/{int:handoff_id}/acknowledge", response=HandoffOut, tags=TAG)
+def acknowledge(request: HttpRequest, wo_id: Id, handoff_id: Id):  # type: ignore[no-untyped-def]
+    """The receiver acknowledges the handoff (only the receiver can)."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_scope(request, "write")
+    handoff = queries.get_handoff(request.user, wo, handoff_id)
+    return services.acknowledge_handoff(handoff, actor=request.user)
+
+
+@router.get("/work-orders/{int:wo_id}/comments", response=list[CommentOut], tags=TAG)
+@paginate(Page)
+def comments(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+    """Comments, oldest first; client users see only the client-visible ones."""
+    return queries.list_comments(request.user, queries.get_work_order(request.user, wo_id))
+
+
+@router.post("/work-orders/{int:wo_id}/comments", response={201: CommentOut}, tags=TAG)
+def comment(request: HttpRequest, wo_id: Id, payload: CommentIn):  # type: ignore[no-untyped-def]
+    """Add a comment: internal (staff) or client-visible; client users' comments are client-visible."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_write(request, "workorders.comment")
+    return Status(201, services.add_comment(wo, payload.body, visibility=payload.visibility, actor=request.user))
+
+
+@router.post("/work-orders/{int:wo_id}/arrangements", response=ArrangementOut, tags=TAG)
+def arrangement(request: HttpRequest, wo_id: Id, payload: ArrangementIn):  # type: ignore[no-untyped-def]
+    """Record an arrangement for a site requirement (clients: their access requests)."""
+    wo = queries.get_work_order(request.user, wo_id)
+    user: Any = request.user
+    require_write(request, "workorders.request" if user.is_client_user else "workorders.write")
+    if payload.requirement is None:
+        raise field_error("requirement", "the site requirement's id is required")
+    if payload.state is None:
+        raise field_error("state", "one of requested, submitted, approved, rejected")
+    return services.record_arrangement(
+        wo, payload.requirement, state=payload.state, reference=payload.reference, note=payload.note, actor=user
+    )
+
+
+@router.patch("/work-orders/{int:wo_id}/parts/{int:part_id}", response=PartOut, tags=TAG)
+def update_part(request: HttpRequest, wo_id: Id, part_id: Id, payload: PartIn):  # type: ignore[no-untyped-def]
+    """Change a part's shipment state, expected or delivered time."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_write(request, "workorders.write")
+    data = payload.dict(exclude_unset=True)
+    data.pop("id", None)
+    return services.update_part(wo, part_id, data, actor=request.user)
+
+
+@router.post("/work-orders/{int:wo_id}/check-in", response=CheckInOut, tags=TAG)
+def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: ignore[no-untyped-def]
+    """The assigned engineer arrives: on site now; answers the site's method statement and local standards."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_write(request, "workorders.onsite")
+    services.check_in(wo, actor=request.user)
+    fresh = queries.get_work_order(request.user, wo_id)
+    return {"work_order": fresh, "rules": queries.check_in_briefing(fresh)}
+
+
+@router.post("/work-orders/{int:wo_id}/check-out", response=WorkOrderOut, tags=TAG)
+def check_out(request: HttpRequest, wo_id: Id, payload: CheckOutIn):  # type: ignore[no-untyped-def]
+    """The engineer leaves: checklist answers and the completion report (the client sees it); completed."""
+    wo = queries.get_work_order(request.user, wo_id)
+    require_write(request, "workorders.onsite")
+    services.check_out(
+        wo, report=payload.report, checklist=payload.checklist, first_time_fix=payload.first_time_fix,
+        actor=request.user,
+    )
+    return queries.get_work_order(request.user, wo_id)
+
+
+add_object_routes(router, ObjectRoutes(
+    collection="work-orders", noun="work order", tag="work orders", permission="workorders.write",
+    out=WorkOrderOut, get=queries.get_work_order, patch=WorkOrderPatch, update=services.update_work_order,
+))

@@ -1,0 +1,71 @@
+"""Keyset ("cursor") paging besides limit/offset: deep pages cost what the first one does.
+
+`?cursor=` (empty) starts at the newest row; each answer's `next_cursor` fetches the next page
+(rows with a smaller id). Without `cursor`, lists page by limit/offset as everywhere else.
+Answers are {"items", "count", "next_cursor"}; `count` is the filtered total (an indexed count).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Schema
+
+from .errors import field_error
+from .pagination import MAX_OFFSET, Page
+
+PREFIX = "id:"
+
+
+def encode(pk: int) -> str:
+    """An opaque cursor for 'rows after this id' (newest first)."""
+    return base64.urlsafe_b64encode(f"{PREFIX}{pk}".encode()).decode().rstrip("=")
+
+
+def decode(cursor: str) -> int:
+    """The id a cursor points after, or InvalidInput (422) for anything this API did not give out."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value = int(raw.removeprefix(PREFIX)) if raw.startswith(PREFIX) else -1
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        value = -1
+    if not 1 <= value <= 2**63 - 1:
+        raise field_error("cursor", "not a cursor given out by this API; start again with ?cursor=")
+    return value
+
+
+def keyset(queryset: QuerySet[Any], cursor: str, limit: int) -> dict[str, Any]:
+    """One page of `queryset` newest first (by id), after `cursor` ('' for the first page)."""
+    count = queryset.order_by().count()
+    page = queryset.order_by("-pk")
+    if cursor:
+        page = page.filter(pk__lt=decode(cursor))
+    rows = list(page[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "count": count, "next_cursor": encode(rows[-1].pk) if more and rows else None}
+
+
+class CursorPage(Page):
+    """Limit/offset pagination, or keyset pagination on -id when `cursor` is given."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+        cursor: str | None = Field(None, max_length=100, description="Keyset paging: empty for the first page, then next_cursor")
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        next_cursor: str | None = None
+
+    def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        limit = min(pagination.limit, self.max_limit)
+        if pagination.cursor is None:
+            return {**super().paginate_queryset(queryset, pagination, request, **params), "next_cursor": None}
+        return keyset(queryset, pagination.cursor, limit)

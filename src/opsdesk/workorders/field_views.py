@@ -1,0 +1,91 @@
+"""The engineer's pages: today's work in the engineer's local time, check-in (with the site's method
+statement and local standards) and check-out (with the category's completion checklist)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from opsdesk.core.errors import DomainError
+from opsdesk.core.views import staff_page
+
+from . import page_queries, queries, services
+from .forms import CheckInForm, CheckOutForm
+from .models import WorkOrder
+
+
+@require_GET
+@staff_page
+def mine(request: HttpRequest) -> HttpResponse:
+    """Work assigned to me on a day (today by default) in my local time."""
+    zone, today = page_queries.engineer_today(request.user)
+    day = page_queries.parse_day(request.GET.get("day"), today)
+    items = list(queries.my_work(request.user, day))
+    context = {
+        "items": [(wo, page_queries.checklist_for(wo.category)) for wo in items],
+        "day": day,
+        "today": today,
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "zone": zone,
+        "is_engineer": getattr(request.user, "engineer", None) is not None,
+    }
+    return render(request, "workorders/mine.html", context)
+
+
+def _visit_context(wo: WorkOrder, **forms: Any) -> dict[str, Any]:
+    checklist = page_queries.checklist_for(wo.category)
+    return {
+        "wo": wo,
+        "site_zone": wo.site.time_zone,
+        "rules": queries.check_in_briefing(wo),
+        "check_in_form": forms.get("check_in_form") or CheckInForm(),
+        "check_out_form": forms.get("check_out_form") or CheckOutForm(checklist=checklist),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page
+def check_in(request: HttpRequest, wo_id: int) -> HttpResponse:
+    """Show the site's rules for this work; POST records the arrival."""
+    wo = queries.get_work_order(request.user, wo_id)
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        if form.is_valid():
+            try:
+                services.check_in(wo, actor=request.user)
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"Checked in at {wo.site.code}.")
+                return HttpResponseRedirect(reverse("workorders:check-out", args=[wo.pk]))
+        return render(request, "workorders/visit.html", _visit_context(wo, check_in_form=form), status=400)
+    return render(request, "workorders/visit.html", _visit_context(wo))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page
+def check_out(request: HttpRequest, wo_id: int) -> HttpResponse:
+    """The completion checklist and report; POST records the departure and completes the work."""
+    wo = queries.get_work_order(request.user, wo_id)
+    if request.method == "POST":
+        form = CheckOutForm(request.POST, checklist=page_queries.checklist_for(wo.category))
+        if form.is_valid():
+            try:
+                services.check_out(
+                    wo, checklist=form.answers(), report=form.cleaned_data["completion_report"],
+                    first_time_fix=form.cleaned_data["first_time_fix"], actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"Checked out: WO-{wo.pk} is completed.")
+                return HttpResponseRedirect(reverse("workorders:mine"))
+        return render(request, "workorders/visit.html", _visit_context(wo, check_out_form=form), status=400)
+    return render(request, "workorders/visit.html", _visit_context(wo))

@@ -1,0 +1,124 @@
+"""The client portal: request work, follow it in plain language, read the completion report, talk
+to the service desk. Client users see only their client's work and never internal comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opsdesk.core.errors import DomainError
+from opsdesk.core.views import int_param, object_timeline, page_view, paginate
+
+from . import page_queries, queries, services
+from .forms import CommentForm, RequestForm
+
+CLIENT_STATES = {
+    "draft": "Draft",
+    "submitted": "Received",
+    "triage": "Being reviewed",
+    "readiness": "Being arranged",
+    "ready": "Ready to schedule",
+    "scheduled": "Scheduled",
+    "dispatched": "Engineer assigned",
+    "en_route": "Engineer on the way",
+    "on_site": "Engineer on site",
+    "completed": "Completed",
+    "verified": "Completed and verified",
+    "closed": "Closed",
+    "on_hold": "On hold",
+    "blocked": "Waiting",
+    "cancelled": "Cancelled",
+}
+
+
+def _request_form(request: HttpRequest, data: Any = None) -> RequestForm:
+    return RequestForm(data, user=request.user, **page_queries.request_choices(request.user))
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def portal(request: HttpRequest) -> HttpResponse:
+    """My requests, and the form to request work (POST creates a submitted work order)."""
+    user: Any = request.user
+    if request.method == "POST":
+        form = _request_form(request, request.POST)
+        if form.is_valid():
+            try:
+                wo = services.create_work_order(form.to_data(), actor=user)
+            except DomainError as exc:
+                _errors_on_form(form, exc)
+            else:
+                messages.success(request, f"Thank you: your request is WO-{wo.pk}. We will keep you posted here.")
+                return HttpResponseRedirect(reverse("workorders:portal-detail", args=[wo.pk]))
+        status = 400
+    else:
+        form, status = _request_form(request), 200
+    client = None if user.is_client_user else int_param(request, "client")
+    page = paginate(request, queries.list_work_orders(user, client=client), per_page=25)
+    context = {
+        "form": form,
+        "page": page,
+        "states": CLIENT_STATES,
+        "zone": page_queries.viewer_zone(user),
+        "show_form": request.method == "POST" or request.GET.get("new") == "1" or not page.paginator.count,
+    }
+    return render(request, "workorders/portal.html", context, status=status)
+
+
+def _errors_on_form(form: RequestForm, exc: DomainError) -> None:
+    """A refused request's reasons on the named fields, else at the top."""
+    placed = False
+    for error in exc.errors:
+        name = str(error.get("field", "")).split(".")[0]
+        if name in form.fields:
+            form.add_error(name, str(error.get("message", exc.detail)))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+@require_GET
+@page_view
+def portal_detail(request: HttpRequest, wo_id: int) -> HttpResponse:
+    """One request as the client sees it: state, what we wait for, ETA, report, comments."""
+    user: Any = request.user
+    wo = queries.get_work_order(user, wo_id)
+    view = page_queries.readiness_for(wo)
+    context = {
+        "wo": wo,
+        "state_label": CLIENT_STATES.get(wo.state, wo.get_state_display()),
+        "lines": page_queries.client_lines(wo, view) if wo.state in OPEN else [],
+        "ready": view.ready,
+        "zone": page_queries.viewer_zone(user),
+        "site_zone": wo.site.time_zone,
+        "comments": queries.list_comments(user, wo, visibility="client"),
+        "comment_form": CommentForm(),
+        "timeline": object_timeline(request, wo) if user.is_client_user else None,
+    }
+    return render(request, "workorders/portal_detail.html", context)
+
+
+OPEN = frozenset({"submitted", "triage", "readiness", "ready", "scheduled", "dispatched", "en_route", "blocked", "on_hold"})
+
+
+@require_POST
+@page_view
+def portal_comment(request: HttpRequest, wo_id: int) -> HttpResponse:
+    """A comment from the portal: always visible to the client."""
+    wo = queries.get_work_order(request.user, wo_id)
+    form = CommentForm({"body": request.POST.get("body", ""), "visibility": "client"})
+    if not form.is_valid():
+        messages.error(request, "Write your message first.")
+    else:
+        try:
+            services.add_comment(wo, form.cleaned_data["body"], visibility="client", actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "Message sent.")
+    return HttpResponseRedirect(reverse("workorders:portal-detail", args=[wo.pk]) + "#comments")

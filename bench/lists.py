@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BIN = Path(sys.executable).parent / "opsdesk"
@@ -78,6 +80,30 @@ def session_cookie(port: int) -> str:
     return f"{csrf}; {session}"
 
 
+def setting() -> dict[str, str]:
+    """The machine and database the figures were measured on."""
+    return {
+        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+        "database": "sqlite" if "OPSDESK_DATABASE_URL" not in os.environ else "postgresql",
+    }
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
+    """`opsdesk serve` on a free port: (port, bearer header of an admin token, admin session cookie)."""
+    token = subprocess.run([str(BIN), "token", "create", "admin"], env=env, check=True, capture_output=True,
+                           text=True).stdout.strip()
+    port = free_port()
+    server = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(port)
+        yield port, {"Authorization": f"Bearer {token}"}, {"Cookie": session_cookie(port)}
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
@@ -87,20 +113,12 @@ def main() -> None:
     run = lambda *a: subprocess.run([str(BIN), *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731
     run("migrate", "--no-input")
     started = time.perf_counter()
-    run("demo", "--size", "large")
+    run("demo", "--size", "large", "--work-orders", "0")
     load_s = time.perf_counter() - started
-    token = run("token", "create", "admin").stdout.strip()
-    port = free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_for(port)
-        bearer = {"Authorization": f"Bearer {token}"}
-        cookie = {"Cookie": session_cookie(port)}
+    with served(env) as (port, bearer, cookie):
         figures = {
             "benchmark": "lists",
-            "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-            "database": "sqlite" if "OPSDESK_DATABASE_URL" not in os.environ else "postgresql",
+            **setting(),
             "demo_large_load_s": round(load_s, 2),
             "requests_each": args.requests,
             "api_sites_limit50": timed(port, "/api/v1/sites?limit=50", bearer, args.requests),
@@ -110,10 +128,6 @@ def main() -> None:
             "page_people": timed(port, "/people/", cookie, args.requests),
         }
         print(json.dumps(figures))
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=20)
-
 
 if __name__ == "__main__":
     main()

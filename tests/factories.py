@@ -116,3 +116,11 @@ def make_service(client: Client | None = None, *, sites: list[Site] | None = Non
 
 def depend(service: Service, on: Service) -> ServiceDependency:
     return ServiceDependency.objects.create(service=service, depends_on=on)
+
+
+def clear_category_rules() -> None:
+    """Remove the seeded completeness rules and category policies, so a test defines exactly its own."""
+    from opsdesk.workorders.models import CategoryField, CategoryPolicy
+
+    CategoryField.objects.all().delete()
+    CategoryPolicy.objects.all().delete()

@@ -13,7 +13,7 @@ import pytest
 
 from opsdesk.core import clock
 from opsdesk.demo.data import H24
-from opsdesk.demo.workorder_rules import seed_category_rules
+from opsdesk.workorders.category_rules import seed_category_rules
 from opsdesk.workorders.models import WorkOrder
 from tests import factories as f
 

@@ -195,7 +195,7 @@ def test_unknown_size_is_refused() -> None:
 @pytest.mark.django_db
 def test_large_is_at_least_ten_times_small() -> None:
     small, large = plan_for("small"), plan_for("large")
-    ctx = loader.load("large", 1, today=TODAY)
+    ctx = loader.load("large", 1, today=TODAY, volume=20_000)  # the volume itself: tests/demo/test_volume.py
     counts = {
         "sites": Site.objects.count(),
         "engineers": Engineer.objects.count(),

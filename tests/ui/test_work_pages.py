@@ -11,8 +11,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from opsdesk.core import clock
-from opsdesk.demo.workorder_rules import seed_category_rules
 from opsdesk.workorders import services
+from opsdesk.workorders.category_rules import seed_category_rules
 from opsdesk.workorders.models import Arrangement, Comment, WorkOrder
 from tests import factories as f
 

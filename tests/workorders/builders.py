@@ -33,6 +33,7 @@ def world() -> dict[str, Any]:
     engineer_user = f.make_user("engineer")
     engineer = f.make_engineer(region, user=engineer_user)
     f.give_access(engineer, site)
+    f.clear_category_rules()
     CategoryPolicy.objects.create(category="cabling", checklist=CHECKLIST)
     return {
         "region": region, "client": client, "site": site, "access": access, "service": service, "desk": desk,

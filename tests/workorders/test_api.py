@@ -3,10 +3,12 @@ cursor paging, bounded query counts, handoffs, comments and on-site actions."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from opsdesk.core import clock
-from opsdesk.workorders import services
+from opsdesk.workorders import queries, services
 from opsdesk.workorders.models import WorkOrder
 from tests import factories as f
 from tests.workorders.builders import CHECKLIST, END, NOW, START, arrange, make, world
@@ -166,6 +168,19 @@ def test_list_filters_and_urgency_order(w):
     assert api.get("work-orders", q=f"WO-{urgent.pk}").json()["items"][0]["id"] == urgent.pk
 
 
+def test_same_priority_sorts_by_window_with_undated_work_last(w):
+    later = make(w, window_start=START + dt.timedelta(days=6), window_end=END + dt.timedelta(days=6))
+    undated = make(w, window_start=None, window_end=None)
+    sooner = make(w)  # START, 4 June
+    ids = [x["id"] for x in w["desk_api"].get("work-orders").json()["items"]]
+    assert ids == [sooner.pk, later.pk, undated.pk]
+    # Editing the window moves the work in the queue (queue_at follows window_start).
+    assert w["desk_api"].patch(f"work-orders/{undated.pk}", {
+        "window_start": "2030-06-02T09:00:00Z", "window_end": "2030-06-02T10:00:00Z"}).status_code == 200
+    ids = [x["id"] for x in w["desk_api"].get("work-orders").json()["items"]]
+    assert ids == [undated.pk, sooner.pk, later.pk]
+
+
 def test_list_query_count_is_bounded(w, django_assert_max_num_queries):
     for _ in range(3):
         make(w)
@@ -219,3 +234,18 @@ def test_on_site_over_the_api(w):
     assert r.status_code == 200 and r.json()["state"] == "completed" and r.json()["first_time_fix"] is True
     mine = w["engineer_api"].get("my-work", day="2030-06-04").json()
     assert [x["id"] for x in mine] == [wo.pk]
+
+
+def test_queue_pages_in_urgency_order_and_caps_its_count(w, monkeypatch):
+    made = [make(w, priority=p) for p in ("p3", "p1", "p4", "p2", "p3")]
+    api = w["desk_api"]
+    whole = [x["id"] for x in api.get("work-orders", limit=50).json()["items"]]
+    assert sorted(whole) == sorted(wo.pk for wo in made)
+    paged = [x["id"] for off in (0, 2, 4) for x in api.get("work-orders", limit=2, offset=off).json()["items"]]
+    assert paged == whole  # slices of the same order, each page its own ids
+    body = api.get("work-orders", limit=2).json()
+    assert body["count"] == 5 and body["count_capped"] is False
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    body = api.get("work-orders", limit=2).json()
+    assert body["count"] == 3 and body["count_capped"] is True
+    assert api.get("work-orders", limit=2, cursor="").json()["count_capped"] is True

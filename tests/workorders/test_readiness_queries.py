@@ -48,6 +48,7 @@ def world():
                                    lead_time_hours=24, categories=["install", "break_fix"])
     f.make_requirement(hosp, kind="local_standard", description="Label to the NHS standard", blocking=False)
     plain = f.make_site(code="plain", region=region, clients=[client])
+    f.clear_category_rules()
     CategoryField.objects.create(category="install", key="rack_location", label="Rack location", owner="client")
     CategoryPolicy.objects.create(category="install", requires_change=True)
     owner = f.make_user("service_desk")

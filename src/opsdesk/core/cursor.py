@@ -2,7 +2,8 @@
 
 `?cursor=` (empty) starts at the newest row; each answer's `next_cursor` fetches the next page
 (rows with a smaller id). Without `cursor`, lists page by limit/offset as everywhere else.
-Answers are {"items", "count", "next_cursor"}; `count` is the filtered total (an indexed count).
+Answers are {"items", "count", "count_capped", "next_cursor"}; `count` is the filtered total (an
+indexed count; lists that cap it, such as the work queue, say so in `count_capped`).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def decode(cursor: str) -> int:
     return value
 
 
-def keyset(queryset: QuerySet[Any], cursor: str, limit: int) -> dict[str, Any]:
+def keyset(queryset: QuerySet[Any], cursor: str, limit: int, *, count: int | None = None) -> dict[str, Any]:
     """One page of `queryset` newest first (by id), after `cursor` ('' for the first page)."""
-    count = queryset.order_by().count()
+    count = queryset.order_by().count() if count is None else count
     page = queryset.order_by("-pk")
     if cursor:
         page = page.filter(pk__lt=decode(cursor))
@@ -62,10 +63,16 @@ class CursorPage(Page):
     class Output(Schema):
         items: list[Any]
         count: int
+        count_capped: bool = Field(False, description="count stopped at its cap: there are more")
         next_cursor: str | None = None
 
     def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        """Lists may also be a sliceable with `for_keyset()` and a (capped) length, such as the work queue."""
         limit = min(pagination.limit, self.max_limit)
+        capped = {"count_capped": bool(getattr(queryset, "capped", False))}
         if pagination.cursor is None:
-            return {**super().paginate_queryset(queryset, pagination, request, **params), "next_cursor": None}
-        return keyset(queryset, pagination.cursor, limit)
+            return {**super().paginate_queryset(queryset, pagination, request, **params), "next_cursor": None, **capped}
+        source = getattr(queryset, "for_keyset", None)
+        if source is None:
+            return keyset(queryset, pagination.cursor, limit)
+        return {**keyset(source(), pagination.cursor, limit, count=len(queryset)), **capped}

@@ -122,16 +122,16 @@ FINISH_REASONS = {
 
 
 def build_changes(ctx: DemoContext) -> None:
-    """Windows and freezes per site, region and client; then every copy's changes through the services."""
+    """Windows and freezes per site, region and client; then the story copies' changes through the services."""
     rng = ctx.rng("changes")
     rules = _windows(ctx)
     users = {u.username: u for u in User.objects.filter(username__in=["admin", "desk", "dispatch", "engineer", "commander", "approver"])}
     clients = {
         (copy, c.code): User.objects.filter(client=ctx.client_for(copy, c.code), role="client").first()
-        for copy in range(ctx.plan.copies) for c in CLIENTS
+        for copy in range(ctx.plan.story_copies) for c in CLIENTS
     }
     by_key = {(s.client_id, s.code): s for s in ctx.services}
-    copies = range(ctx.plan.copies)
+    copies = range(ctx.plan.story_copies)
     made = 0
     for copy in copies:
         slots: dict[str, tuple[dt.datetime, dt.datetime, bool]] = {}

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from .site_data import SiteDef
 
 SIZES = {"small": 1, "large": 10}
+# Generated work orders (demo/volume.py) besides the curated ones, per size.
+VOLUMES = {"small": 0, "large": 1_000_000}
+# Copies of the organisation whose changes and work orders are told as curated stories through the
+# services (each with its full timeline); the other copies get windows, rules and generated volume.
+STORY_COPIES = 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,12 @@ class Plan:
 
     size: str
     copies: int
+    volume: int = 0
+
+    @property
+    def story_copies(self) -> int:
+        """Copies whose changes and work orders go through the services as curated stories."""
+        return min(self.copies, STORY_COPIES)
 
     @property
     def clients(self) -> int:
@@ -53,11 +64,13 @@ class Plan:
         return sum(len(STACKS[c.sector]) for c in CLIENTS) * self.copies
 
 
-def plan_for(size: str) -> Plan:
-    """The plan for a named size; ValueError for an unknown one."""
+def plan_for(size: str, volume: int | None = None) -> Plan:
+    """The plan for a named size (generated work orders: the size's, or `volume`); ValueError for an unknown one."""
     if size not in SIZES:
         raise ValueError(f"unknown demo size '{size}'; sizes: {', '.join(SIZES)}")
-    return Plan(size=size, copies=SIZES[size])
+    if volume is not None and not 0 <= volume <= 10_000_000:
+        raise ValueError("the number of generated work orders must be between 0 and 10,000,000")
+    return Plan(size=size, copies=SIZES[size], volume=VOLUMES[size] if volume is None else volume)
 
 
 class Login(NamedTuple):

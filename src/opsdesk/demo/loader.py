@@ -20,7 +20,7 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Region, Site
 from opsdesk.tenancy.models import Client
 
-from . import changes, history, org, people, servicegraph, users, workorders
+from . import changes, history, org, people, servicegraph, users, volume, workorders
 from .context import DemoContext, plan_for
 
 
@@ -40,6 +40,7 @@ STEPS: list[Step] = [
     Step("users", users.build_users),
     Step("changes, windows and freezes", changes.build_changes),
     Step("work orders", workorders.build_workorders),
+    Step("work order volume", volume.build_volume),
     Step("timeline", history.record_creation),
 ]
 
@@ -73,9 +74,13 @@ def load(
     *,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    volume: int | None = None,
 ) -> DemoContext:
-    """Build the demo organisation in one transaction; refuse when the database already has data."""
-    plan = plan_for(size)
+    """Build the demo organisation in one transaction; refuse when the database already has data.
+
+    `volume` overrides the size's number of generated work orders (demo/volume.py).
+    """
+    plan = plan_for(size, volume)
     ctx = DemoContext(plan=plan, seed=seed, today=today or clock.today_utc())
     with transaction.atomic():
         found = existing_data()

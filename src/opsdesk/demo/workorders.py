@@ -22,11 +22,15 @@ from opsdesk.core import clock
 from opsdesk.core.errors import DomainError
 from opsdesk.services.models import Service
 from opsdesk.workorders import readiness_queries, services
+from opsdesk.workorders.category_rules import (
+    CATEGORY_FIELDS,
+    CATEGORY_POLICIES,
+    seed_category_rules,
+)
 from opsdesk.workorders.models import Part, WorkOrder
 from opsdesk.workorders.rules import OPEN_STATES
 
 from .context import DemoContext
-from .workorder_rules import CATEGORY_FIELDS, CATEGORY_POLICIES, seed_category_rules
 
 UTC = dt.UTC
 # Requirement kinds the demo arranges ahead of the work (the others are rules followed on the day).
@@ -127,12 +131,12 @@ SEARCH_HOURS = ("10:00", "14:00", "09:00", "23:00", "02:00", "20:00")
 
 
 def build_workorders(ctx: DemoContext) -> None:
-    """Category rules as data, then each copy's work orders through the services."""
+    """Category rules as data, then the story copies' work orders through the services."""
     seed_category_rules()
     users = {u.username: u for u in User.objects.filter(role__in=["service_desk", "dispatcher", "engineer", "client"])}
     rng = ctx.rng("workorders")
     made = 0
-    for copy in range(ctx.plan.copies):
+    for copy in range(ctx.plan.story_copies):
         built: dict[str, WorkOrder] = {}
         for spec in SPECS:
             if copy and spec.mine:

@@ -65,8 +65,11 @@ def list_work_orders(  # type: ignore[no-untyped-def]
     due_before: Instant | None = Query(None, description="Window starts, or a blocker is needed, before this"),
     q: str | None = Query(None, max_length=200, description="Title text or WO number"),
 ):
-    """Work orders you may see, most urgent first (at risk, priority, window); `?cursor=` pages by newest id."""
-    return queries.list_work_orders(
+    """Work orders you may see, most urgent first (at risk, priority, window); `?cursor=` pages by newest id.
+
+    `count` is exact up to 10,000; beyond that it reads 10,000 and `count_capped` is true.
+    """
+    return queries.queue(
         request.user, state=state, site=site, region=region, client=client, owner=owner, blocked=blocked,
         at_risk=at_risk, due_before=due_before, q=q,
     )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from opsdesk.people.rules import valid_on
@@ -80,6 +80,19 @@ class EngineerFacts:
     absences: tuple[AbsenceFact, ...] = ()
     active: bool = True
 
+    @cached_property
+    def hours_key(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+        """The weekly hours as a hashable value (shift coverage is cached on it)."""
+        return tuple(sorted((day, tuple(tuple(i) for i in spans)) for day, spans in self.working_hours.items()))
+
+    @cached_property
+    def access_by_site(self) -> dict[int, dict[str, AccessFact]]:
+        """The grants held, per site and kind."""
+        out: dict[int, dict[str, AccessFact]] = {}
+        for grant in self.site_access:
+            out.setdefault(grant.site_id, {})[grant.kind] = grant
+        return out
+
 
 @dataclass(frozen=True)
 class WorkFacts:
@@ -102,6 +115,10 @@ class WorkFacts:
 
     def days(self) -> tuple[dt.date, dt.date] | None:
         """The first and last site-local day the work touches, or None when undated."""
+        return self._days
+
+    @cached_property
+    def _days(self) -> tuple[dt.date, dt.date] | None:
         if self.window_start is not None and self.window_end is not None:
             tz = zone(self.time_zone)
             last = (self.window_end - dt.timedelta(microseconds=1)).astimezone(tz).date()
@@ -137,11 +154,20 @@ def access_kinds_for(requirement_kinds: Sequence[str]) -> tuple[str, ...]:
 # --- weekly hours as concrete instants ---------------------------------------------------------
 
 
-def _at(day: dt.date, hhmm: str, tz: ZoneInfo) -> dt.datetime:
+@lru_cache(maxsize=512)
+def _clock(hhmm: str) -> tuple[int, dt.time]:
+    """'HH:MM' as (days to add, time of day): '24:00' is the next day's 00:00."""
     if hhmm == "24:00":
-        day, hhmm = day + dt.timedelta(days=1), "00:00"
+        return 1, dt.time()
     h, m = hhmm.split(":")
-    return dt.datetime.combine(day, dt.time(int(h), int(m)), tzinfo=tz).astimezone(UTC)
+    return 0, dt.time(int(h), int(m))
+
+
+def _at(day: dt.date, hhmm: str, tz: ZoneInfo) -> dt.datetime:
+    extra, at = _clock(hhmm)
+    if extra:
+        day = day + dt.timedelta(days=extra)
+    return dt.datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
 def stretches(hours: Hours, time_zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -224,7 +250,7 @@ def _certification_reasons(engineer: EngineerFacts, work: WorkFacts, day: dt.dat
 
 def _access_reasons(engineer: EngineerFacts, work: WorkFacts, day: dt.date | None) -> list[str]:
     out = []
-    held = {a.kind: a for a in engineer.site_access if a.site_id == work.site_id}
+    held = engineer.access_by_site.get(work.site_id, {})
     for kind in work.access_kinds:
         words = ACCESS_WORDS.get(kind, kind)
         grant = held.get(kind)
@@ -250,8 +276,16 @@ def _absence_reasons(engineer: EngineerFacts, work: WorkFacts) -> list[str]:
 
 
 def _shift_reason(engineer: EngineerFacts, start: dt.datetime, end: dt.datetime) -> str | None:
-    tz_name = engineer.time_zone
-    state, boundary = coverage(engineer.working_hours, tz_name, start, end)
+    return _shift_reason_for(engineer.hours_key, engineer.time_zone, start, end)
+
+
+@lru_cache(maxsize=65536)
+def _shift_reason_for(
+    hours_key: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...], tz_name: str, start: dt.datetime, end: dt.datetime,
+) -> str | None:
+    """Why weekly hours (as `EngineerFacts.hours_key`) do not cover [start, end), or None; cached,
+    since engineers share shift patterns and work shares windows."""
+    state, boundary = coverage(dict(hours_key), tz_name, start, end)
     if state == "covered":
         return None
     if state == "ends_early" and boundary is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -21,6 +24,10 @@ CATEGORIES = [
     ("audit", "Audit"),
     ("survey", "Survey"),
 ]
+
+
+# Where undated work sorts in the queue: after every dated one (see WorkOrder.queue_at).
+QUEUE_LAST = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 class WorkOrder(models.Model):
@@ -58,6 +65,8 @@ class WorkOrder(models.Model):
     info = models.JSONField(default=dict, blank=True, help_text="Category information: rack location, contact, ...")
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)
+    # The window's start for the queue's order, with undated work last (maintained by save()).
+    queue_at = models.DateTimeField(default=QUEUE_LAST, editable=False)
     priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
     estimated_minutes = models.PositiveIntegerField(default=60)
     required_skills = models.ManyToManyField(Skill, related_name="+", blank=True)
@@ -101,6 +110,9 @@ class WorkOrder(models.Model):
             models.Index(fields=["client", "state"]),
             models.Index(fields=["owner", "state"]),
             models.Index(fields=["window_start"]),
+            # The queue's urgency order (queries.urgency_order), whole and for ?blocked=.
+            models.Index(fields=["-at_risk", "priority", "queue_at", "-id"], name="wo_queue"),
+            models.Index(fields=["blocked", "-at_risk", "priority", "queue_at", "-id"], name="wo_queue_blocked"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -112,6 +124,14 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return f"WO-{self.pk} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep `queue_at` in step with the window (also when only some fields are saved)."""
+        self.queue_at = self.window_start or QUEUE_LAST
+        fields = kwargs.get("update_fields")
+        if fields is not None and "window_start" in fields:
+            kwargs["update_fields"] = {*fields, "queue_at"}
+        super().save(*args, **kwargs)
 
 
 class Part(models.Model):

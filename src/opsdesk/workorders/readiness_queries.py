@@ -56,7 +56,7 @@ from .readiness import (
     SiteFacts,
 )
 
-CHUNK = 1000
+CHUNK = 5000
 CATEGORY_LABELS = dict(CATEGORIES)
 KIND_LABELS = dict(SiteRequirement.Kind.choices)
 _WO_FIELDS = ("id", "site_id", "category", "window_start", "window_end", "info", "change_id", "engineer_id")
@@ -189,6 +189,7 @@ class _Batch:
             for r in rows
         }
         self._candidates: dict[int, list[EngineerFacts]] = {}
+        self._split: dict[int, tuple[list[EngineerFacts], list[tuple[EngineerFacts, int]]]] = {}
         self.by_region: dict[int, list[int]] = defaultdict(list)
         for r in rows:
             if r["active"]:
@@ -198,13 +199,17 @@ class _Batch:
 
     def candidates(self, wo: WorkOrder) -> list[EngineerFacts]:
         """Active engineers holding access at the site first, then the rest of the region (by name)."""
-        cached = self._candidates.get(wo.site_id)
+        return self.candidates_at(wo.site_id)
+
+    def candidates_at(self, site_id: int) -> list[EngineerFacts]:
+        """`candidates` for a site (cached per batch)."""
+        cached = self._candidates.get(site_id)
         if cached is None:
-            site = self.sites[wo.site_id]
-            at_site = self.access_at.get(wo.site_id, set())
+            site = self.sites[site_id]
+            at_site = self.access_at.get(site_id, set())
             cached = [e for e in self.engineers.values() if e.id in at_site and e.active]
             cached += [self.engineers[i] for i in self.by_region.get(site.region_id, []) if i not in at_site]
-            self._candidates[wo.site_id] = cached
+            self._candidates[site_id] = cached
         return cached
 
     def work_facts(self, wo: WorkOrder) -> WorkFacts:
@@ -226,6 +231,27 @@ class _Batch:
             found[wo.engineer_id] = eligibility.judge(self.engineers[wo.engineer_id], work)
         return sorted(found.values(), key=lambda v: (not v.eligible, v.engineer_name, v.engineer_id))
 
+    def split(self, site_id: int) -> tuple[list[EngineerFacts], list[tuple[EngineerFacts, int]]]:
+        """A site's candidates: active engineers holding something there, and the rest of the region
+        grouped by what decides their verdict there (hours, zone, skills, certifications, absences).
+
+        Engineers holding nothing at a site get the same reasons for any work there when those are
+        equal, so each group is judged once and counted as many times as it has members.
+        """
+        cached = self._split.get(site_id)
+        if cached is None:
+            at_site = self.access_at.get(site_id, set())
+            holders = [e for e in self.candidates_at(site_id) if e.id in at_site]
+            groups: dict[Any, list[EngineerFacts]] = {}
+            for e in self.candidates_at(site_id):
+                if e.id not in at_site:
+                    key = (e.hours_key, e.time_zone, tuple(sorted(e.skills.items())),
+                           tuple(sorted(e.certifications.items())), e.absences, e.active)
+                    groups.setdefault(key, []).append(e)
+            cached = holders, [(members[0], len(members)) for members in groups.values()]
+            self._split[site_id] = cached
+        return cached
+
     def people(self, wo: WorkOrder, work: WorkFacts, *, exhaustive: bool) -> PeopleFacts:
         """Eligibility as readiness needs it; without `exhaustive`, stop at the first eligible engineer."""
         assigned = None
@@ -235,15 +261,22 @@ class _Batch:
             return PeopleFacts(checked=False, assigned=assigned)
         eligible, considered = 0, 0
         reasons: Counter[str] = Counter()
-        for engineer in self.candidates(wo):
-            considered += 1
+        holders, groups = self.split(wo.site_id)
+        candidates = [(e, 1) for e in holders] + groups if not exhaustive else [(e, 1) for e in self.candidates(wo)]
+        for index, (engineer, members) in enumerate(candidates):
+            considered += members
             verdict = assigned if assigned and assigned.engineer_id == engineer.id else eligibility.judge(engineer, work)
             if verdict.eligible:
-                eligible += 1
+                eligible += members
                 if not exhaustive:
+                    if 0 < index < len(holders):
+                        # Move to front: whoever was eligible for the last work here is the
+                        # likeliest for the next (same verdicts; fewer engineers judged).
+                        holders.insert(0, holders.pop(index))
                     break
             else:
-                reasons.update(verdict.reasons)
+                for reason in verdict.reasons:
+                    reasons[reason] += members
         common = tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))[:5]
         return PeopleFacts(True, eligible, considered, common if not eligible else (), assigned)
 
@@ -276,14 +309,18 @@ class _Batch:
 # --- the interface -----------------------------------------------------------------------------
 
 
-def inputs_for(wo: WorkOrder) -> ReadinessInputs:
-    """The readiness inputs of one work order (about twenty queries, whatever the data)."""
-    return _Batch([wo]).inputs(wo)
+def inputs_for(wo: WorkOrder, *, exhaustive: bool = True) -> ReadinessInputs:
+    """The readiness inputs of one work order (about twenty queries, whatever the data).
+
+    Without `exhaustive`, people are checked until the first eligible engineer: the same verdict
+    (the gate only asks "anyone?"), without judging the whole region when someone is eligible.
+    """
+    return _Batch([wo]).inputs(wo, exhaustive=exhaustive)
 
 
-def evaluate_work_order(wo: WorkOrder, now: dt.datetime | None = None) -> Readiness:
+def evaluate_work_order(wo: WorkOrder, now: dt.datetime | None = None, *, exhaustive: bool = False) -> Readiness:
     """Readiness of one work order at `now` (default: the clock)."""
-    return readiness.evaluate(inputs_for(wo), now or clock.now())
+    return readiness.evaluate(inputs_for(wo, exhaustive=exhaustive), now or clock.now())
 
 
 def eligible_engineers(wo: WorkOrder) -> list[Verdict]:

@@ -67,7 +67,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("workorders:portal"))
     filters = _filters(request)
     state = {None: WORKING_STATES, "all": None}.get(filters["state"], filters["state"])
-    page = paginate(request, queries.list_work_orders(request.user, **{**filters, "state": state}))
+    page = paginate(request, queries.queue(request.user, **{**filters, "state": state}))
     context = {"page": page, "filters": filters, **page_queries.filter_options(request.user)}
     template = list_template(request, "workorders/queue.html", "workorders/partials/queue_rows.html")
     return render(request, template, context)

@@ -28,12 +28,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        """--size, --seed, --if-empty."""
+        """--size, --seed, --work-orders, --if-empty."""
         parser.add_argument(
             "--size",
             choices=list(SIZES),
             default="small",
-            help="small (default) or large (10x, for benchmarks)",
+            help="small (default) or large (10x the organisation and 1,000,000 generated work orders, for benchmarks)",
+        )
+        parser.add_argument(
+            "--work-orders",
+            type=int,
+            default=None,
+            metavar="N",
+            help="generated work orders besides the curated ones (default: 0 small, 1,000,000 large)",
         )
         parser.add_argument(
             "--seed",
@@ -71,9 +78,11 @@ class Command(BaseCommand):
                 bar.update(task, description=label, completed=done, total=total)
 
             try:
-                ctx = loader.load(options["size"], options["seed"], progress=report)
+                ctx = loader.load(options["size"], options["seed"], progress=report, volume=options["work_orders"])
             except loader.DemoRefused as exc:
                 raise CommandError(f"{exc}. Use --if-empty to skip, or a fresh database.") from exc
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{n} {label}" for label, n in ctx.counts.items())
         console.print(

@@ -1,15 +1,14 @@
 """Completeness rules and category policies as data: what each category of work needs to know, whether
 it needs an approved change, and its completion checklist.
 
-A fresh install needs these too (not only the demo); `seed_category_rules` is idempotent and leaves
-rows an administrator has edited alone, so a data migration may call the same data.
+A fresh install has these: migration 0002 seeds them (through `seed`, with the migration's
+historical models). `seed` is idempotent and leaves rows an administrator has added or edited alone;
+administrators change the rules in the admin (Category fields, Category policies).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from opsdesk.workorders.models import CategoryField, CategoryPolicy
+from typing import Any, NamedTuple
 
 
 class FieldDef(NamedTuple):
@@ -88,20 +87,30 @@ CATEGORY_POLICIES: dict[str, tuple[bool, tuple[str, ...]]] = {
 }
 
 
-def seed_category_rules() -> int:
-    """Create the category fields and policies that do not exist yet; returns how many were added."""
-    have_fields = set(CategoryField.objects.values_list("category", "key"))
+def seed(field_model: Any, policy_model: Any) -> int:
+    """Create the category fields and policies that do not exist yet; returns how many were added.
+
+    Takes the model classes so the data migration can pass its historical ones.
+    """
+    have_fields = set(field_model.objects.values_list("category", "key"))
     fields = [
-        CategoryField(category=f.category, key=f.key, label=f.label, owner=f.owner)
+        field_model(category=f.category, key=f.key, label=f.label, owner=f.owner)
         for f in CATEGORY_FIELDS
         if (f.category, f.key) not in have_fields
     ]
-    have_policies = set(CategoryPolicy.objects.values_list("category", flat=True))
+    have_policies = set(policy_model.objects.values_list("category", flat=True))
     policies = [
-        CategoryPolicy(category=c, requires_change=change, checklist=list(items))
+        policy_model(category=c, requires_change=change, checklist=list(items))
         for c, (change, items) in CATEGORY_POLICIES.items()
         if c not in have_policies
     ]
-    CategoryField.objects.bulk_create(fields)
-    CategoryPolicy.objects.bulk_create(policies)
+    field_model.objects.bulk_create(fields)
+    policy_model.objects.bulk_create(policies)
     return len(fields) + len(policies)
+
+
+def seed_category_rules() -> int:
+    """`seed` with the current models (the demo and tests call this after clearing the rules)."""
+    from .models import CategoryField, CategoryPolicy
+
+    return seed(CategoryField, CategoryPolicy)

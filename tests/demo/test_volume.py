@@ -60,6 +60,9 @@ def test_states_history_and_rework(demo: DemoContext) -> None:
         assert wo.rework_of.first_time_fix is False
         assert wo.rework_of.site_id == wo.site_id
         assert wo.rework_of.window_end <= wo.window_start
+    done_states = ["verified", "closed", "cancelled"]
+    assert not WorkOrder.objects.filter(finished=True).exclude(state__in=done_states).exists()
+    assert not WorkOrder.objects.filter(finished=False, state__in=done_states).exists()
     finished = WorkOrder.objects.filter(state__in=["closed", "verified", "completed"])
     assert not finished.filter(completed_at__isnull=True).exists()
     assert not finished.filter(first_time_fix__isnull=True).exists()

@@ -249,3 +249,17 @@ def test_queue_pages_in_urgency_order_and_caps_its_count(w, monkeypatch):
     body = api.get("work-orders", limit=2).json()
     assert body["count"] == 3 and body["count_capped"] is True
     assert api.get("work-orders", limit=2, cursor="").json()["count_capped"] is True
+
+
+def test_the_working_queue_leaves_finished_work_out(w, client):
+    kept = make(w, title="Still to do")
+    gone = make(w, title="Called off")
+    assert WorkOrder.objects.get(pk=gone.pk).finished is False
+    services.transition_work_order(gone, "cancelled", actor=w["desk"], reason="client withdrew the request")
+    assert WorkOrder.objects.get(pk=gone.pk).finished is True
+    assert set(WorkOrder.objects.filter(finished=False).values_list("id", flat=True)) == {kept.pk}
+    client.force_login(w["desk"])
+    page = client.get("/work/").content.decode()
+    assert "Still to do" in page and "Called off" not in page
+    assert "Called off" in client.get("/work/?state=all").content.decode()
+    assert "Called off" in client.get("/work/?state=cancelled").content.decode()

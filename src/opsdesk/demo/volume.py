@@ -35,7 +35,7 @@ from opsdesk.sites.models import Site, SiteRequirement
 from opsdesk.sites.rules import applies_to
 from opsdesk.workorders import readiness_queries
 from opsdesk.workorders.category_rules import CATEGORY_FIELDS
-from opsdesk.workorders.models import Arrangement, WorkOrder
+from opsdesk.workorders.models import FINISHED_STATES, Arrangement, WorkOrder
 
 from .context import DemoContext
 
@@ -70,7 +70,8 @@ for _f in CATEGORY_FIELDS:
     FIELDS_BY_CATEGORY[_f.category].append(_f.key)
 COLUMNS = (
     "id", "client_id", "site_id", "category", "title", "description", "info", "window_start", "window_end",
-    "queue_at", "priority", "estimated_minutes", "change_id", "owner_id", "team", "engineer_id", "state", "rework_of_id",
+    "queue_at", "priority", "estimated_minutes", "change_id", "owner_id", "team", "engineer_id", "state", "finished",
+    "rework_of_id",
     "first_time_fix", "blocked", "at_risk", "next_needed_by", "readiness", "checked_in_at", "checked_out_at",
     "completion_report", "checklist", "created_at", "updated_at", "completed_at",
 )
@@ -236,7 +237,8 @@ def _chunk(
         rows.append([
             pk, client_id, site.pk, category, title, "", json.dumps(info), w.when(start), w.when(end), w.when(start),
             _pick(rng, PRIORITIES), minutes, None, rng.choice(world.owners), world.team[site.pk], engineer_id, state,
-            rework_of, w.flag(first_time_fix), w.flag(False), w.flag(False), None, "{}", w.when(checked_in),
+            w.flag(state in FINISHED_STATES), rework_of, w.flag(first_time_fix), w.flag(False), w.flag(False), None, "{}",
+            w.when(checked_in),
             w.when(checked_out), report, "{}", w.when(created), w.when(max(created, completed or created)),
             w.when(completed),
         ])

@@ -28,6 +28,8 @@ CATEGORIES = [
 
 # Where undated work sorts in the queue: after every dated one (see WorkOrder.queue_at).
 QUEUE_LAST = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+# States the service desk's working queue leaves out (see WorkOrder.finished).
+FINISHED_STATES = frozenset({"verified", "closed", "cancelled"})
 
 
 class WorkOrder(models.Model):
@@ -81,6 +83,8 @@ class WorkOrder(models.Model):
         help_text="The engineer assigned to do the work.",
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    # Verified, closed or cancelled (maintained by save()): the working queue is the rest.
+    finished = models.BooleanField(default=False, editable=False)
     rework_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rework"
     )
@@ -113,6 +117,10 @@ class WorkOrder(models.Model):
             # The queue's urgency order (queries.urgency_order), whole and for ?blocked=.
             models.Index(fields=["-at_risk", "priority", "queue_at", "-id"], name="wo_queue"),
             models.Index(fields=["blocked", "-at_risk", "priority", "queue_at", "-id"], name="wo_queue_blocked"),
+            models.Index(fields=["finished", "-at_risk", "priority", "queue_at", "-id"], name="wo_queue_working"),
+            # Keyset (cursor) paging by id within ?blocked= and ?at_risk=.
+            models.Index(fields=["blocked", "-id"], name="wo_blocked_id"),
+            models.Index(fields=["at_risk", "-id"], name="wo_at_risk_id"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -126,11 +134,14 @@ class WorkOrder(models.Model):
         return f"WO-{self.pk} {self.title}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Keep `queue_at` in step with the window (also when only some fields are saved)."""
+        """Keep `queue_at` and `finished` in step with the window and state (also when only some fields are saved)."""
         self.queue_at = self.window_start or QUEUE_LAST
+        self.finished = self.state in FINISHED_STATES
         fields = kwargs.get("update_fields")
-        if fields is not None and "window_start" in fields:
-            kwargs["update_fields"] = {*fields, "queue_at"}
+        if fields is not None:
+            derived = {"queue_at"} if "window_start" in fields else set()
+            derived |= {"finished"} if "state" in fields else set()
+            kwargs["update_fields"] = {*fields, *derived}
         super().save(*args, **kwargs)
 
 

@@ -61,9 +61,15 @@ def filter_work_orders(
     at_risk: bool | None = None,
     due_before: dt.datetime | None = None,
     q: str | None = None,
+    finished: bool | None = None,
 ) -> QuerySet[WorkOrder]:
-    """Work orders the user may see, filtered, unordered (for counting and keyset paging)."""
+    """Work orders the user may see, filtered, unordered (for counting and keyset paging).
+
+    `finished=False` is the working queue: everything but verified, closed and cancelled work.
+    """
     qs = scope(WorkOrder.objects.all(), user)
+    if finished is not None:
+        qs = qs.filter(finished__in=[finished])
     if state:
         qs = qs.filter(state__in=[s.strip() for s in state.split(",") if s.strip()])
     if site:

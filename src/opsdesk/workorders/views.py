@@ -44,7 +44,6 @@ def _flag(request: HttpRequest, name: str) -> bool | None:
 
 
 # The queue's default: work the desk still has to move (everything but finished and cancelled).
-WORKING_STATES = ",".join(s for s, _ in WorkOrder.State.choices if s not in ("verified", "closed", "cancelled"))
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
@@ -66,8 +65,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     if getattr(request.user, "is_client_user", False):
         return HttpResponseRedirect(reverse("workorders:portal"))
     filters = _filters(request)
-    state = {None: WORKING_STATES, "all": None}.get(filters["state"], filters["state"])
-    page = paginate(request, queries.queue(request.user, **{**filters, "state": state}))
+    # Without a state filter the queue is the working one (not verified, closed or cancelled).
+    working = {"state": None, "finished": False} if filters["state"] is None else {}
+    state = None if filters["state"] == "all" else filters["state"]
+    page = paginate(request, queries.queue(request.user, **{**filters, "state": state, **working}))
     context = {"page": page, "filters": filters, **page_queries.filter_options(request.user)}
     template = list_template(request, "workorders/queue.html", "workorders/partials/queue_rows.html")
     return render(request, template, context)

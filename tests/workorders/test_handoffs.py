@@ -43,7 +43,8 @@ def test_handoff_changes_owner_and_team_and_notifies_the_receiver(w):
     handoff = hand(w, wo)
     wo.refresh_from_db()
     assert (wo.owner, wo.team) == (w["dispatcher"], "Dispatch EMEA")
-    assert (handoff.from_user, handoff.to_user, handoff.from_team) == (w["desk"], w["dispatcher"], "")
+    from_team = f"Service desk {w['region'].code}"  # the default team of new work: the region's desk
+    assert (handoff.from_user, handoff.to_user, handoff.from_team) == (w["desk"], w["dispatcher"], from_team)
     assert handoff.acknowledged_at is None and handoff.links == ["https://wiki.example/runbook"]
     assert inbox(w["dispatcher"]) == [f"WO-{wo.pk} handed to you: {wo.title}"]
     body = Notification.objects.get(user=w["dispatcher"]).body

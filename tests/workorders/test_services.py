@@ -41,6 +41,7 @@ def test_client_request_is_submitted_owned_by_the_service_desk(w):
     with clock.frozen(NOW):
         wo = services.create_work_order(data(w, client=None, owner=None), actor=w["client_user"])
     assert (wo.state, wo.client, wo.owner) == ("submitted", w["client"], w["desk"])
+    assert wo.team == f"Service desk {w['region'].code}"
     assert Notification.objects.filter(user=w["desk"], title__startswith=f"New request WO-{wo.pk}").exists()
     assert for_object(wo, client_visible_only=True).filter(verb="submitted").exists()
     with pytest.raises(InvalidInput) as exc:

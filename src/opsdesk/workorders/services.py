@@ -207,6 +207,10 @@ def create_work_order(data: dict[str, Any], *, actor: Any) -> WorkOrder:
     client = fields["client"]
     site = _site(actor, data.get("site"), client.pk)
     _check_window(data.get("window_start"), data.get("window_end"))
+    if not fields.get("team"):
+        # Nobody named a team (a client's request, or staff leaving it blank): the service desk of
+        # the site's region takes it, so the work always has a team as well as an owner.
+        fields["team"] = f"Service desk {site.region.code}"
     fields.update(
         site=site, category=_category(data.get("category")), window_start=data.get("window_start"),
         window_end=data.get("window_end"), change=_change(actor, data.get("change")),

@@ -238,13 +238,19 @@ SPECS = ["FREQ=DAILY", "FREQ=WEEKLY;BYDAY=SU", "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA"
          "FREQ=MONTHLY;BYMONTHDAY=15", "FREQ=YEARLY", "FREQ=HOURLY;INTERVAL=11", ""]
 
 
+# A freeze or window rule drawn at random: zone, recurrence, first day and time, length.
+RULES = {
+    "tz": st.sampled_from(ZONES),
+    "spec": st.sampled_from(SPECS),
+    "start_on": st.dates(dt.date(2020, 1, 1), dt.date(2026, 12, 31)),
+    "start_minute": st.integers(0, 24 * 60 - 1),
+    "minutes": st.integers(1, 30 * 24 * 60),
+}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    tz=st.sampled_from(ZONES),
-    spec=st.sampled_from(SPECS),
-    start_on=st.dates(dt.date(2020, 1, 1), dt.date(2026, 12, 31)),
-    start_minute=st.integers(0, 24 * 60 - 1),
-    minutes=st.integers(1, 30 * 24 * 60),
+    **RULES,
     change_at=st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2027, 12, 31)),
     change_minutes=st.integers(1, 3 * 24 * 60),
 )
@@ -289,3 +295,33 @@ def test_violations_for_loads_sites_and_rules_in_three_queries(django_assert_num
     ]
     assert window_queries.violations_for(utc(2026, 7, 12), utc(2026, 7, 12, 2), [lon.pk]) == []
     assert window_queries.violations_for(utc(2026, 7, 12), utc(2026, 7, 12, 2), []) == []
+
+
+# --- property: bulk checks read each rule's occurrences from a cached block expansion -------------
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    **RULES,
+    change_at=st.datetimes(dt.datetime(2019, 6, 1), dt.datetime(2027, 12, 31)),
+    change_minutes=st.integers(1, 90 * 24 * 60),
+)
+def test_block_expansion_finds_exactly_the_occurrences_of_a_direct_expansion(
+    tz, spec, start_on, start_minute, minutes, change_at, change_minutes
+):
+    start_time = dt.time(start_minute // 60, start_minute % 60)
+    any_rule = rule("freeze", rrule=spec, start_on=start_on, start_time=start_time, minutes=minutes)
+    begin = change_at.replace(tzinfo=UTC)
+    end = begin + dt.timedelta(minutes=change_minutes)
+    assert windows.overlapping(any_rule, tz, begin, end) == windows.occurrences(any_rule, tz, begin, end)
+
+
+def test_block_expansion_keeps_the_edges_open():
+    # Daily 02:00-04:00 UTC: a change from 04:00 touches the end, one until 02:00 touches the start.
+    nightly = rule("freeze", rrule="FREQ=DAILY", start_on=dt.date(2025, 1, 1), start_time=dt.time(2), minutes=120)
+    after = dt.datetime(2026, 3, 3, 4, tzinfo=UTC)
+    before = dt.datetime(2026, 3, 3, 2, tzinfo=UTC)
+    assert windows.overlapping(nightly, "UTC", after, after + dt.timedelta(hours=1)) == []
+    assert windows.overlapping(nightly, "UTC", before - dt.timedelta(hours=1), before) == []
+    inside = windows.overlapping(nightly, "UTC", after - dt.timedelta(minutes=1), after + dt.timedelta(hours=1))
+    assert inside == [(dt.datetime(2026, 3, 3, 2, tzinfo=UTC), dt.datetime(2026, 3, 3, 4, tzinfo=UTC))]

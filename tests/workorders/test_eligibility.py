@@ -190,3 +190,29 @@ def test_absence_outside_the_window_does_not_count():
 def test_access_kinds_for_requirements():
     assert access_kinds_for([]) == ("access",)
     assert access_kinds_for(["access_request", "security_clearance", "induction"]) == ("access", "clearance", "induction")
+
+
+# --- property: shift coverage from a pattern's cached block of stretches is coverage itself -------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from opsdesk.workorders import eligibility  # noqa: E402
+
+PATTERNS = [DAYS, NIGHTS, {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+            {"sat": [["06:00", "18:00"]], "sun": [["06:00", "18:00"]]}, {"wed": [["23:30", "24:00"]], "thu": [["00:00", "00:30"]]}]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hours=st.sampled_from(PATTERNS),
+    tz=st.sampled_from([LONDON, "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC"]),
+    start=st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2027, 12, 31)),
+    minutes=st.integers(1, 40 * 24 * 60),
+)
+def test_block_coverage_is_the_windows_own_coverage(hours, tz, start, minutes):
+    begin = start.replace(tzinfo=UTC)
+    end = begin + dt.timedelta(minutes=minutes)
+    engineer = EngineerFacts(id=1, name="E", time_zone=tz, working_hours=hours)
+    fast = eligibility._coverage_fast(engineer.hours_id, tz, begin, end)
+    assert fast == coverage(hours, tz, begin, end)

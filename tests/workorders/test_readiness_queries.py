@@ -223,3 +223,48 @@ def test_evaluate_many_matches_one_by_one_in_bounded_queries(world, django_asser
         one = rq.evaluate_work_order(wo, NOW)
         assert [b.key for b in many[wo.pk].blockers] == [b.key for b in one.blockers]
         assert many[wo.pk].ready == one.ready
+
+
+def test_gate_counts_region_engineers_without_access_by_their_missing_grants(world):
+    fra = world["fra"]
+    holder = f.make_engineer(world["region"], name="Holder", time_zone="Europe/Berlin", working_hours=NIGHTS)
+    f.give_access(holder, fra)
+    for i in range(3):  # on shift at night, but nothing held at fra-dc
+        f.make_engineer(world["region"], name=f"Other {i}", time_zone="Europe/Berlin", working_hours=NIGHTS)
+    f.make_engineer(world["region"], name="Gone", active=False)
+    f.make_engineer(f.make_region(), name="Elsewhere")
+    night = make_wo(world, fra, window=NIGHT)
+    people = {b.key: b for b in rq.evaluate_work_order(night, NOW).blockers}["people"]
+    # The holder lacks the induction; the three others hold neither access nor induction there.
+    assert "(of 4 considered)" in people.detail
+    assert "no induction at fra-dc (4)" in people.detail
+    assert "no site access at fra-dc (3)" in people.detail
+    # The full list (the work order page) still judges every one of them, with all their reasons.
+    verdicts = {v.engineer_name: v for v in rq.eligible_engineers(night)}
+    assert set(verdicts) == {"Holder", "Other 0", "Other 1", "Other 2"}
+    assert verdicts["Other 0"].reasons == ("no site access at fra-dc", "no induction at fra-dc")
+    f.give_access(holder, fra, kind="induction", expires_on=dt.date(2026, 12, 31))
+    assert rq.evaluate_work_order(night, NOW).ready
+
+
+def test_evaluate_ids_and_work_rows_agree_with_model_instances(world):
+    day_engineer(world, world["lon"])
+    orders = [make_wo(world, world[site], window=window) for site in ("lon", "fra") for window in (DAY, NIGHT, None)]
+    ids = [wo.pk for wo in orders]
+    by_instances = rq.evaluate_many(WorkOrder.objects.filter(pk__in=ids).only(*rq.READ_FIELDS), NOW)
+    by_rows = rq.evaluate_many(rq.work_rows(WorkOrder.objects.filter(pk__in=ids)), NOW)
+    by_ids = rq.evaluate_ids(ids, NOW, chunk=4)
+    assert set(by_ids) == set(ids)
+    assert by_rows == by_instances == by_ids
+
+
+def test_forked_evaluation_in_worker_processes_matches_evaluate_many(world):
+    day_engineer(world, world["lon"])
+    orders = [make_wo(world, world[site], window=window) for site in ("lon", "fra", "hosp") for window in (DAY, NIGHT)]
+    rows = list(rq.work_rows(WorkOrder.objects.filter(pk__in=[wo.pk for wo in orders]).order_by("id")))
+    expected = rq.evaluate_many(rows, NOW)
+    with rq.ForkedEvaluation(rows, NOW, processes=2, min_rows=0, convert=rq.as_json) as forked:
+        # The workers judge from what was read on entering; this process may write meanwhile.
+        WorkOrder.objects.filter(pk=orders[0].pk).update(title="Written while the workers judge")
+        assert forked.results() == {pk: rq.as_json(result) for pk, result in expected.items()}
+    assert rq.evaluate_forked(rows, NOW) == expected  # no workers: judged here

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from opsdesk.core import clock
 from opsdesk.services import queries as service_queries
 from opsdesk.sites import queries as site_queries
 from opsdesk.sites.models import Site
@@ -26,12 +27,8 @@ CALENDAR_HIDDEN = ("draft", "rejected", "cancelled")
 FILTER_KEYS = ("state", "type", "risk", "region", "site", "client")
 
 
-def zone_of(name: str | None) -> ZoneInfo:
-    """The ZoneInfo for an IANA name (UTC for an unknown or empty one)."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
+# The ZoneInfo for an IANA name (UTC for an unknown or empty one).
+zone_of = clock.zone_or_utc
 
 
 def _lifecycle_filters(filters: dict[str, Any]) -> dict[str, Any]:

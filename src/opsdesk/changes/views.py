@@ -16,7 +16,16 @@ from opsdesk.accounts import queries as account_queries
 from opsdesk.accounts import services as account_services
 from opsdesk.core import clock
 from opsdesk.core.errors import DomainError
-from opsdesk.core.views import int_param, list_template, object_timeline, page_view, paginate
+from opsdesk.core.views import (
+    errors_on_fields,
+    form_action,
+    int_param,
+    list_template,
+    object_timeline,
+    page_view,
+    paginate,
+    submit_form,
+)
 
 from . import page_queries, queries, services, window_queries
 from .forms import ChangeForm, DecisionForm, ReviewForm, TransitionForm
@@ -62,15 +71,14 @@ def _form_page(request: HttpRequest, change: Any | None) -> HttpResponse:
     """Show the form; on a valid POST create or update through the services, else show errors."""
     if request.method == "POST":
         form = ChangeForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                saved = _save(request.user, change, form.to_data())
-            except DomainError as exc:
-                _domain_errors_on_form(form, exc)
-            else:
-                verb = "updated" if change else "created"
-                messages.success(request, f"CHG-{saved.pk} {verb}.")
-                return HttpResponseRedirect(reverse("changes:detail", args=[saved.pk]))
+        done = submit_form(
+            request, form, lambda f: _save(request.user, change, f.to_data()),
+            success=lambda saved: f"CHG-{saved.pk} {'updated' if change else 'created'}.",
+            redirect_to=lambda saved: reverse("changes:detail", args=[saved.pk]),
+            refused=_domain_errors_on_form,
+        )
+        if done is not None:
+            return done
     else:
         initial = ChangeForm.initial_for(change) if change else {}
         form = ChangeForm(initial=initial, user=request.user)
@@ -79,16 +87,7 @@ def _form_page(request: HttpRequest, change: Any | None) -> HttpResponse:
 
 def _domain_errors_on_form(form: ChangeForm, exc: DomainError) -> None:
     """Put a refused request's reasons on the form: on the named fields, else at the top."""
-    placed = False
-    for error in exc.errors:
-        name = str(error.get("field", "")).split(".")[0]
-        if name == "rollback_plan":
-            name = "rollback_steps"
-        if name in form.fields:
-            form.add_error(name, str(error.get("message", exc.detail)))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
+    errors_on_fields(form, exc, aliases={"rollback_plan": "rollback_steps"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,8 +106,8 @@ def change_edit(request: HttpRequest, change_id: int) -> HttpResponse:
     return _form_page(request, _get(request.user, change_id))
 
 
-def _back(change_id: int, anchor: str = "") -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("changes:detail", args=[change_id]) + anchor)
+def _detail_url(change_id: int, anchor: str = "") -> str:
+    return reverse("changes:detail", args=[change_id]) + anchor
 
 
 @require_POST
@@ -116,17 +115,13 @@ def _back(change_id: int, anchor: str = "") -> HttpResponseRedirect:
 def change_transition(request: HttpRequest, change_id: int) -> HttpResponse:
     """Move the change to another state (POST: to, reason)."""
     change = _get(request.user, change_id)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a state to move the change to.")
-        return _back(change.pk)
-    try:
-        _transition(request.user, change, form.cleaned_data["to"], form.cleaned_data["reason"])
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"CHG-{change.pk} is now {form.cleaned_data['to'].replace('_', ' ')}.")
-    return _back(change.pk)
+    return form_action(
+        request, TransitionForm(request.POST),
+        lambda d: _transition(request.user, change, d["to"], d["reason"]),
+        success=lambda d: f"CHG-{change.pk} is now {d['to'].replace('_', ' ')}.",
+        invalid="Choose a state to move the change to.",
+        redirect_to=_detail_url(change.pk),
+    )
 
 
 @require_POST
@@ -134,18 +129,13 @@ def change_transition(request: HttpRequest, change_id: int) -> HttpResponse:
 def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     """Approve or reject the change in one capacity."""
     change = _get(request.user, change_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a decision and a capacity.")
-        return _back(change.pk, "#approvals")
-    data = form.cleaned_data
-    try:
-        _decide(request.user, change, data["decision"], data["capacity"], data["comment"])
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"Your decision on CHG-{change.pk} is recorded.")
-    return _back(change.pk, "#approvals")
+    return form_action(
+        request, DecisionForm(request.POST),
+        lambda d: _decide(request.user, change, d["decision"], d["capacity"], d["comment"]),
+        success=f"Your decision on CHG-{change.pk} is recorded.",
+        invalid="Choose a decision and a capacity.",
+        redirect_to=_detail_url(change.pk, "#approvals"),
+    )
 
 
 @require_POST
@@ -153,17 +143,14 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
 def change_review(request: HttpRequest, change_id: int) -> HttpResponse:
     """Record the post-implementation review."""
     change = _get(request.user, change_id)
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose the outcome of the change.")
-        return _back(change.pk, "#review")
-    try:
-        _review(request.user, change, form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"Review of CHG-{change.pk} recorded.")
-    return _back(change.pk)
+    return form_action(
+        request, ReviewForm(request.POST),
+        lambda d: _review(request.user, change, d),
+        success=f"Review of CHG-{change.pk} recorded.",
+        invalid="Choose the outcome of the change.",
+        redirect_to=_detail_url(change.pk),
+        invalid_to=_detail_url(change.pk, "#review"),
+    )
 
 
 @require_GET

@@ -31,6 +31,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -271,6 +272,37 @@ def occurrences(rule: WindowRule, time_zone: str, start: dt.datetime, end: dt.da
     return out
 
 
+# Checks come in bulk (readiness of thousands of work orders, many changes): a rule's occurrences
+# are expanded once per block of time and each check picks its own from that list.
+_BLOCK = dt.timedelta(days=32)
+_EPOCH = dt.datetime(2000, 1, 3, tzinfo=UTC)
+
+
+@lru_cache(maxsize=16384)
+def _block_occurrences(
+    rule: WindowRule, time_zone: str, block: int
+) -> tuple[list[dt.datetime], list[tuple[dt.datetime, dt.datetime]]]:
+    """The occurrences overlapping two blocks from block `block` on, and their starts (sorted)."""
+    lo = _EPOCH + _BLOCK * block
+    found = sorted(occurrences(rule, time_zone, lo, lo + 2 * _BLOCK))
+    return [begin for begin, _ in found], found
+
+
+def overlapping(rule: WindowRule, time_zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """What `occurrences` answers, served from a cached expansion of the block around `start`.
+
+    An occurrence overlaps [start, end) when it begins in (start - duration, end); the block's
+    list holds every occurrence beginning in (block start - duration, block start + 2 blocks), a
+    superset whenever `end` is inside the second block (longer intervals are expanded directly).
+    """
+    block = (start - _EPOCH) // _BLOCK
+    if end > _EPOCH + _BLOCK * (block + 2):
+        return occurrences(rule, time_zone, start, end)
+    begins, found = _block_occurrences(rule, time_zone, block)
+    duration = dt.timedelta(minutes=rule.duration_minutes)
+    return found[bisect_right(begins, start - duration) : bisect_left(begins, end)]
+
+
 def next_occurrences(
     rule: WindowRule, time_zone: str, after: dt.datetime, count: int = 5
 ) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -322,7 +354,7 @@ def check(
         freezes = [r for r in governing if r.kind == "freeze"]
         windows = [r for r in governing if r.kind == "window"]
         for rule in freezes:
-            hits = occurrences(rule, site.time_zone, window_start, window_end)
+            hits = overlapping(rule, site.time_zone, window_start, window_end)
             if hits:
                 found.append(_freeze_violation(site, rule, window_start, window_end, hits[0]))
         if windows:
@@ -348,7 +380,7 @@ def _window_violation(
     """None when one occurrence of one window holds the whole change, else the nearest occurrence named."""
     nearest: tuple[float, WindowRule, tuple[dt.datetime, dt.datetime]] | None = None
     for rule in windows:
-        hits = occurrences(rule, site.time_zone, start, end)
+        hits = overlapping(rule, site.time_zone, start, end)
         if any(s <= start and end <= e for s, e in hits):
             return None
         candidates = hits or [

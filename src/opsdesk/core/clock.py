@@ -47,3 +47,11 @@ def validate_time_zone(name: object) -> str:
         raise ValueError(f"'{name}' is not an IANA time zone (e.g. Europe/London, America/New_York)")
     ZoneInfo(name)
     return name
+
+
+def zone_or_utc(name: str | None) -> ZoneInfo:
+    """The ZoneInfo for an IANA name; UTC for an empty or unknown one (for display)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")

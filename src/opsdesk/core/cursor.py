@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -40,16 +41,27 @@ def decode(cursor: str) -> int:
     return value
 
 
-def keyset(queryset: QuerySet[Any], cursor: str, limit: int, *, count: int | None = None) -> dict[str, Any]:
-    """One page of `queryset` newest first (by id), after `cursor` ('' for the first page)."""
+def keyset(
+    queryset: QuerySet[Any], cursor: str, limit: int, *, count: int | None = None,
+    load: Callable[[list[int]], list[Any]] | None = None,
+) -> dict[str, Any]:
+    """One page of `queryset` newest first (by id), after `cursor` ('' for the first page).
+
+    With `load`, the page's ids are read first and `load(ids)` makes the items.
+    """
     count = queryset.order_by().count() if count is None else count
     page = queryset.order_by("-pk")
     if cursor:
         page = page.filter(pk__lt=decode(cursor))
-    rows = list(page[: limit + 1])
+    if load is None:
+        rows = list(page[: limit + 1])
+        ids = [row.pk for row in rows[:limit]]
+    else:
+        rows = list(page.values_list("pk", flat=True)[: limit + 1])
+        ids = rows[:limit]
     more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": rows, "count": count, "next_cursor": encode(rows[-1].pk) if more and rows else None}
+    items = rows[:limit] if load is None else load(ids)
+    return {"items": items, "count": count, "next_cursor": encode(ids[-1]) if more and ids else None}
 
 
 class CursorPage(Page):
@@ -67,7 +79,8 @@ class CursorPage(Page):
         next_cursor: str | None = None
 
     def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
-        """Lists may also be a sliceable with `for_keyset()` and a (capped) length, such as the work queue."""
+        """Lists may also be a sliceable with `for_keyset()`, a (capped) length and `load(ids)` making the
+        items, such as the work queue."""
         limit = min(pagination.limit, self.max_limit)
         capped = {"count_capped": bool(getattr(queryset, "capped", False))}
         if pagination.cursor is None:
@@ -75,4 +88,5 @@ class CursorPage(Page):
         source = getattr(queryset, "for_keyset", None)
         if source is None:
             return keyset(queryset, pagination.cursor, limit)
-        return {**keyset(source(), pagination.cursor, limit, count=len(queryset)), **capped}
+        load = getattr(queryset, "load", None)
+        return {**keyset(source(), pagination.cursor, limit, count=len(queryset), load=load), **capped}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 
 def id_or_code(value: Any, field: str = "code", prefix: str = "") -> Q:
@@ -13,3 +17,16 @@ def id_or_code(value: Any, field: str = "code", prefix: str = "") -> Q:
     if text.isdigit():
         return Q(**{f"{prefix}id": int(text)})
     return Q(**{f"{prefix}{field}__iexact": text})
+
+
+def id_list(ids: Iterable[int]) -> RawSQL:
+    """Thousands of ids for `field__in=`, passed as one parameter rather than one per id.
+
+    Django builds `IN (%s, %s, ...)` by preparing every value (about 40 µs per id for a foreign
+    key): 5,000 ids cost ~0.2 s before the query runs. One array (PostgreSQL) or JSON list
+    (SQLite's json_each) parameter costs nothing per id.
+    """
+    values = [int(i) for i in ids if i is not None]  # unsaved objects (pk None) match nothing
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (values,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))

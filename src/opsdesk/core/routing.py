@@ -40,6 +40,8 @@ class ObjectRoutes:
     patch: type | None = None
     update: Callable[..., Any] | None = None
     delete: Callable[..., None] | None = None
+    # How the object is answered, when `out` is built from something other than the instance.
+    present: Callable[[Any], Any] | None = None
 
 
 def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
@@ -50,10 +52,11 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
     """
     path = f"/{spec.collection}/{{int:obj_id}}"
     name = spec.collection.replace("-", "_")
+    present = spec.present or (lambda obj: obj)
 
     @router.get(path, response=spec.out, tags=[spec.tag], operation_id=f"get_{name}", summary=f"One {spec.noun}")
     def get_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
-        return spec.get(request.user, obj_id)
+        return present(spec.get(request.user, obj_id))
 
     if spec.patch is not None and spec.update is not None:
         update = spec.update
@@ -64,7 +67,7 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)
             update(obj, payload.dict(exclude_unset=True), actor=request.user)
-            return spec.get(request.user, obj_id)
+            return present(spec.get(request.user, obj_id))
 
     if spec.delete is not None:
         delete = spec.delete

@@ -1,11 +1,14 @@
-"""Shared page plumbing (404 for hidden objects, staff-only pages, paging) and the core pages."""
+"""Shared page plumbing (404 for hidden objects, staff-only pages, paging, form actions) and the
+core pages."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,10 +17,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import notify, timeline
-from .errors import NotFound
+from .errors import DomainError, NotFound
 
 PER_PAGE = 50
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+Form = TypeVar("Form", bound=forms.Form)
+Result = TypeVar("Result")
 
 
 def page_view(view: View) -> View:
@@ -59,6 +64,94 @@ def int_param(request: HttpRequest, name: str) -> int | None:
 def list_template(request: HttpRequest, full: str, rows: str) -> str:
     """The rows partial for an htmx filter request, else the whole page."""
     return rows if getattr(request, "htmx", False) and not request.htmx.boosted else full  # type: ignore[attr-defined]
+
+
+# -- form actions: parse a POSTed form, call one service, say what happened ------------------------
+
+
+def run_action(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+    """Run one service call; a refusal becomes the service's message on the page, never a 500."""
+    try:
+        action()
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def form_action(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], object],
+    *,
+    success: str | Callable[[dict[str, Any]], str],
+    invalid: str,
+    redirect_to: str,
+    invalid_to: str | Callable[[], HttpResponse] | None = None,
+    refused_to: str | None = None,
+) -> HttpResponse:
+    """A POSTed form that calls one service with its cleaned data, then goes back to a page.
+
+    Every outcome is a message: `invalid` for an invalid form, the refusal's detail, or `success`
+    (text, or made from the cleaned data). Then a redirect to `redirect_to`; an invalid form goes
+    to `invalid_to` instead when given (a URL, or a response of its own such as the page again
+    with the form's errors), a refused call to `refused_to`.
+    """
+    if not form.is_valid():
+        messages.error(request, invalid)
+        if callable(invalid_to):
+            return invalid_to()
+        return HttpResponseRedirect(invalid_to or redirect_to)
+    data = form.cleaned_data
+    message = success(data) if callable(success) else success
+    if run_action(request, lambda: action(data), message):
+        return HttpResponseRedirect(redirect_to)
+    return HttpResponseRedirect(redirect_to if refused_to is None else refused_to)
+
+
+def error_on_form(form: forms.Form, exc: DomainError) -> None:
+    """A refusal's detail at the top of the form."""
+    form.add_error(None, exc.detail)
+
+
+def errors_on_fields(
+    form: forms.Form, exc: DomainError, aliases: Mapping[str, str] | None = None
+) -> None:
+    """A refusal's reasons on the fields they name (`aliases` maps service names to form fields),
+    else its detail at the top of the form."""
+    placed = False
+    for error in exc.errors:
+        name = str(error.get("field", "")).split(".")[0]
+        name = (aliases or {}).get(name, name)
+        if name in form.fields:
+            form.add_error(name, str(error.get("message", exc.detail)))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+def submit_form(
+    request: HttpRequest,
+    form: Form,
+    action: Callable[[Form], Result],
+    *,
+    success: str | Callable[[Result], str],
+    redirect_to: str | Callable[[Result], str],
+    refused: Callable[[Form, DomainError], None] = error_on_form,
+) -> HttpResponse | None:
+    """The POST of a form page: one service call with the valid form, then `success` as a message
+    and a redirect. None when the form is invalid or the call was refused (`refused` puts the
+    reasons on the form): the caller shows the page again with the form's errors."""
+    if not form.is_valid():
+        return None
+    try:
+        result = action(form)
+    except DomainError as exc:
+        refused(form, exc)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(redirect_to(result) if callable(redirect_to) else redirect_to)
 
 
 @require_GET

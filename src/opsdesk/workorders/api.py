@@ -19,7 +19,7 @@ from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id, Instant
 
-from . import queries, readiness_queries, services
+from . import queries, readiness_queries, rows, services
 from .schemas import (
     ArrangementIn,
     ArrangementOut,
@@ -70,8 +70,8 @@ def list_work_orders(  # type: ignore[no-untyped-def]
     `count` is exact up to 10,000; beyond that it reads 10,000 and `count_capped` is true.
     """
     return queries.queue(
-        request.user, state=state, site=site, region=region, client=client, owner=owner, blocked=blocked,
-        at_risk=at_risk, due_before=due_before, q=q,
+        request.user, load=rows.present_ids, state=state, site=site, region=region, client=client, owner=owner,
+        blocked=blocked, at_risk=at_risk, due_before=due_before, q=q,
     )
 
 
@@ -81,13 +81,13 @@ def create_work_order(request: HttpRequest, payload: WorkOrderIn):  # type: igno
     user: Any = request.user
     require_write(request, "workorders.request" if user.is_client_user else "workorders.write")
     wo = services.create_work_order(payload.dict(), actor=user)
-    return Status(201, queries.get_work_order(user, wo.pk))
+    return Status(201, rows.present_one(wo.pk))
 
 
 @router.get("/my-work", response=list[WorkOrderOut], tags=TAG)
 def my_work(request: HttpRequest, day: dt.date | None = None):  # type: ignore[no-untyped-def]
     """Work assigned to you (your engineer record) on `day`, today in your local time by default."""
-    return list(queries.my_work(request.user, day))
+    return rows.present_ids(list(queries.my_work(request.user, day).values_list("id", flat=True)))
 
 
 @router.post("/work-orders/{int:wo_id}/transitions", response=WorkOrderOut, tags=TAG)
@@ -98,7 +98,7 @@ def transition(request: HttpRequest, wo_id: Id, payload: WorkTransitionIn):  # t
     if not payload.to:
         raise field_error("to", "the state to move to is required")
     services.transition_work_order(wo, payload.to, actor=request.user, reason=payload.reason)
-    return queries.get_work_order(request.user, wo_id)
+    return rows.present_one(wo_id)
 
 
 @router.get("/work-orders/{int:wo_id}/readiness", response=ReadinessOut, tags=TAG)
@@ -210,7 +210,7 @@ def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: igno
     require_write(request, "workorders.onsite")
     services.check_in(wo, actor=request.user)
     fresh = queries.get_work_order(request.user, wo_id)
-    return {"work_order": fresh, "rules": queries.check_in_briefing(fresh)}
+    return {"work_order": rows.present_one(fresh), "rules": queries.check_in_briefing(fresh)}
 
 
 @router.post("/work-orders/{int:wo_id}/check-out", response=WorkOrderOut, tags=TAG)
@@ -222,10 +222,11 @@ def check_out(request: HttpRequest, wo_id: Id, payload: CheckOutIn):  # type: ig
         wo, report=payload.report, checklist=payload.checklist, first_time_fix=payload.first_time_fix,
         actor=request.user,
     )
-    return queries.get_work_order(request.user, wo_id)
+    return rows.present_one(wo_id)
 
 
 add_object_routes(router, ObjectRoutes(
     collection="work-orders", noun="work order", tag="work orders", permission="workorders.write",
     out=WorkOrderOut, get=queries.get_work_order, patch=WorkOrderPatch, update=services.update_work_order,
+    present=rows.present_one,
 ))

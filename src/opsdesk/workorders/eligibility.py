@@ -22,6 +22,7 @@ Decisions (relied on by readiness, dispatch and the tests):
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -36,6 +37,8 @@ ACCESS_KIND_FOR = {"induction": "induction", "security_clearance": "clearance"}
 ACCESS_WORDS = {"access": "site access", "induction": "induction", "clearance": "security clearance"}
 
 Hours = Mapping[str, Sequence[Sequence[str]]]
+# Weekly hours as a hashable value: ((weekday, ((start, end), ...)), ...).
+HoursKey = tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,14 @@ class EngineerFacts:
     active: bool = True
 
     @cached_property
-    def hours_key(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    def hours_key(self) -> HoursKey:
         """The weekly hours as a hashable value (shift coverage is cached on it)."""
         return tuple(sorted((day, tuple(tuple(i) for i in spans)) for day, spans in self.working_hours.items()))
+
+    @cached_property
+    def hours_id(self) -> int:
+        """A small number standing for `hours_key` (equal hours, equal number; cheap to hash)."""
+        return _pattern_id(self.hours_key)
 
     @cached_property
     def access_by_site(self) -> dict[int, dict[str, AccessFact]]:
@@ -113,12 +121,15 @@ class WorkFacts:
         """Whether both ends of the window are known."""
         return self.window_start is not None and self.window_end is not None
 
+    def __post_init__(self) -> None:
+        # Judged against every candidate engineer: worked out once (a frozen dataclass; hence setattr).
+        object.__setattr__(self, "_days", self._work_days())
+
     def days(self) -> tuple[dt.date, dt.date] | None:
         """The first and last site-local day the work touches, or None when undated."""
-        return self._days
+        return self._days  # type: ignore[no-any-return,attr-defined]
 
-    @cached_property
-    def _days(self) -> tuple[dt.date, dt.date] | None:
+    def _work_days(self) -> tuple[dt.date, dt.date] | None:
         if self.window_start is not None and self.window_end is not None:
             tz = zone(self.time_zone)
             last = (self.window_end - dt.timedelta(microseconds=1)).astimezone(tz).date()
@@ -175,6 +186,11 @@ def stretches(hours: Hours, time_zone: str, start: dt.datetime, end: dt.datetime
     tz = zone(time_zone)
     first = start.astimezone(tz).date() - dt.timedelta(days=1)
     last = end.astimezone(tz).date() + dt.timedelta(days=1)
+    return _stretches_between(hours, tz, first, last)
+
+
+def _stretches_between(hours: Hours, tz: ZoneInfo, first: dt.date, last: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Weekly local hours on the local days first..last as merged UTC intervals."""
     raw: list[tuple[dt.datetime, dt.datetime]] = []
     day = first
     while day <= last:
@@ -193,7 +209,12 @@ def stretches(hours: Hours, time_zone: str, start: dt.datetime, end: dt.datetime
 
 def coverage(hours: Hours, time_zone: str, start: dt.datetime, end: dt.datetime) -> tuple[str, dt.datetime | None]:
     """How weekly hours cover [start, end): ("covered"|"ends_early"|"starts_late"|"outside", the boundary that fails)."""
-    found = stretches(hours, time_zone, start, end)
+    return _coverage_of(stretches(hours, time_zone, start, end), start, end)
+
+
+def _coverage_of(
+    found: Sequence[tuple[dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime
+) -> tuple[str, dt.datetime | None]:
     for a, b in found:
         if a <= start < b:
             return ("covered", None) if end <= b else ("ends_early", b)
@@ -203,6 +224,7 @@ def coverage(hours: Hours, time_zone: str, start: dt.datetime, end: dt.datetime)
     return "outside", None
 
 
+@lru_cache(maxsize=4096)
 def describe_window(start: dt.datetime, end: dt.datetime, time_zone: str) -> str:
     """'Tue 14:00–16:00 Europe/London' (or with both days when it crosses midnight)."""
     tz = zone(time_zone)
@@ -221,10 +243,13 @@ def judge(engineer: EngineerFacts, work: WorkFacts) -> Verdict:
         reasons.append("inactive")
     days = work.days()
     last_day = days[1] if days else None
-    reasons.extend(_skill_reasons(engineer, work))
-    reasons.extend(_certification_reasons(engineer, work, last_day))
+    if work.skills:
+        reasons.extend(_skill_reasons(engineer, work))
+    if work.certifications:
+        reasons.extend(_certification_reasons(engineer, work, last_day))
     reasons.extend(_access_reasons(engineer, work, last_day))
-    reasons.extend(_absence_reasons(engineer, work))
+    if engineer.absences:
+        reasons.extend(_absence_reasons(engineer, work))
     if work.window_start is not None and work.window_end is not None:
         reason = _shift_reason(engineer, work.window_start, work.window_end)
         if reason:
@@ -261,6 +286,11 @@ def _access_reasons(engineer: EngineerFacts, work: WorkFacts, day: dt.date | Non
     return out
 
 
+def missing_access(work: WorkFacts) -> list[str]:
+    """The reasons an engineer holding nothing at the work's site gives for its access (as `judge` words them)."""
+    return [f"no {ACCESS_WORDS.get(kind, kind)} at {work.site_code}" for kind in work.access_kinds]
+
+
 def _absence_reasons(engineer: EngineerFacts, work: WorkFacts) -> list[str]:
     span = work.span()
     if span is None:
@@ -275,17 +305,27 @@ def _absence_reasons(engineer: EngineerFacts, work: WorkFacts) -> list[str]:
     return out
 
 
+_PATTERNS: dict[HoursKey, int] = {}
+_PATTERN_KEYS: list[HoursKey] = []
+
+
+def _pattern_id(key: HoursKey) -> int:
+    found = _PATTERNS.get(key)
+    if found is None:
+        found = _PATTERNS[key] = len(_PATTERN_KEYS)
+        _PATTERN_KEYS.append(key)
+    return found
+
+
 def _shift_reason(engineer: EngineerFacts, start: dt.datetime, end: dt.datetime) -> str | None:
-    return _shift_reason_for(engineer.hours_key, engineer.time_zone, start, end)
+    return _shift_reason_by_id(engineer.hours_id, engineer.time_zone, start, end)
 
 
 @lru_cache(maxsize=65536)
-def _shift_reason_for(
-    hours_key: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...], tz_name: str, start: dt.datetime, end: dt.datetime,
-) -> str | None:
-    """Why weekly hours (as `EngineerFacts.hours_key`) do not cover [start, end), or None; cached,
-    since engineers share shift patterns and work shares windows."""
-    state, boundary = coverage(dict(hours_key), tz_name, start, end)
+def _shift_reason_by_id(hours_id: int, tz_name: str, start: dt.datetime, end: dt.datetime) -> str | None:
+    """Why weekly hours (pattern `hours_id`) do not cover [start, end), or None; cached, since
+    engineers share shift patterns and work shares windows."""
+    state, boundary = _coverage_fast(hours_id, tz_name, start, end)
     if state == "covered":
         return None
     if state == "ends_early" and boundary is not None:
@@ -293,3 +333,37 @@ def _shift_reason_for(
     if state == "starts_late" and boundary is not None:
         return f"shift starts after the window starts (starts {boundary.astimezone(zone(tz_name)):%H:%M} {tz_name})"
     return f"not on shift during the window ({describe_window(start, end, tz_name)})"
+
+
+# Shift coverage in bulk: a pattern's stretches are built once per block of local days, and each
+# window picks the stretches around it by bisection.
+_BLOCK_DAYS = 28
+
+
+@lru_cache(maxsize=8192)
+def _block_stretches(
+    hours_id: int, tz_name: str, block: int,
+) -> tuple[list[dt.datetime], list[tuple[dt.datetime, dt.datetime]]]:
+    """The stretches of pattern `hours_id` on the local days of block `block` and the next, with their starts."""
+    first = dt.date.fromordinal(block * _BLOCK_DAYS + 1)
+    hours = dict(_PATTERN_KEYS[hours_id])
+    found = _stretches_between(hours, zone(tz_name), first, first + dt.timedelta(days=2 * _BLOCK_DAYS - 1))
+    return [a for a, _ in found], found
+
+
+def _coverage_fast(hours_id: int, tz_name: str, start: dt.datetime, end: dt.datetime) -> tuple[str, dt.datetime | None]:
+    """`coverage` from the block's stretches, when the window and a day either side lie inside them.
+
+    With that margin the answer is the same as from the window's own stretches: a stretch cut at
+    the edge of the block ends after the window does, as one cut at the window's own edge would.
+    """
+    tz = zone(tz_name)
+    first = start.astimezone(tz).date().toordinal() - 1
+    last = end.astimezone(tz).date().toordinal() + 1
+    block = (first - 1) // _BLOCK_DAYS
+    if last > (block + 2) * _BLOCK_DAYS:
+        return coverage(dict(_PATTERN_KEYS[hours_id]), tz_name, start, end)
+    begins, found = _block_stretches(hours_id, tz_name, block)
+    at = bisect_right(begins, start) - 1
+    # Stretches are merged, sorted and disjoint: at most one holds `start`, the next may overlap.
+    return _coverage_of(found[max(at, 0) : at + 2], start, end)

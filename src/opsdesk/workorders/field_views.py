@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from opsdesk.core.errors import DomainError
-from opsdesk.core.views import staff_page
+from opsdesk.core.views import staff_page, submit_form
 
 from . import page_queries, queries, services
 from .forms import CheckInForm, CheckOutForm
@@ -57,14 +55,12 @@ def check_in(request: HttpRequest, wo_id: int) -> HttpResponse:
     wo = queries.get_work_order(request.user, wo_id)
     if request.method == "POST":
         form = CheckInForm(request.POST)
-        if form.is_valid():
-            try:
-                services.check_in(wo, actor=request.user)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, f"Checked in at {wo.site.code}.")
-                return HttpResponseRedirect(reverse("workorders:check-out", args=[wo.pk]))
+        done = submit_form(
+            request, form, lambda _: services.check_in(wo, actor=request.user),
+            success=f"Checked in at {wo.site.code}.", redirect_to=reverse("workorders:check-out", args=[wo.pk]),
+        )
+        if done is not None:
+            return done
         return render(request, "workorders/visit.html", _visit_context(wo, check_in_form=form), status=400)
     return render(request, "workorders/visit.html", _visit_context(wo))
 
@@ -76,16 +72,15 @@ def check_out(request: HttpRequest, wo_id: int) -> HttpResponse:
     wo = queries.get_work_order(request.user, wo_id)
     if request.method == "POST":
         form = CheckOutForm(request.POST, checklist=page_queries.checklist_for(wo.category))
-        if form.is_valid():
-            try:
-                services.check_out(
-                    wo, checklist=form.answers(), report=form.cleaned_data["completion_report"],
-                    first_time_fix=form.cleaned_data["first_time_fix"], actor=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, f"Checked out: WO-{wo.pk} is completed.")
-                return HttpResponseRedirect(reverse("workorders:mine"))
+        done = submit_form(
+            request, form,
+            lambda f: services.check_out(
+                wo, checklist=f.answers(), report=f.cleaned_data["completion_report"],
+                first_time_fix=f.cleaned_data["first_time_fix"], actor=request.user,
+            ),
+            success=f"Checked out: WO-{wo.pk} is completed.", redirect_to=reverse("workorders:mine"),
+        )
+        if done is not None:
+            return done
         return render(request, "workorders/visit.html", _visit_context(wo, check_out_form=form), status=400)
     return render(request, "workorders/visit.html", _visit_context(wo))

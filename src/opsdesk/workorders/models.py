@@ -58,8 +58,9 @@ class WorkOrder(models.Model):
         P3 = "p3", "P3 normal"
         P4 = "p4", "P4 low"
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="work_orders")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="work_orders")
+    # client, site and owner: no index of their own; (client|site|owner, state) below starts with them.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="work_orders", db_index=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="work_orders", db_index=False)
     services = models.ManyToManyField(Service, related_name="work_orders", blank=True)
     category = models.CharField(max_length=20, choices=CATEGORIES)
     title = models.CharField(max_length=200)
@@ -76,7 +77,9 @@ class WorkOrder(models.Model):
     change = models.ForeignKey(
         ChangeRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_orders"
     )
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_work_orders")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_work_orders", db_index=False
+    )
     team = models.CharField(max_length=100, blank=True)
     engineer = models.ForeignKey(
         Engineer, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_orders",
@@ -108,12 +111,9 @@ class WorkOrder(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["state", "-id"]),
-            models.Index(fields=["blocked", "state", "-id"]),
-            models.Index(fields=["at_risk", "state", "-id"]),
             models.Index(fields=["site", "state"]),
             models.Index(fields=["client", "state"]),
             models.Index(fields=["owner", "state"]),
-            models.Index(fields=["window_start"]),
             # The queue's urgency order (queries.urgency_order), whole and for ?blocked=.
             models.Index(fields=["-at_risk", "priority", "queue_at", "-id"], name="wo_queue"),
             models.Index(fields=["blocked", "-at_risk", "priority", "queue_at", "-id"], name="wo_queue_blocked"),

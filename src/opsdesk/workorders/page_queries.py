@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
@@ -44,12 +43,8 @@ OWNER_SIDE = {
 }
 
 
-def zone_of(name: str | None) -> ZoneInfo:
-    """The ZoneInfo for an IANA name (UTC for an unknown or empty one)."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
+# The ZoneInfo for an IANA name (UTC for an unknown or empty one).
+zone_of = clock.zone_or_utc
 
 
 def viewer_zone(user: Any) -> str:
@@ -65,7 +60,7 @@ def filter_options(user: Any) -> dict[str, Any]:
     return {
         "states": WorkOrder.State.choices,
         "regions": site_queries.list_regions(user),
-        "sites": site_queries.list_sites(user).only("id", "code", "name", "time_zone", "region"),
+        "sites": site_queries.list_sites(user).select_related(None).prefetch_related(None).only("id", "code"),
         "owners": staff_users(user),
     }
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from opsdesk.core.errors import DomainError
-from opsdesk.core.views import int_param, object_timeline, page_view, paginate
+from opsdesk.core.views import (
+    errors_on_fields,
+    form_action,
+    int_param,
+    object_timeline,
+    page_view,
+    paginate,
+    submit_form,
+)
 
 from . import page_queries, queries, services
 from .forms import CommentForm, RequestForm
@@ -47,14 +53,14 @@ def portal(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         form = _request_form(request, request.POST)
-        if form.is_valid():
-            try:
-                wo = services.create_work_order(form.to_data(), actor=user)
-            except DomainError as exc:
-                _errors_on_form(form, exc)
-            else:
-                messages.success(request, f"Thank you: your request is WO-{wo.pk}. We will keep you posted here.")
-                return HttpResponseRedirect(reverse("workorders:portal-detail", args=[wo.pk]))
+        done = submit_form(
+            request, form, lambda f: services.create_work_order(f.to_data(), actor=user),
+            success=lambda wo: f"Thank you: your request is WO-{wo.pk}. We will keep you posted here.",
+            redirect_to=lambda wo: reverse("workorders:portal-detail", args=[wo.pk]),
+            refused=errors_on_fields,
+        )
+        if done is not None:
+            return done
         status = 400
     else:
         form, status = _request_form(request), 200
@@ -68,18 +74,6 @@ def portal(request: HttpRequest) -> HttpResponse:
         "show_form": request.method == "POST" or request.GET.get("new") == "1" or not page.paginator.count,
     }
     return render(request, "workorders/portal.html", context, status=status)
-
-
-def _errors_on_form(form: RequestForm, exc: DomainError) -> None:
-    """A refused request's reasons on the named fields, else at the top."""
-    placed = False
-    for error in exc.errors:
-        name = str(error.get("field", "")).split(".")[0]
-        if name in form.fields:
-            form.add_error(name, str(error.get("message", exc.detail)))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
 
 
 @require_GET
@@ -111,14 +105,10 @@ OPEN = frozenset({"submitted", "triage", "readiness", "ready", "scheduled", "dis
 def portal_comment(request: HttpRequest, wo_id: int) -> HttpResponse:
     """A comment from the portal: always visible to the client."""
     wo = queries.get_work_order(request.user, wo_id)
-    form = CommentForm({"body": request.POST.get("body", ""), "visibility": "client"})
-    if not form.is_valid():
-        messages.error(request, "Write your message first.")
-    else:
-        try:
-            services.add_comment(wo, form.cleaned_data["body"], visibility="client", actor=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.detail)
-        else:
-            messages.success(request, "Message sent.")
-    return HttpResponseRedirect(reverse("workorders:portal-detail", args=[wo.pk]) + "#comments")
+    return form_action(
+        request, CommentForm({"body": request.POST.get("body", ""), "visibility": "client"}),
+        lambda d: services.add_comment(wo, d["body"], visibility="client", actor=request.user),
+        success="Message sent.",
+        invalid="Write your message first.",
+        redirect_to=reverse("workorders:portal-detail", args=[wo.pk]) + "#comments",
+    )

@@ -8,6 +8,7 @@ client-visible timeline entries (core.routing's timeline endpoint filters those)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,7 +69,9 @@ def filter_work_orders(
     `finished=False` is the working queue: everything but verified, closed and cancelled work.
     """
     qs = scope(WorkOrder.objects.all(), user)
-    if finished is not None:
+    # Only open work is ever blocked or at risk (transitions.refresh_readiness), so asking for
+    # blocked or at-risk work already excludes finished work: the narrower index answers alone.
+    if finished is not None and not (finished is False and (blocked or at_risk)):
         qs = qs.filter(finished__in=[finished])
     if state:
         qs = qs.filter(state__in=[s.strip() for s in state.split(",") if s.strip()])
@@ -108,16 +111,32 @@ def list_work_orders(user: Any, **filters: Any) -> QuerySet[WorkOrder]:
 COUNT_CAP = 10_000
 
 
+# What a queue row shows (the page's table): the work order, its client, site and owner.
+QUEUE_ROW_FIELDS = (
+    "id", "title", "category", "state", "priority", "window_start", "window_end", "team", "rework_of_id", "blocked",
+    "at_risk", "next_needed_by", "readiness", "client__name", "site__code", "site__time_zone", "owner__username",
+    "owner__first_name", "owner__last_name",
+)
+
+
+def queue_rows(ids: list[int]) -> list[WorkOrder]:
+    """The work orders with these ids as the queue page shows them, in the order of `ids`."""
+    rows = WorkOrder.objects.select_related("client", "site", "owner").only(*QUEUE_ROW_FIELDS).in_bulk(ids)
+    return [rows[i] for i in ids if i in rows]
+
+
 class Queue:
     """The queue as pages and the API read it, fast at any depth of a million work orders.
 
     A slice takes the page's ids in urgency order from the `wo_queue` indexes (an index walk, even
-    for a deep offset), then loads just those rows with their relations. Its length is counted up
-    to COUNT_CAP (an index scan of at most that many entries); `capped` says there are more.
+    for a deep offset), then `load`s just those rows (`queue_rows` for the page by default; the
+    API passes `rows.present_ids`). Its length is counted up to COUNT_CAP (an index
+    scan of at most that many entries); `capped` says there are more.
     """
 
-    def __init__(self, filtered: QuerySet[WorkOrder]) -> None:
+    def __init__(self, filtered: QuerySet[WorkOrder], load: Callable[[list[int]], list[Any]] = queue_rows) -> None:
         self.filtered = filtered
+        self.load = load
         self._count: int | None = None
 
     def count(self) -> int:
@@ -135,19 +154,17 @@ class Queue:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, index: slice) -> list[WorkOrder]:
-        ids = list(urgency_order(self.filtered).values_list("id", flat=True)[index])
-        rows = _with_relations(WorkOrder.objects.all()).in_bulk(ids)
-        return [rows[i] for i in ids if i in rows]
+    def __getitem__(self, index: slice) -> list[Any]:
+        return self.load(list(urgency_order(self.filtered).values_list("id", flat=True)[index]))
 
     def for_keyset(self) -> QuerySet[WorkOrder]:
-        """The matching work orders with their relations, for keyset (cursor) paging by id."""
-        return _with_relations(self.filtered)
+        """The matching work orders, for keyset (cursor) paging by id; pages are read with `load`."""
+        return self.filtered
 
 
-def queue(user: Any, **filters: Any) -> Queue:
+def queue(user: Any, *, load: Callable[[list[int]], list[Any]] = queue_rows, **filters: Any) -> Queue:
     """The queue of work orders the user may see, filtered, most urgent first."""
-    return Queue(filter_work_orders(user, **filters))
+    return Queue(filter_work_orders(user, **filters), load)
 
 
 def get_work_order(user: Any, wo_id: int) -> WorkOrder:

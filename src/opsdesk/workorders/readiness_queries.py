@@ -12,17 +12,19 @@ access there; an assigned engineer is always judged, even from elsewhere or inac
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from opsdesk.changes import window_queries, windows
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.core import clock
+from opsdesk.core.queries import id_list
 from opsdesk.people.models import (
     Absence,
     Engineer,
@@ -56,12 +58,41 @@ from .readiness import (
     SiteFacts,
 )
 
-CHUNK = 5000
+CHUNK = 20_000  # work orders loaded and judged together (engineers are loaded once per chunk)
 CATEGORY_LABELS = dict(CATEGORIES)
 KIND_LABELS = dict(SiteRequirement.Kind.choices)
 _WO_FIELDS = ("id", "site_id", "category", "window_start", "window_end", "info", "change_id", "engineer_id")
 # Absences are loaded for the batch's whole span, widened by a day for whole-day checks.
 _DAY = dt.timedelta(days=1)
+
+
+@dataclass(slots=True)
+class WorkRow:
+    """The columns of a work order the gate reads (READ_FIELDS), without a model instance."""
+
+    id: int
+    site_id: int
+    category: str
+    window_start: dt.datetime | None
+    window_end: dt.datetime | None
+    info: Any
+    change_id: int | None
+    engineer_id: int | None
+
+    @property
+    def pk(self) -> int:
+        """The work order's id, as on the model."""
+        return self.id
+
+
+def work_rows(queryset: QuerySet[WorkOrder], chunk: int = 5000) -> Iterator[WorkRow]:
+    """The queryset's work orders as WorkRows (a model instance costs ~4x more to build), streamed."""
+    for values in queryset.values_list(*_WO_FIELDS).iterator(chunk_size=chunk):
+        yield WorkRow(*values)
+
+
+# What the gate reads a work order from: a model instance or a WorkRow.
+Work = WorkOrder | WorkRow
 
 
 @dataclass(frozen=True)
@@ -73,8 +104,11 @@ class _Site:
 class _Batch:
     """Everything a batch of work orders needs, loaded once, then judged per work order."""
 
-    def __init__(self, work_orders: list[WorkOrder]) -> None:
+    def __init__(self, work_orders: list[Work], *, everyone: bool = True) -> None:
+        """`everyone=False` loads only engineers holding something at the sites (and the assigned
+        ones): enough for the gate's "anyone eligible?", not for listing every verdict."""
         self.work_orders = work_orders
+        self.everyone = everyone
         ids = [wo.pk for wo in work_orders]
         site_ids = {wo.site_id for wo in work_orders}
         self.sites = {
@@ -90,6 +124,7 @@ class _Batch:
 
     def _load_rules(self, site_ids: set[int], categories: set[str]) -> None:
         self.requirements: dict[int, list[RequirementFacts]] = defaultdict(list)
+        self._applicable: dict[tuple[int, str], tuple[RequirementFacts, ...]] = {}
         for r in SiteRequirement.objects.filter(site_id__in=site_ids).order_by("kind", "id").values(
             "id", "site_id", "kind", "description", "lead_time_hours", "categories", "blocking", "permitted_hours"
         ):
@@ -109,33 +144,34 @@ class _Batch:
 
     def _load_work(self, ids: list[int], change_ids: list[int]) -> None:
         self.arrangements: dict[int, dict[int, ArrangementFacts]] = defaultdict(dict)
-        for wo_id, req_id, state, submitted, approved in Arrangement.objects.filter(work_order_id__in=ids).values_list(
+        for wo_id, req_id, state, submitted, approved in Arrangement.objects.filter(work_order_id__in=id_list(ids)).values_list(
             "work_order_id", "requirement_id", "state", "submitted_at", "approved_at"
         ):
             self.arrangements[wo_id][req_id] = ArrangementFacts(req_id, state, submitted, approved)
         self.parts: dict[int, list[PartFacts]] = defaultdict(list)
         for wo_id, part_id, number, shipment, expected, delivered in Part.objects.filter(
-            work_order_id__in=ids
+            work_order_id__in=id_list(ids)
         ).order_by("id").values_list("work_order_id", "id", "part_number", "shipment", "expected_at", "delivered_at"):
             self.parts[wo_id].append(PartFacts(part_id, number, shipment, expected, delivered))
         self.overrides: dict[int, set[str]] = defaultdict(set)
-        for wo_id, key in Override.objects.filter(work_order_id__in=ids).values_list("work_order_id", "blocker"):
+        for wo_id, key in Override.objects.filter(work_order_id__in=id_list(ids)).values_list("work_order_id", "blocker"):
             self.overrides[wo_id].add(key)
-        self.change_states = dict(ChangeRequest.objects.filter(id__in=change_ids).values_list("id", "state")) if change_ids else {}
+        self.change_states = dict(ChangeRequest.objects.filter(id__in=id_list(change_ids)).values_list("id", "state")) if change_ids else {}
         self.skills: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for wo_id, code, name in WorkOrder.required_skills.through.objects.filter(workorder_id__in=ids).order_by(
+        for wo_id, code, name in WorkOrder.required_skills.through.objects.filter(workorder_id__in=id_list(ids)).order_by(
             "skill__name"
         ).values_list("workorder_id", "skill__code", "skill__name"):
             self.skills[wo_id].append((code, name))
         self.certifications: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for wo_id, code, name in WorkOrder.required_certifications.through.objects.filter(
-            workorder_id__in=ids
+            workorder_id__in=id_list(ids)
         ).order_by("certification__name").values_list("workorder_id", "certification__code", "certification__name"):
             self.certifications[wo_id].append((code, name))
 
     def _load_freezes(self, site_ids: set[int], any_window: bool) -> None:
         self.calendars: dict[int, windows.SiteCalendar] = {}
         self.freeze_rules: list[windows.WindowRule] = []
+        self._freezes_at: dict[int, list[windows.WindowRule]] = {}  # site -> the freezes governing it
         if not any_window:
             return
         calendars = window_queries.site_calendars(site_ids)
@@ -153,7 +189,14 @@ class _Batch:
             self.access_at[site_id].add(eng_id)
         regions = {s.region_id for s in self.sites.values()}
         holders = {e for engs in self.access_at.values() for e in engs}
-        query = Q(active=True) & (Q(home_region_id__in=regions) | Q(id__in=holders)) | Q(id__in=assigned)
+        self.region_ids: dict[int, list[int]] = defaultdict(list)  # region -> its active engineers
+        for eng_id, region_id in Engineer.objects.filter(active=True, home_region_id__in=regions).values_list(
+            "id", "home_region_id"
+        ):
+            self.region_ids[region_id].append(eng_id)
+        query = Q(active=True, id__in=holders) | Q(id__in=assigned)
+        if self.everyone:
+            query |= Q(active=True, home_region_id__in=regions)
         rows = list(Engineer.objects.filter(query).order_by("name", "id").values(
             "id", "name", "time_zone", "working_hours", "active", "home_region_id"
         ))
@@ -189,33 +232,42 @@ class _Batch:
             for r in rows
         }
         self._candidates: dict[int, list[EngineerFacts]] = {}
-        self._split: dict[int, tuple[list[EngineerFacts], list[tuple[EngineerFacts, int]]]] = {}
-        self.by_region: dict[int, list[int]] = defaultdict(list)
-        for r in rows:
-            if r["active"]:
-                self.by_region[r["home_region_id"]].append(r["id"])
+        self._split: dict[int, tuple[list[EngineerFacts], int]] = {}
 
     # -- per work order --------------------------------------------------------------------
 
-    def candidates(self, wo: WorkOrder) -> list[EngineerFacts]:
+    def candidates(self, wo: Work) -> list[EngineerFacts]:
         """Active engineers holding access at the site first, then the rest of the region (by name)."""
         return self.candidates_at(wo.site_id)
 
     def candidates_at(self, site_id: int) -> list[EngineerFacts]:
         """`candidates` for a site (cached per batch)."""
+        assert self.everyone, "a batch loaded without everyone=True has only the engineers holding access"
         cached = self._candidates.get(site_id)
         if cached is None:
-            site = self.sites[site_id]
             at_site = self.access_at.get(site_id, set())
             cached = [e for e in self.engineers.values() if e.id in at_site and e.active]
-            cached += [self.engineers[i] for i in self.by_region.get(site.region_id, []) if i not in at_site]
+            others = {i for i in self.region_ids.get(self.sites[site_id].region_id, []) if i not in at_site}
+            cached += [e for e in self.engineers.values() if e.id in others]
             self._candidates[site_id] = cached
         return cached
 
-    def work_facts(self, wo: WorkOrder) -> WorkFacts:
+    def applicable(self, site_id: int, category: str) -> tuple[RequirementFacts, ...]:
+        """The site's blocking requirements that apply to the category, by kind then id (cached per batch;
+        the gate's `ReadinessInputs.applicable()` picks the same ones again)."""
+        key = (site_id, category)
+        found = self._applicable.get(key)
+        if found is None:
+            found = self._applicable[key] = tuple(sorted(
+                (r for r in self.requirements.get(site_id, ()) if r.blocking and applies_to(r.categories, category)),
+                key=lambda r: (r.kind, r.id),
+            ))
+        return found
+
+    def work_facts(self, wo: Work) -> WorkFacts:
         """What the work asks of an engineer."""
         site = self.sites[wo.site_id].facts
-        kinds = [r.kind for r in self.requirements.get(wo.site_id, []) if r.blocking and applies_to(r.categories, wo.category)]
+        kinds = [r.kind for r in self.applicable(wo.site_id, wo.category)]
         return WorkFacts(
             site_id=site.id, site_code=site.code, time_zone=site.time_zone,
             window_start=wo.window_start, window_end=wo.window_end,
@@ -223,7 +275,7 @@ class _Batch:
             access_kinds=eligibility.access_kinds_for(kinds),
         )
 
-    def verdicts(self, wo: WorkOrder) -> list[Verdict]:
+    def verdicts(self, wo: Work) -> list[Verdict]:
         """Every candidate's verdict, and the assigned engineer's, eligible first then by name."""
         work = self.work_facts(wo)
         found = {e.id: eligibility.judge(e, work) for e in self.candidates(wo)}
@@ -231,29 +283,25 @@ class _Batch:
             found[wo.engineer_id] = eligibility.judge(self.engineers[wo.engineer_id], work)
         return sorted(found.values(), key=lambda v: (not v.eligible, v.engineer_name, v.engineer_id))
 
-    def split(self, site_id: int) -> tuple[list[EngineerFacts], list[tuple[EngineerFacts, int]]]:
-        """A site's candidates: active engineers holding something there, and the rest of the region
-        grouped by what decides their verdict there (hours, zone, skills, certifications, absences).
-
-        Engineers holding nothing at a site get the same reasons for any work there when those are
-        equal, so each group is judged once and counted as many times as it has members.
-        """
+    def split(self, site_id: int) -> tuple[list[EngineerFacts], int]:
+        """A site's candidates: the active engineers holding something there, and how many others
+        of the region there are (they hold no access at the site, so none of them is eligible)."""
         cached = self._split.get(site_id)
         if cached is None:
             at_site = self.access_at.get(site_id, set())
-            holders = [e for e in self.candidates_at(site_id) if e.id in at_site]
-            groups: dict[Any, list[EngineerFacts]] = {}
-            for e in self.candidates_at(site_id):
-                if e.id not in at_site:
-                    key = (e.hours_key, e.time_zone, tuple(sorted(e.skills.items())),
-                           tuple(sorted(e.certifications.items())), e.absences, e.active)
-                    groups.setdefault(key, []).append(e)
-            cached = holders, [(members[0], len(members)) for members in groups.values()]
+            holders = [e for e in self.engineers.values() if e.id in at_site and e.active]
+            others = sum(1 for i in self.region_ids.get(self.sites[site_id].region_id, []) if i not in at_site)
+            cached = holders, others
             self._split[site_id] = cached
         return cached
 
-    def people(self, wo: WorkOrder, work: WorkFacts, *, exhaustive: bool) -> PeopleFacts:
-        """Eligibility as readiness needs it; without `exhaustive`, stop at the first eligible engineer."""
+    def people(self, wo: Work, work: WorkFacts, *, exhaustive: bool) -> PeopleFacts:
+        """Eligibility as readiness needs it; without `exhaustive`, stop at the first eligible engineer.
+
+        Every visit needs site access, so only engineers holding something at the site can be
+        eligible. Without `exhaustive` only they are judged; the rest of the region is counted
+        with the reasons their missing grants give (see `eligibility.missing_access`).
+        """
         assigned = None
         if wo.engineer_id and wo.engineer_id in self.engineers:
             assigned = eligibility.judge(self.engineers[wo.engineer_id], work)
@@ -261,37 +309,47 @@ class _Batch:
             return PeopleFacts(checked=False, assigned=assigned)
         eligible, considered = 0, 0
         reasons: Counter[str] = Counter()
-        holders, groups = self.split(wo.site_id)
-        candidates = [(e, 1) for e in holders] + groups if not exhaustive else [(e, 1) for e in self.candidates(wo)]
-        for index, (engineer, members) in enumerate(candidates):
-            considered += members
+        if exhaustive:
+            candidates, others = self.candidates(wo), 0
+        else:
+            candidates, others = self.split(wo.site_id)
+        for index, engineer in enumerate(candidates):
+            considered += 1
             verdict = assigned if assigned and assigned.engineer_id == engineer.id else eligibility.judge(engineer, work)
             if verdict.eligible:
-                eligible += members
+                eligible += 1
                 if not exhaustive:
-                    if 0 < index < len(holders):
+                    if index:
                         # Move to front: whoever was eligible for the last work here is the
                         # likeliest for the next (same verdicts; fewer engineers judged).
-                        holders.insert(0, holders.pop(index))
+                        candidates.insert(0, candidates.pop(index))
                     break
             else:
                 for reason in verdict.reasons:
-                    reasons[reason] += members
+                    reasons[reason] += 1
+        if not eligible and others:
+            considered += others
+            for reason in eligibility.missing_access(work):
+                reasons[reason] += others
         common = tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))[:5]
         return PeopleFacts(True, eligible, considered, common if not eligible else (), assigned)
 
-    def inputs(self, wo: WorkOrder, *, exhaustive: bool = True) -> ReadinessInputs:
+    def inputs(self, wo: Work, *, exhaustive: bool = True) -> ReadinessInputs:
         """The gate's inputs for one work order of the batch."""
         site = self.sites[wo.site_id]
         work = self.work_facts(wo)
         freezes: tuple[windows.WindowViolation, ...] = ()
         calendar = self.calendars.get(wo.site_id)
         if wo.window_start and wo.window_end and calendar and self.freeze_rules:
-            freezes = tuple(windows.check(wo.window_start, wo.window_end, [calendar], self.freeze_rules))
+            governing = self._freezes_at.get(wo.site_id)
+            if governing is None:
+                governing = self._freezes_at[wo.site_id] = windows.applicable(calendar, self.freeze_rules)
+            if governing:
+                freezes = tuple(windows.check(wo.window_start, wo.window_end, [calendar], governing))
         return ReadinessInputs(
             category=wo.category, category_label=str(CATEGORY_LABELS.get(wo.category, "")), site=site.facts,
             window_start=wo.window_start, window_end=wo.window_end,
-            requirements=tuple(self.requirements.get(wo.site_id, ())),
+            requirements=self.applicable(wo.site_id, wo.category),
             arrangements=self.arrangements.get(wo.pk, {}),
             info=wo.info if isinstance(wo.info, dict) else {},
             fields=tuple(self.fields.get(wo.category, ())),
@@ -315,7 +373,7 @@ def inputs_for(wo: WorkOrder, *, exhaustive: bool = True) -> ReadinessInputs:
     Without `exhaustive`, people are checked until the first eligible engineer: the same verdict
     (the gate only asks "anyone?"), without judging the whole region when someone is eligible.
     """
-    return _Batch([wo]).inputs(wo, exhaustive=exhaustive)
+    return _Batch([wo], everyone=exhaustive).inputs(wo, exhaustive=exhaustive)
 
 
 def evaluate_work_order(wo: WorkOrder, now: dt.datetime | None = None, *, exhaustive: bool = False) -> Readiness:
@@ -328,25 +386,108 @@ def eligible_engineers(wo: WorkOrder) -> list[Verdict]:
     return _Batch([wo]).verdicts(wo)
 
 
-def _chunks(items: Iterable[WorkOrder], size: int) -> Iterator[list[WorkOrder]]:
+def _chunks(items: Iterable[Work], size: int) -> Iterator[list[Work]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
 
 
-def evaluate_many(work_orders: Iterable[WorkOrder], now: dt.datetime | None = None, *, chunk: int = CHUNK) -> dict[int, Readiness]:
+def evaluate_many(work_orders: Iterable[Work], now: dt.datetime | None = None, *, chunk: int = CHUNK) -> dict[int, Readiness]:
     """Readiness of many work orders by id, loaded per chunk (not per row); for recompute and the benchmark.
 
     People are checked until the first eligible engineer (PeopleFacts.eligible is then 0 or 1).
-    Pass a queryset `.only(*READ_FIELDS)` or model instances.
+    Pass `work_rows(queryset)` (fastest), a queryset `.only(*READ_FIELDS)` or model instances.
     """
     at = now or clock.now()
     out: dict[int, Readiness] = {}
     for batch_rows in _chunks(work_orders, chunk):
-        batch = _Batch(batch_rows)
+        batch = _Batch(batch_rows, everyone=False)
         for wo in batch_rows:
             out[wo.pk] = readiness.evaluate(batch.inputs(wo, exhaustive=False), at)
     return out
+
+
+def evaluate_ids(ids: list[int], now: dt.datetime | None = None, *, chunk: int = CHUNK) -> dict[int, Readiness]:
+    """`evaluate_many` for work orders by id: each chunk's rows read by primary key, then judged."""
+    at = now or clock.now()
+    out: dict[int, Readiness] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        out.update(evaluate_many(work_rows(WorkOrder.objects.filter(id__in=id_list(part)), chunk), at, chunk=chunk))
+    return out
+
+
+# ForkedEvaluation: the batch the parent loaded, inherited by the forked workers.
+_FORKED: tuple[_Batch, Sequence[Work], dt.datetime, Callable[[Readiness], Any]] | None = None
+
+
+def _evaluate_share(share: tuple[int, int]) -> list[tuple[int, Any]]:
+    assert _FORKED is not None
+    batch, rows, at, convert = _FORKED
+    index, count = share
+    return [(wo.pk, convert(readiness.evaluate(batch.inputs(wo, exhaustive=False), at))) for wo in rows[index::count]]
+
+
+def _same(result: Readiness) -> Readiness:
+    return result
+
+
+class ForkedEvaluation:
+    """`evaluate_many` for bulk loads, on `processes` cores, while the caller goes on working.
+
+    Entering reads the facts once (inside the caller's transaction, so rows it has written but not
+    committed count) and forks workers that judge their share of the rows in memory: they never
+    touch the database, so the caller may keep writing (other rows) meanwhile. `results()` waits
+    for them. Each result is passed through `convert` in the worker (what travels back pickled is
+    what the caller stores, cheaper than a Readiness). With no worker `processes`, or fewer than
+    `min_rows` rows, the rows are judged on entering, here. For loaders such as the large demo, not
+    for request handling.
+    """
+
+    def __init__(
+        self, rows: Sequence[Work], now: dt.datetime | None = None, *, processes: int = 0, min_rows: int = CHUNK,
+        convert: Callable[[Readiness], Any] = _same,
+    ) -> None:
+        self.rows, self.at, self.processes, self.min_rows, self.convert = rows, now or clock.now(), processes, min_rows, convert
+        self._pool: Any = None
+        self._pending: Any = None
+        self._done: dict[int, Any] | None = None
+
+    def __enter__(self) -> ForkedEvaluation:
+        global _FORKED
+        batch = _Batch(list(self.rows), everyone=False)
+        if self.processes < 1 or len(self.rows) < self.min_rows:
+            self._done = {
+                wo.pk: self.convert(readiness.evaluate(batch.inputs(wo, exhaustive=False), self.at)) for wo in self.rows
+            }
+            return self
+        _FORKED = (batch, self.rows, self.at, self.convert)
+        try:
+            self._pool = multiprocessing.get_context("fork").Pool(self.processes)  # workers inherit _FORKED
+        finally:
+            _FORKED = None
+        self._pending = self._pool.map_async(_evaluate_share, [(i, self.processes) for i in range(self.processes)])
+        return self
+
+    def results(self) -> dict[int, Any]:
+        """Each row's converted result by id (waits for the workers)."""
+        if self._done is None:
+            self._done = {pk: result for share in self._pending.get() for pk, result in share}
+        return self._done
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+
+def evaluate_forked(
+    rows: Sequence[Work], now: dt.datetime | None = None, *, processes: int = 0, min_rows: int = CHUNK,
+    convert: Callable[[Readiness], Any] = _same,
+) -> dict[int, Any]:
+    """ForkedEvaluation's results, waited for at once."""
+    with ForkedEvaluation(rows, now, processes=processes, min_rows=min_rows, convert=convert) as evaluation:
+        return evaluation.results()
 
 
 READ_FIELDS: tuple[str, ...] = _WO_FIELDS

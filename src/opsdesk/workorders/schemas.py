@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from ninja import Field, Schema
 
 from opsdesk.core.schemas import Id, InSchema, Instant
-
-from .models import WorkOrder
-from .rules import MACHINE
 
 # Literals rather than the models' TextChoices (OpenAPI names enums after their class).
 Category = Literal["install", "decommission", "remote_hands", "break_fix", "cabling", "patching", "audit", "survey"]
@@ -106,7 +102,7 @@ class WorkWindowOut(Schema):
 
 
 class WorkOrderOut(Schema):
-    """A work order, its owner, readiness flags and execution record."""
+    """A work order, its owner, readiness flags and execution record (built by `rows.present`)."""
 
     id: int
     client: int = Field(..., alias="client_id")
@@ -144,58 +140,6 @@ class WorkOrderOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     completed_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_site_code(obj: WorkOrder) -> str:
-        return obj.site.code
-
-    @staticmethod
-    def resolve_services(obj: WorkOrder) -> list[int]:
-        return sorted(s.pk for s in obj.services.all())
-
-    @staticmethod
-    def resolve_required_skills(obj: WorkOrder) -> list[str]:
-        return sorted(s.code for s in obj.required_skills.all())
-
-    @staticmethod
-    def resolve_required_certifications(obj: WorkOrder) -> list[str]:
-        return sorted(c.code for c in obj.required_certifications.all())
-
-    @staticmethod
-    def resolve_parts(obj: WorkOrder) -> list[Any]:
-        return list(obj.parts.all())
-
-    @staticmethod
-    def resolve_owner_name(obj: WorkOrder) -> str:
-        return str(obj.owner.get_full_name() or obj.owner.get_username())
-
-    @staticmethod
-    def resolve_allowed_transitions(obj: WorkOrder) -> list[str]:
-        return sorted(MACHINE.allowed(obj.state))
-
-    @staticmethod
-    def resolve_info(obj: WorkOrder) -> dict[str, Any]:
-        return obj.info if isinstance(obj.info, dict) else {}
-
-    @staticmethod
-    def resolve_checklist(obj: WorkOrder) -> dict[str, Any]:
-        return obj.checklist if isinstance(obj.checklist, dict) else {}
-
-    @staticmethod
-    def resolve_local_window(obj: WorkOrder) -> dict[str, Any] | None:
-        if obj.window_start is None or obj.window_end is None:
-            return None
-        zone = ZoneInfo(obj.site.time_zone)
-        return {"time_zone": obj.site.time_zone, "start": obj.window_start.astimezone(zone),
-                "end": obj.window_end.astimezone(zone)}
-
-
-class CursorPageOut(Schema):
-    """A keyset page (newest first): pass `next_cursor` back as `?cursor=` for the next page."""
-
-    items: list[WorkOrderOut]
-    count: int
-    next_cursor: str | None
 
 
 class WorkTransitionIn(InSchema):

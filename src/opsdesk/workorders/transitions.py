@@ -21,6 +21,7 @@ from opsdesk.core.models import Activity
 from . import readiness_queries, rules
 from .eligibility import zone
 from .models import WorkOrder
+from .readiness import Readiness
 
 CLIENT = Activity.Visibility.CLIENT
 REASON_REQUIRED = frozenset({"cancelled", "on_hold", "blocked"})
@@ -37,15 +38,19 @@ def _locked(wo: WorkOrder) -> WorkOrder:
 # -- derived data ---------------------------------------------------------------------------------
 
 
-def refresh_readiness(wo: WorkOrder, *, actor: Any = None) -> WorkOrder:
+def refresh_readiness(
+    wo: WorkOrder, *, actor: Any = None, evaluated: Readiness | None = None
+) -> WorkOrder:
     """Recompute and store blocked, at_risk, next_needed_by and the blockers (JSON) of a work order.
 
     Only work in an open state (rules.OPEN_STATES) is blocked or at risk; drafts and finished work
     are neither. Blocker keys already notified as at risk stay notified while the blocker remains.
+    `evaluated`: the work order's readiness already evaluated in this transaction with nothing it
+    reads written since (the transition gate's), reused instead of evaluating it again.
     """
     previous = wo.readiness if isinstance(wo.readiness, dict) else {}
     if wo.state in rules.OPEN_STATES:
-        result = readiness_queries.evaluate_work_order(wo)
+        result = evaluated if evaluated is not None else readiness_queries.evaluate_work_order(wo)
         data = readiness_queries.as_json(result)
         keys = {b.key for b in result.blockers if not b.overridden}
         data["notified"] = [k for k in previous.get("notified", []) if k in keys]
@@ -79,8 +84,8 @@ def _sync_schedule(wo: WorkOrder) -> None:
     )
 
 
-def derive(wo: WorkOrder, actor: Any) -> WorkOrder:
-    refresh_readiness(wo, actor=actor)
+def derive(wo: WorkOrder, actor: Any, *, evaluated: Readiness | None = None) -> WorkOrder:
+    refresh_readiness(wo, actor=actor, evaluated=evaluated)
     _sync_schedule(wo)
     return wo
 
@@ -114,14 +119,19 @@ def gate_refusal(wo: WorkOrder, to: str, open_blockers: list[dict[str, Any]]) ->
     return Conflict(detail, errors=errors)
 
 
-def _gate(wo: WorkOrder, to: str) -> None:
-    """Moves into rules.GATED need readiness: no blocker left open (overridden ones do not count)."""
+def _gate(wo: WorkOrder, to: str) -> Readiness | None:
+    """Moves into rules.GATED need readiness: no blocker left open (overridden ones do not count).
+
+    The readiness it evaluated, for derive() to store (None for a move that is not gated).
+    """
     if to not in rules.GATED:
-        return
-    result = readiness_queries.as_json(readiness_queries.evaluate_work_order(wo))
+        return None
+    evaluated = readiness_queries.evaluate_work_order(wo)
+    result = readiness_queries.as_json(evaluated)
     open_blockers = [b for b in result["blockers"] if not b["overridden"]]
     if open_blockers:
         raise gate_refusal(wo, to, open_blockers)
+    return evaluated
 
 
 @transaction.atomic
@@ -133,7 +143,7 @@ def transition_work_order(wo: WorkOrder, to: str, *, actor: Any, reason: str = "
     reason = (reason or "").strip()
     if to in REASON_REQUIRED and not reason:
         raise field_error("reason", f"say why the work order is {to.replace('_', ' ')}")
-    _gate(wo, to)
+    evaluated = _gate(wo, to)
     update = ["state", "updated_at"]
     if to == "completed":
         wo.completed_at = clock.now()
@@ -144,4 +154,8 @@ def transition_work_order(wo: WorkOrder, to: str, *, actor: Any, reason: str = "
     wo.save(update_fields=update)
     summary = f"State {before} → {to}" + (f": {reason}" if reason else "")
     timeline.record(wo, "transitioned", actor=actor, summary=summary, changes={"state": [before, to]}, visibility=CLIENT)
-    return derive(wo, actor)
+    # Readiness reads the work order's site, category, window, information, change and engineer, its
+    # arrangements, parts and overrides, and the people; never its state. After a gated move's gate
+    # only the state and the timeline were written, so the gate's evaluation is what a second one
+    # would give (a moment later, in this transaction); other moves are evaluated in derive().
+    return derive(wo, actor, evaluated=evaluated)

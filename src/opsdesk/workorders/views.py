@@ -3,23 +3,23 @@ query or service, render). The engineer's and the client's pages are in field_vi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from opsdesk.core.errors import DomainError
 from opsdesk.core.views import (
+    form_action,
     int_param,
     list_template,
     object_timeline,
     page_view,
     paginate,
+    run_action,
     staff_page,
+    submit_form,
 )
 
 from . import page_queries, queries, readiness_queries, services
@@ -122,19 +122,8 @@ def _buttons(wo: WorkOrder) -> list[str]:
     return sorted(MACHINE.allowed(wo.state), key=rank)
 
 
-def _back(wo_id: int, anchor: str = "") -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("workorders:detail", args=[wo_id]) + anchor)
-
-
-def _act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
-    """Run one service call; a refusal becomes the service's message on the page, never a 500."""
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return False
-    messages.success(request, success)
-    return True
+def _detail_url(wo_id: int, anchor: str = "") -> str:
+    return reverse("workorders:detail", args=[wo_id]) + anchor
 
 
 @require_POST
@@ -142,17 +131,13 @@ def _act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
 def transition(request: HttpRequest, wo_id: int) -> HttpResponse:
     """Move the work order to another state (POST: to, reason); a refused gate says why."""
     wo = queries.get_work_order(request.user, wo_id)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a state to move the work order to.")
-        return _back(wo.pk)
-    to, reason = form.cleaned_data["to"], form.cleaned_data["reason"]
-    _act(
-        request,
-        lambda: services.transition_work_order(wo, to, actor=request.user, reason=reason),
-        f"WO-{wo.pk} is now {to.replace('_', ' ')}.",
+    return form_action(
+        request, TransitionForm(request.POST),
+        lambda d: services.transition_work_order(wo, d["to"], actor=request.user, reason=d["reason"]),
+        success=lambda d: f"WO-{wo.pk} is now {d['to'].replace('_', ' ')}.",
+        invalid="Choose a state to move the work order to.",
+        redirect_to=_detail_url(wo.pk),
     )
-    return _back(wo.pk)
 
 
 @require_POST
@@ -160,17 +145,13 @@ def transition(request: HttpRequest, wo_id: int) -> HttpResponse:
 def override(request: HttpRequest, wo_id: int) -> HttpResponse:
     """A dispatcher proceeds despite one blocker, with a recorded reason."""
     wo = queries.get_work_order(request.user, wo_id)
-    form = OverrideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "An override needs a reason.")
-        return _back(wo.pk, "#readiness")
-    data = form.cleaned_data
-    _act(
-        request,
-        lambda: services.override_blocker(wo, data["blocker"], reason=data["reason"], actor=request.user),
-        "Override recorded.",
+    return form_action(
+        request, OverrideForm(request.POST),
+        lambda d: services.override_blocker(wo, d["blocker"], reason=d["reason"], actor=request.user),
+        success="Override recorded.",
+        invalid="An override needs a reason.",
+        redirect_to=_detail_url(wo.pk, "#readiness"),
     )
-    return _back(wo.pk, "#readiness")
 
 
 @require_POST
@@ -178,19 +159,15 @@ def override(request: HttpRequest, wo_id: int) -> HttpResponse:
 def arrangement(request: HttpRequest, wo_id: int) -> HttpResponse:
     """Record what has been arranged for one site requirement (submitted, approved, ...)."""
     wo = queries.get_work_order(request.user, wo_id)
-    form = ArrangementForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose the requirement and its new state.")
-        return _back(wo.pk, "#arrangements")
-    d = form.cleaned_data
-    _act(
-        request,
-        lambda: services.record_arrangement(
+    return form_action(
+        request, ArrangementForm(request.POST),
+        lambda d: services.record_arrangement(
             wo, d["requirement"], state=d["state"], reference=d["reference"], note=d["note"], actor=request.user
         ),
-        "Arrangement recorded.",
+        success="Arrangement recorded.",
+        invalid="Choose the requirement and its new state.",
+        redirect_to=_detail_url(wo.pk, "#arrangements"),
     )
-    return _back(wo.pk, "#arrangements")
 
 
 @require_POST
@@ -198,17 +175,13 @@ def arrangement(request: HttpRequest, wo_id: int) -> HttpResponse:
 def assign(request: HttpRequest, wo_id: int) -> HttpResponse:
     """Assign an eligible engineer (or unassign with an empty choice)."""
     wo = queries.get_work_order(request.user, wo_id)
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose an engineer.")
-        return _back(wo.pk)
-    engineer = form.cleaned_data["engineer"] or None
-    _act(
-        request,
-        lambda: services.assign(wo, engineer, actor=request.user),
-        "Engineer assigned." if engineer else "Engineer unassigned.",
+    return form_action(
+        request, AssignForm(request.POST),
+        lambda d: services.assign(wo, d["engineer"] or None, actor=request.user),
+        success=lambda d: "Engineer assigned." if d["engineer"] else "Engineer unassigned.",
+        invalid="Choose an engineer.",
+        redirect_to=_detail_url(wo.pk),
     )
-    return _back(wo.pk)
 
 
 @require_http_methods(["POST"])
@@ -217,19 +190,18 @@ def handoff(request: HttpRequest, wo_id: int) -> HttpResponse:
     """Hand the work order over, with what was done, what is next and what is open."""
     wo = queries.get_work_order(request.user, wo_id)
     form = HandoffForm(request.POST, receivers=page_queries.staff_users(request.user))
-    if not form.is_valid():
-        messages.error(request, "A handoff needs the receiver, what was done so far and the next step.")
-        return render(request, "workorders/detail.html", _detail_context(request, wo, handoff_form=form), status=400)
-    d = form.cleaned_data
-    ok = _act(
-        request,
-        lambda: services.hand_off(
+    return form_action(
+        request, form,
+        lambda d: services.hand_off(
             wo, to_user=d["to_user"], to_team=d["to_team"] or None, done_so_far=d["done_so_far"], next_step=d["next_step"],
             open_questions=d["open_questions"], links=d["links"], actor=request.user,
         ),
-        f"Handed over to {d['to_user'].get_full_name() or d['to_user'].username}.",
+        success=lambda d: f"Handed over to {d['to_user'].get_full_name() or d['to_user'].username}.",
+        invalid="A handoff needs the receiver, what was done so far and the next step.",
+        invalid_to=lambda: render(request, "workorders/detail.html", _detail_context(request, wo, handoff_form=form), status=400),
+        redirect_to=_detail_url(wo.pk, "#handoffs"),
+        refused_to=_detail_url(wo.pk),
     )
-    return _back(wo.pk, "#handoffs" if ok else "")
 
 
 @require_POST
@@ -237,12 +209,12 @@ def handoff(request: HttpRequest, wo_id: int) -> HttpResponse:
 def acknowledge(request: HttpRequest, wo_id: int, handoff_id: int) -> HttpResponse:
     """The receiver acknowledges a handoff."""
     wo = queries.get_work_order(request.user, wo_id)
-    _act(
+    run_action(
         request,
         lambda: services.acknowledge_handoff(queries.get_handoff(request.user, wo, handoff_id), actor=request.user),
         "Handoff acknowledged.",
     )
-    return _back(wo.pk, "#handoffs")
+    return HttpResponseRedirect(_detail_url(wo.pk, "#handoffs"))
 
 
 @require_POST
@@ -250,17 +222,13 @@ def acknowledge(request: HttpRequest, wo_id: int, handoff_id: int) -> HttpRespon
 def comment(request: HttpRequest, wo_id: int) -> HttpResponse:
     """Add an internal or client-visible comment."""
     wo = queries.get_work_order(request.user, wo_id)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Write the comment first.")
-        return _back(wo.pk, "#comments")
-    d = form.cleaned_data
-    _act(
-        request,
-        lambda: services.add_comment(wo, d["body"], visibility=d["visibility"], actor=request.user),
-        "Comment added" + (" (the client can see it)." if d["visibility"] == "client" else " (internal)."),
+    return form_action(
+        request, CommentForm(request.POST),
+        lambda d: services.add_comment(wo, d["body"], visibility=d["visibility"], actor=request.user),
+        success=lambda d: "Comment added" + (" (the client can see it)." if d["visibility"] == "client" else " (internal)."),
+        invalid="Write the comment first.",
+        redirect_to=_detail_url(wo.pk, "#comments"),
     )
-    return _back(wo.pk, "#comments")
 
 
 @require_http_methods(["GET", "POST"])
@@ -271,14 +239,12 @@ def edit(request: HttpRequest, wo_id: int) -> HttpResponse:
     fields = page_queries.category_fields(wo.category)
     if request.method == "POST":
         form = EditForm(request.POST, work_order=wo, fields=fields)
-        if form.is_valid():
-            try:
-                services.update_work_order(wo, form.to_data(), actor=request.user)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, f"WO-{wo.pk} updated.")
-                return _back(wo.pk)
+        done = submit_form(
+            request, form, lambda f: services.update_work_order(wo, f.to_data(), actor=request.user),
+            success=f"WO-{wo.pk} updated.", redirect_to=_detail_url(wo.pk),
+        )
+        if done is not None:
+            return done
     else:
         form = EditForm(initial=EditForm.initial_for(wo, fields), work_order=wo, fields=fields)
     return render(request, "workorders/edit.html", {"wo": wo, "form": form})

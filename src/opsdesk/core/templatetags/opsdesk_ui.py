@@ -1,8 +1,10 @@
-"""Presentation helpers shared by every page: local times, weekly hours, lead times, links."""
+"""Presentation helpers shared by every page: local times, weekly hours, lead times, links, and the
+badge and label filters the apps' libraries build from their own mappings."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +44,63 @@ def local_now(time_zone: str) -> dt.datetime | None:
     except (ValueError, KeyError, TypeError):
         return None
     return do_timezone(clock.now(), zone)
+
+
+# -- badges and labels: each app's library registers these over its own mappings ------------------
+
+
+def class_filter(
+    classes: Mapping[Any, str], *, prefix: str = "badge-", default: str = "neutral"
+) -> Callable[[Any], str]:
+    """A filter giving `prefix` and the value's class in `classes` (`default` for any other value):
+    ``register.filter("priority_class", class_filter({"p1": "danger"}))``."""
+
+    def css_class(value: Any) -> str:
+        return f"{prefix}{classes.get(value, default)}"
+
+    return css_class
+
+
+def label_filter(
+    labels: Mapping[str, str], *, fallback: Callable[[str], str] = str.capitalize
+) -> Callable[[Any], str]:
+    """A filter giving the value's words in `labels`; any other value with spaces for underscores,
+    through `fallback` (capitalised by default); nothing ("" or None) gives ""."""
+
+    def label(value: Any) -> str:
+        text = str(value or "")
+        return labels.get(text, fallback(text.replace("_", " ")))
+
+    return label
+
+
+# -- lookups and zones -------------------------------------------------------------------------------
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """mapping[key] in a template (None when absent)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def choices(objects: Any, fields: str) -> list[tuple[Any, str]]:
+    """Objects as a select's (value, text) pairs: "pk code name" gives (o.pk, "code · name")."""
+    value, *shown = fields.split()
+    return [
+        (getattr(o, value), " · ".join(str(getattr(o, name)) for name in shown)) for o in objects
+    ]
+
+
+@register.filter
+def in_zone(value: dt.datetime | None, time_zone: str | None) -> dt.datetime | None:
+    """The instant in the named IANA zone, kept in that zone when formatted with |date."""
+    if value is None or value.tzinfo is None:
+        return value
+    return do_timezone(value, clock.zone_or_utc(time_zone))
 
 
 @register.filter

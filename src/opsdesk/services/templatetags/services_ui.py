@@ -6,17 +6,15 @@ from typing import Any
 
 from django import template
 
+from opsdesk.core.templatetags.opsdesk_ui import class_filter
 from opsdesk.services import queries
 
 register = template.Library()
 
+# The CSS modifier of a criticality level.
 CRITICALITY_CLASS = {1: "low", 2: "medium", 3: "high", 4: "critical"}
 
-
-@register.filter
-def criticality_class(value: int) -> str:
-    """CSS modifier for a criticality level."""
-    return CRITICALITY_CLASS.get(value, "medium")
+register.filter("criticality_class", class_filter(CRITICALITY_CLASS, prefix="", default="medium"))
 
 
 @register.simple_tag(takes_context=True)

@@ -1,14 +1,16 @@
 """Presentation helpers of the work pages: state and priority badges, readiness in a word, local
-times with their zone, and the words for owners, blocker kinds and transitions."""
+times with their zone, and the words for owners, blocker kinds and transitions. Badges and labels
+are the core filters over these mappings."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import template
-from django.templatetags.tz import do_timezone
+
+from opsdesk.core.clock import zone_or_utc
+from opsdesk.core.templatetags.opsdesk_ui import class_filter, label_filter, utc_offset
 
 register = template.Library()
 
@@ -64,63 +66,33 @@ TRANSITION_LABELS = {
     "blocked": "Mark blocked",
     "cancelled": "Cancel work order",
 }
+# The button of a transition: the usual next step stands out, cancelling warns, the rest are quiet.
+TRANSITION_STYLE = {
+    "cancelled": "btn-danger",
+    "blocked": "btn-danger",
+    "on_hold": "btn",
+    "triage": "btn",
+    "readiness": "btn",
+}
 # States in which readiness is maintained (the badge shows nothing for others).
 READINESS_STATES = frozenset(
     {"submitted", "triage", "readiness", "ready", "scheduled", "dispatched", "en_route", "blocked", "on_hold"}
 )
 
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
+register.filter("wo_state_class", class_filter(STATE_CLASS))
+register.filter("priority_class", class_filter(PRIORITY_CLASS))
+register.filter("owner_label", label_filter(OWNER_LABELS))
+register.filter("kind_label", label_filter(KIND_LABELS))
+register.filter("transition_label", label_filter(TRANSITION_LABELS))
+register.filter(
+    "transition_style", class_filter(TRANSITION_STYLE, prefix="", default="btn-primary")
+)
 
 
 @register.filter
 def wo_id(pk: Any) -> str:
     """'WO-12'."""
     return f"WO-{pk}"
-
-
-@register.filter
-def wo_state_class(state: str) -> str:
-    """Badge modifier for a work order state."""
-    return f"badge-{STATE_CLASS.get(state, 'neutral')}"
-
-
-@register.filter
-def priority_class(priority: str) -> str:
-    """Badge modifier for a priority."""
-    return f"badge-{PRIORITY_CLASS.get(priority, 'neutral')}"
-
-
-@register.filter
-def owner_label(owner: str) -> str:
-    """Who must act, in words."""
-    return OWNER_LABELS.get(owner or "", str(owner or "").replace("_", " ").capitalize())
-
-
-@register.filter
-def kind_label(kind: str) -> str:
-    """A blocker's kind, in words."""
-    return KIND_LABELS.get(kind or "", str(kind or "").replace("_", " ").capitalize())
-
-
-@register.filter
-def transition_label(state: str) -> str:
-    """The button text that moves a work order into `state`."""
-    return TRANSITION_LABELS.get(state, state.replace("_", " ").capitalize())
-
-
-@register.filter
-def transition_style(state: str) -> str:
-    """Button class: the usual next step stands out, cancelling warns, the rest are quiet."""
-    if state in {"cancelled", "blocked"}:
-        return "btn-danger"
-    if state in {"on_hold", "triage", "readiness"}:
-        return "btn"
-    return "btn-primary"
 
 
 def open_blockers(wo: Any) -> list[dict[str, Any]]:
@@ -147,20 +119,12 @@ def readiness_badge(wo: Any) -> dict[str, Any]:
     }
 
 
-@register.filter
-def in_zone(value: dt.datetime | None, time_zone: str | None) -> dt.datetime | None:
-    """The instant in the named zone, kept in that zone when formatted with |date."""
-    if value is None or value.tzinfo is None:
-        return value
-    return do_timezone(value, _zone(time_zone))
-
-
 @register.simple_tag
 def local_time(value: dt.datetime | None, time_zone: str | None, fmt: str = "%a %-d %b %H:%M") -> str:
     """'Tue 3 Mar 14:00 Europe/London': an instant in a named zone, with the zone."""
     if value is None:
         return "—"
-    local = value.astimezone(_zone(time_zone))
+    local = value.astimezone(zone_or_utc(time_zone))
     return f"{local.strftime(fmt)} {time_zone or 'UTC'}"
 
 
@@ -169,7 +133,7 @@ def local_window(start: dt.datetime | None, end: dt.datetime | None, time_zone: 
     """'Tue 3 Mar 14:00–16:00 Europe/London' (the end's date is shown when it is another day)."""
     if start is None:
         return "not set"
-    zone = _zone(time_zone)
+    zone = zone_or_utc(time_zone)
     a = start.astimezone(zone)
     head = f"{a:%a} {a.day} {a:%b} {a:%H:%M}"
     if end is None:
@@ -182,10 +146,7 @@ def local_window(start: dt.datetime | None, end: dt.datetime | None, time_zone: 
 @register.filter
 def utc_offset_in(value: dt.datetime | None, time_zone: str | None) -> str:
     """'UTC+01:00' of the zone at that instant."""
-    if value is None:
-        return ""
-    raw = value.astimezone(_zone(time_zone)).strftime("%z")
-    return f"UTC{raw[:3]}:{raw[3:]}" if raw else "UTC"
+    return "" if value is None else utc_offset(value.astimezone(zone_or_utc(time_zone)))
 
 
 @register.filter
@@ -194,15 +155,6 @@ def person(user: Any) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.get_username()
-
-
-@register.filter
-def get_item(mapping: Any, key: Any) -> Any:
-    """mapping[key] in a template (None when absent)."""
-    try:
-        return mapping.get(key)
-    except AttributeError:
-        return None
 
 
 @register.filter

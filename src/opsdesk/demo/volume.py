@@ -31,7 +31,7 @@ from django.core.management.color import no_style
 from django.db import connection
 
 from opsdesk.accounts.models import User
-from opsdesk.core.bulk import without_indexes
+from opsdesk.core.bulk import no_cycle_collection, without_indexes
 from opsdesk.core.models import ScheduleEntry, ScheduleTarget
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site, SiteRequirement
@@ -165,7 +165,7 @@ def build_volume(ctx: DemoContext, total: int | None = None) -> None:
     next_id = (WorkOrder.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     opened = round(total * OPEN_SHARE)
     history = total - opened
-    with without_indexes(WorkOrder, WorkOrder.services.through, Arrangement):
+    with no_cycle_collection(), without_indexes(WorkOrder, WorkOrder.services.through, Arrangement):
         rows, services, work = _open_work(ctx, world, rng, next_id + history, opened, now)
         _write(writer, rows, services)
         _arrange(world, writer, rng, rows, work, now)

@@ -238,6 +238,14 @@ def describe_window(start: dt.datetime, end: dt.datetime, time_zone: str) -> str
 
 def judge(engineer: EngineerFacts, work: WorkFacts) -> Verdict:
     """Whether `engineer` may do `work`, with every reason in words when not."""
+    reasons = standing_reasons(engineer, work) + timed_reasons(engineer, work)
+    return Verdict(engineer.id, engineer.name, not reasons, reasons)
+
+
+def standing_reasons(engineer: EngineerFacts, work: WorkFacts) -> tuple[str, ...]:
+    """What the engineer lacks for the work whatever its hours: being active, skills, and
+    certifications and site access valid on the work's last day. The same for all work at one
+    site on one day asking the same (readiness caches it per batch)."""
     reasons: list[str] = []
     if not engineer.active:
         reasons.append("inactive")
@@ -248,13 +256,19 @@ def judge(engineer: EngineerFacts, work: WorkFacts) -> Verdict:
     if work.certifications:
         reasons.extend(_certification_reasons(engineer, work, last_day))
     reasons.extend(_access_reasons(engineer, work, last_day))
+    return tuple(reasons)
+
+
+def timed_reasons(engineer: EngineerFacts, work: WorkFacts) -> tuple[str, ...]:
+    """Why the engineer cannot be there at the work's time: absences, and shifts not covering the window."""
+    reasons: list[str] = []
     if engineer.absences:
         reasons.extend(_absence_reasons(engineer, work))
     if work.window_start is not None and work.window_end is not None:
         reason = _shift_reason(engineer, work.window_start, work.window_end)
         if reason:
             reasons.append(reason)
-    return Verdict(engineer.id, engineer.name, not reasons, tuple(reasons))
+    return tuple(reasons)
 
 
 def _skill_reasons(engineer: EngineerFacts, work: WorkFacts) -> list[str]:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from opsdesk.changes.windows import WindowViolation
 from opsdesk.sites.rules import WEEKDAYS, applies_to
@@ -191,11 +192,15 @@ class ReadinessInputs:
         return self.window_start is not None and self.window_end is not None
 
     def applicable(self) -> list[RequirementFacts]:
-        """Blocking requirements of the site that apply to this category, by kind then id."""
-        return sorted(
-            (r for r in self.requirements if r.blocking and applies_to(r.categories, self.category)),
-            key=lambda r: (r.kind, r.id),
-        )
+        """Blocking requirements of the site that apply to this category, by kind then id (worked out once)."""
+        found: list[RequirementFacts] | None = self.__dict__.get("_applicable")
+        if found is None:
+            found = sorted(
+                (r for r in self.requirements if r.blocking and applies_to(r.categories, self.category)),
+                key=lambda r: (r.kind, r.id),
+            )
+            object.__setattr__(self, "_applicable", found)  # frozen: a cache, not a field
+        return found
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -234,6 +239,7 @@ def _before(inputs: ReadinessInputs, lead: dt.timedelta) -> dt.datetime | None:
     return inputs.window_start - lead if inputs.window_start is not None else None
 
 
+@lru_cache(maxsize=8192)
 def _local(at: dt.datetime, time_zone: str) -> str:
     local = at.astimezone(zone(time_zone))
     return f"{local:%a} {local.day} {local:%b %H:%M} {time_zone}"

@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from opsdesk.changes import window_queries, windows
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.core import clock
+from opsdesk.core.bulk import no_cycle_collection
 from opsdesk.core.queries import id_list
 from opsdesk.people.models import (
     Absence,
@@ -233,6 +234,7 @@ class _Batch:
         }
         self._candidates: dict[int, list[EngineerFacts]] = {}
         self._split: dict[int, tuple[list[EngineerFacts], int]] = {}
+        self._standing_cache: dict[Any, tuple[str, ...]] = {}
 
     # -- per work order --------------------------------------------------------------------
 
@@ -295,6 +297,14 @@ class _Batch:
             self._split[site_id] = cached
         return cached
 
+    def _standing(self, engineer: EngineerFacts, work: WorkFacts) -> tuple[str, ...]:
+        """`eligibility.standing_reasons`, once per engineer and what the work asks on its last day."""
+        key = (engineer.id, work.site_id, work.days(), work.skills, work.certifications, work.access_kinds)
+        found = self._standing_cache.get(key)
+        if found is None:
+            found = self._standing_cache[key] = eligibility.standing_reasons(engineer, work)
+        return found
+
     def people(self, wo: Work, work: WorkFacts, *, exhaustive: bool) -> PeopleFacts:
         """Eligibility as readiness needs it; without `exhaustive`, stop at the first eligible engineer.
 
@@ -315,8 +325,11 @@ class _Batch:
             candidates, others = self.split(wo.site_id)
         for index, engineer in enumerate(candidates):
             considered += 1
-            verdict = assigned if assigned and assigned.engineer_id == engineer.id else eligibility.judge(engineer, work)
-            if verdict.eligible:
+            if assigned and assigned.engineer_id == engineer.id:
+                found = assigned.reasons
+            else:
+                found = self._standing(engineer, work) + eligibility.timed_reasons(engineer, work)
+            if not found:
                 eligible += 1
                 if not exhaustive:
                     if index:
@@ -325,7 +338,7 @@ class _Batch:
                         candidates.insert(0, candidates.pop(index))
                     break
             else:
-                for reason in verdict.reasons:
+                for reason in found:
                     reasons[reason] += 1
         if not eligible and others:
             considered += others
@@ -402,8 +415,9 @@ def evaluate_many(work_orders: Iterable[Work], now: dt.datetime | None = None, *
     out: dict[int, Readiness] = {}
     for batch_rows in _chunks(work_orders, chunk):
         batch = _Batch(batch_rows, everyone=False)
-        for wo in batch_rows:
-            out[wo.pk] = readiness.evaluate(batch.inputs(wo, exhaustive=False), at)
+        with no_cycle_collection():
+            for wo in batch_rows:
+                out[wo.pk] = readiness.evaluate(batch.inputs(wo, exhaustive=False), at)
     return out
 
 
@@ -413,7 +427,9 @@ def evaluate_ids(ids: list[int], now: dt.datetime | None = None, *, chunk: int =
     out: dict[int, Readiness] = {}
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
-        out.update(evaluate_many(work_rows(WorkOrder.objects.filter(id__in=id_list(part)), chunk), at, chunk=chunk))
+        with no_cycle_collection():  # reading the rows as well as judging them
+            rows = list(work_rows(WorkOrder.objects.filter(id__in=id_list(part)), chunk))
+        out.update(evaluate_many(rows, at, chunk=chunk))
     return out
 
 
@@ -425,7 +441,8 @@ def _evaluate_share(share: tuple[int, int]) -> list[tuple[int, Any]]:
     assert _FORKED is not None
     batch, rows, at, convert = _FORKED
     index, count = share
-    return [(wo.pk, convert(readiness.evaluate(batch.inputs(wo, exhaustive=False), at))) for wo in rows[index::count]]
+    with no_cycle_collection():
+        return [(wo.pk, convert(readiness.evaluate(batch.inputs(wo, exhaustive=False), at))) for wo in rows[index::count]]
 
 
 def _same(result: Readiness) -> Readiness:

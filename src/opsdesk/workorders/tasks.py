@@ -13,6 +13,7 @@ from django.db import transaction
 from django_tasks import task
 
 from opsdesk.core import clock, notify, timeline
+from opsdesk.core.queries import flag
 
 from . import handoffs, queries, rules
 from .models import WorkOrder
@@ -79,7 +80,7 @@ def notify_at_risk() -> int:
     """
     now = clock.now()
     ids = list(
-        WorkOrder.objects.filter(state__in=sorted(rules.OPEN_STATES), blocked=True, next_needed_by__lt=now)
+        WorkOrder.objects.filter(flag("blocked", True), state__in=sorted(rules.OPEN_STATES), next_needed_by__lt=now)
         .order_by("next_needed_by", "id").values_list("id", flat=True)[:BATCH * 20]
     )
     return sum(_notify_one(wo_id, now) for wo_id in ids)

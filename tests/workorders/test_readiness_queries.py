@@ -267,4 +267,5 @@ def test_forked_evaluation_in_worker_processes_matches_evaluate_many(world):
         # The workers judge from what was read on entering; this process may write meanwhile.
         WorkOrder.objects.filter(pk=orders[0].pk).update(title="Written while the workers judge")
         assert forked.results() == {pk: rq.as_json(result) for pk, result in expected.items()}
-    assert rq.evaluate_forked(rows, NOW) == expected  # no workers: judged here
+    with rq.ForkedEvaluation(rows, NOW) as here:  # no workers: judged on entering, in this process
+        assert here.results() == expected

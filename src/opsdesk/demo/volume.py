@@ -9,10 +9,10 @@ weeks ahead (submitted up to scheduled, on hold, blocked) across every site and 
 Rows are written with the database's bulk path (COPY on PostgreSQL, executemany on SQLite) in
 chunks, with the tables' secondary indexes dropped for the load and built once after it. Open work
 gets arrangements for its site's rules (mostly approved, some pending), its readiness computed by
-`readiness_queries.evaluate_forked` (the product's own gate, in one process per core: blocked, at
-risk, needed-by and the blockers) before it is written, and ready or scheduled work that the gate
-would refuse is put back in readiness, so the invariant "nothing past the gate with an open blocker" holds for generated work
-too. Scheduled visits are entered in `core.schedule`. Generated rows carry no per-row timeline
+`readiness_queries.ForkedEvaluation` (the product's own gate, in a worker process while the history
+is written: blocked, at risk, needed-by and the blockers), and ready or scheduled work that the gate
+would refuse is put back in readiness, so the invariant "nothing past the gate with an open
+blocker" holds for generated work too. Scheduled visits are entered in `core.schedule`. Generated rows carry no per-row timeline
 (history is imported, not replayed); the curated stories have full timelines.
 """
 

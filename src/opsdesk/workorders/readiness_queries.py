@@ -498,15 +498,6 @@ class ForkedEvaluation:
             self._pool.join()
 
 
-def evaluate_forked(
-    rows: Sequence[Work], now: dt.datetime | None = None, *, processes: int = 0, min_rows: int = CHUNK,
-    convert: Callable[[Readiness], Any] = _same,
-) -> dict[int, Any]:
-    """ForkedEvaluation's results, waited for at once."""
-    with ForkedEvaluation(rows, now, processes=processes, min_rows=min_rows, convert=convert) as evaluation:
-        return evaluation.results()
-
-
 READ_FIELDS: tuple[str, ...] = _WO_FIELDS
 
 

@@ -69,14 +69,14 @@ def session_cookie(port: int) -> str:
     conn.request("GET", "/login/")
     r = conn.getresponse()
     body = r.read().decode()
-    csrf = [c.split(";")[0] for c in r.headers.get_all("Set-Cookie") if c.startswith("csrftoken=")][0]
+    csrf = next(c.split(";")[0] for c in r.headers.get_all("Set-Cookie") if c.startswith("csrftoken="))
     token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     form = f"csrfmiddlewaretoken={token}&username=admin&password=opsdesk-demo"
     conn.request("POST", "/login/", body=form, headers={
         "Cookie": csrf, "Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{port}/login/"})
     r = conn.getresponse()
     r.read()
-    session = [c.split(";")[0] for c in r.headers.get_all("Set-Cookie") if c.startswith("sessionid=")][0]
+    session = next(c.split(";")[0] for c in r.headers.get_all("Set-Cookie") if c.startswith("sessionid="))
     return f"{csrf}; {session}"
 
 
@@ -91,10 +91,10 @@ def setting() -> dict[str, str]:
 @contextmanager
 def served(env: dict[str, str]) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
     """`opsdesk serve` on a free port: (port, bearer header of an admin token, admin session cookie)."""
-    token = subprocess.run([str(BIN), "token", "create", "admin"], env=env, check=True, capture_output=True,
+    token = subprocess.run([str(BIN), "token", "create", "admin"], env=env, check=True, capture_output=True,  # noqa: S603
                            text=True).stdout.strip()
     port = free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--no-intake"], env=env,  # noqa: S603
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for(port)
@@ -110,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="opsdesk-bench-")
     env = {**os.environ, "OPSDESK_VAR_DIR": var, "OPSDESK_LOG_LEVEL": "WARNING"}
-    run = lambda *a: subprocess.run([str(BIN), *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731
+    run = lambda *a: subprocess.run([str(BIN), *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731, S603
     run("migrate", "--no-input")
     started = time.perf_counter()
     run("demo", "--size", "large", "--work-orders", "0")

@@ -97,7 +97,7 @@ def main() -> None:
     var = args.var or tempfile.mkdtemp(prefix="opsdesk-bench-")
     os.environ.update({"OPSDESK_VAR_DIR": var, "OPSDESK_LOG_LEVEL": "WARNING"})
     env = dict(os.environ)
-    run = lambda *a: subprocess.run([str(BIN), *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731
+    run = lambda *a: subprocess.run([str(BIN), *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731, S603
     run("migrate", "--no-input")
     load_s: float | None = None
     if not args.var:

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "opsdesk.services",
     "opsdesk.changes",
     "opsdesk.workorders",
+    "opsdesk.alerts",
+    "opsdesk.incidents",
     "opsdesk.demo",
 ]
 
@@ -146,6 +148,11 @@ STORAGES = {
 
 # Request bodies above this get 413 (alerts: 512 KB per issue #5).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(ENV.get("OPSDESK_MAX_BODY_BYTES", 512 * 1024))
+
+# The lean alert intake (`opsdesk intake`, started by `opsdesk serve`): its port, and how long a
+# delivery waits for the database's write lock before it is answered 503 (the sender retries).
+INTAKE_PORT = int(ENV.get("OPSDESK_INTAKE_PORT", "8001"))
+INTAKE_LOCK_TIMEOUT = float(ENV.get("OPSDESK_INTAKE_LOCK_TIMEOUT", "5"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _flag("OPSDESK_SECURE_COOKIES")

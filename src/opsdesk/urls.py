@@ -1,13 +1,17 @@
 """URL map: the API under /api/v1/, the admin, and the server-rendered pages."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from opsdesk.accounts.api import router as accounts_router
+from opsdesk.alerts import intake_views
+from opsdesk.alerts.api import router as alerts_router
 from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.window_api import router as change_windows_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
+from opsdesk.incidents.api import router as incidents_router
+from opsdesk.incidents.learning_api import router as learning_router
 from opsdesk.people.api import router as people_router
 from opsdesk.services.api import router as services_router
 from opsdesk.sites.api import router as sites_router
@@ -22,9 +26,16 @@ api.add_router("", services_router)
 api.add_router("", changes_router)
 api.add_router("", workorders_router)
 api.add_router("", change_windows_router)
+api.add_router("", alerts_router)
+api.add_router("", incidents_router)
+api.add_router("", learning_router)
 api.add_router("", core_router)
 
 urlpatterns = [
+    # Alert intake (also served by the lean `opsdesk intake`), before the API, which owns api/v1/.
+    # Only the three kinds match, so /api/v1/integrations/{id}/rotate-key stays the API's.
+    path("v2/enqueue", intake_views.enqueue),
+    re_path(r"^api/v1/integrations/(?P<kind>alertmanager|grafana|generic)/(?P<key>[^/]+)$", intake_views.integration),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("sites/", include("opsdesk.sites.urls")),
@@ -33,6 +44,8 @@ urlpatterns = [
     path("clients/", include("opsdesk.tenancy.urls")),
     path("changes/", include("opsdesk.changes.urls")),
     path("work/", include("opsdesk.workorders.urls")),
+    path("incidents/", include("opsdesk.incidents.urls")),
+    path("alerts/", include("opsdesk.alerts.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

@@ -52,6 +52,8 @@ def world(api_for):
         "changes": change_b.pk,
         "change-windows": window_b.pk,
         "work-orders": _work_order_for(b, site_b, svc_b).pk,
+        **_learning_for(svc_b),
+        **_alerting_for(b, svc_b),
     }
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
@@ -81,6 +83,34 @@ def _work_order_for(client, site, service):
     work_services.add_comment(wo, "Beta internal", visibility="internal", actor=desk)
     work_services.hand_off(wo, to_user=f.make_user("dispatcher", password=None), next_step="book", actor=desk)
     return wo
+
+
+def _learning_for(service):
+    """A published postmortem with an action item, and an accepted problem, of client B's incident."""
+    from opsdesk.incidents.models import Problem
+    from tests.incidents.factories import make_action, make_incident, make_postmortem
+
+    incident = make_incident(services=[service], signature="Beta down")
+    pm = make_postmortem(incident, state="published")
+    problem = Problem.objects.create(title="Beta recurring", service=service, signature="Beta down", state="open")
+    problem.clients.set([service.client])
+    incident.problem = problem
+    incident.save(update_fields=["problem"])
+    return {"postmortems": pm.pk, "actions": make_action(pm, due_on=dt.date(2030, 1, 1)).pk, "problems": problem.pk}
+
+
+def _alerting_for(client, service):
+    """An integration of client B, an alert it sent and the open incident the alert opened."""
+    from opsdesk.alerts.models import Alert
+    from opsdesk.incidents.models import Incident
+    from tests.alerts.pipeline import deliver, make_integration, process, signal
+
+    f.make_user("incident_commander", password=None)
+    integration = make_integration(client, default_service=service)
+    deliver(integration, signal("beta-down", summary="Beta checkout down"))
+    process()
+    alert = Alert.objects.get(integration=integration)
+    return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk}
 
 
 def _object_paths(api) -> list[tuple[str, str, str]]:
@@ -121,12 +151,27 @@ def test_nothing_changed_after_the_probe(world):
     wo = WorkOrder.objects.get(pk=world["targets"]["work-orders"])
     assert (wo.state, wo.comments.count(), wo.handoffs.count(), wo.overrides.count()) == ("submitted", 1, 1, 0)
     assert wo.handoffs.get().acknowledged_at is None
+    from opsdesk.incidents.models import ActionItem, Postmortem, Problem
+
+    assert Postmortem.objects.get(pk=world["targets"]["postmortems"]).state == "published"
+    assert ActionItem.objects.get(pk=world["targets"]["actions"]).state == "open"
+    problem = Problem.objects.get(pk=world["targets"]["problems"])
+    assert (problem.state, problem.incidents.count(), problem.known_error) == ("open", 1, "")
+    from opsdesk.alerts.models import Alert, Integration
+    from opsdesk.incidents.models import Incident
+
+    incident = Incident.objects.get(pk=world["targets"]["incidents"])
+    assert (incident.state, incident.updates.count(), incident.roles.count()) == ("triggered", 0, 0)
+    assert Alert.objects.get(pk=world["targets"]["alerts"]).status == "firing"
+    integration = Integration.objects.get(pk=world["targets"]["integrations"])
+    assert integration.active and integration.rules.count() == 0
 
 
 def test_lists_hold_only_the_clients_own_objects(world):
     api = world["api"]
     targets = world["targets"]
-    for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes", "work-orders"):
+    for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes", "work-orders",
+                       "incidents", "alerts", "integrations"):
         ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
         assert targets[collection] not in ids, collection
     assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}

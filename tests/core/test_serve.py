@@ -1,4 +1,4 @@
-"""`opsdesk serve`: web server and worker start together, answer, and stop together."""
+"""`opsdesk serve`: web server, worker and alert intake start together, answer, and stop together."""
 
 from __future__ import annotations
 
@@ -26,14 +26,14 @@ def alive(pid: int) -> bool:
     return True
 
 
-def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path: Path):
+def test_serve_runs_web_worker_and_intake_and_stops_all_on_sigterm(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPSDESK_")}
     env |= {"OPSDESK_VAR_DIR": str(tmp_path), "OPSDESK_DATABASE_URL": f"sqlite:///{tmp_path}/db"}
     cli = [sys.executable, "-m", "opsdesk.cli"]
     subprocess.run([*cli, "migrate", "-v", "0"], env=env, check=True, timeout=120)
-    port = free_port()
+    port, intake_port = free_port(), free_port()
     serve = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1"],
+        [*cli, "serve", "--port", str(port), "--workers", "1", "--intake-port", str(intake_port)],
         env=env,
         text=True,
         stdout=subprocess.PIPE,
@@ -45,7 +45,10 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path: Path):
         assert f"http://127.0.0.1:{port}/" in line
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json") as response:
             assert response.status == 200
-        # Web server and worker are children in one process group of their own.
+        assert f"http://127.0.0.1:{intake_port}/" in serve.stdout.readline()
+        with urllib.request.urlopen(f"http://127.0.0.1:{intake_port}/healthz") as response:
+            assert response.status == 200
+        # Web server, worker and intake are children in one process group of their own.
         children = subprocess.run(
             ["ps", "-o", "pid=,pgid=,args=", "--ppid", str(serve.pid)],
             capture_output=True,
@@ -53,8 +56,9 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(tmp_path: Path):
             check=True,
         ).stdout.splitlines()
         rows = [c.split(None, 2) for c in children]
-        assert sorted("gunicorn" in r[2] for r in rows) == [False, True]
+        assert sorted("gunicorn" in r[2] for r in rows) == [False, False, True]
         assert any("worker" in r[2] for r in rows)
+        assert any("intake" in r[2] for r in rows)
         assert len({r[1] for r in rows}) == 1
         pids = [int(r[0]) for r in rows]
 
@@ -86,3 +90,21 @@ def test_serve_refuses_a_taken_port(tmp_path: Path):
         )
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_serve_refuses_a_taken_intake_port(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPSDESK_")}
+    env |= {"OPSDESK_VAR_DIR": str(tmp_path), "OPSDESK_DATABASE_URL": f"sqlite:///{tmp_path}/db"}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "opsdesk.cli", "serve", "--port", str(free_port()), "--intake-port", str(taken)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{taken}" in done.stderr and "--intake-port" in done.stderr

@@ -31,7 +31,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[str]:
-    serve = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "2"], env=env, text=True,
+    serve = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "2", "--no-intake"], env=env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert serve.stdout is not None
     assert f":{port}/" in serve.stdout.readline()

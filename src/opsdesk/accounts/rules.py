@@ -19,6 +19,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "service_desk": frozenset({
         "clients.write", "sites.write", "services.write", "changes.write",
         "workorders.write", "workorders.request", "workorders.comment",
+        "alerts.write", "incidents.write",
     }),
     "dispatcher": frozenset({
         "engineers.write", "changes.write",
@@ -26,7 +27,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     }),
     # Engineers: their own on-site actions (check-in/out of work assigned to them) and comments.
     "engineer": frozenset({"changes.write", "workorders.onsite", "workorders.comment"}),
-    "incident_commander": frozenset({"services.write", "changes.write"}),
+    "incident_commander": frozenset({
+        "services.write", "changes.write", "integrations.write", "alerts.write", "incidents.write",
+    }),
     "change_approver": frozenset({"changes.write", "changes.approve", "change_windows.write"}),
     # Clients: submit requests, comment (client-visible only), record their own access requests.
     "client": frozenset({"changes.approve_as_client", "workorders.request", "workorders.comment"}),

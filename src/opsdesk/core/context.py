@@ -13,7 +13,7 @@ NAVIGATION = [
     ("Work", "workorders:queue", False),
     ("Dispatch", None, True),
     ("Changes", "changes:list", False),
-    ("Incidents", None, False),
+    ("Incidents", "incidents:list", False),
     ("SLAs", None, False),
     ("Sites", "sites:list", False),
     ("People", "people:list", True),

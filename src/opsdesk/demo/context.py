@@ -107,6 +107,7 @@ class DemoContext:
     services: list[Service] = field(default_factory=list)
     logins: list[Login] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # printed once after the load (e.g. integration keys)
 
     def rng(self, step: str) -> random.Random:
         """A random stream of its own per step, so adding a step never changes earlier data."""

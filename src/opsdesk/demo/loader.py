@@ -20,7 +20,7 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Region, Site
 from opsdesk.tenancy.models import Client
 
-from . import changes, history, org, people, servicegraph, users, volume, workorders
+from . import changes, history, incidents, org, people, servicegraph, users, volume, workorders
 from .context import DemoContext, plan_for
 
 
@@ -40,6 +40,7 @@ STEPS: list[Step] = [
     Step("users", users.build_users),
     Step("changes, windows and freezes", changes.build_changes),
     Step("work orders", workorders.build_workorders),
+    Step("alerts and incidents", incidents.build_incidents),
     Step("work order volume", volume.build_volume),
     Step("timeline", history.record_creation),
 ]

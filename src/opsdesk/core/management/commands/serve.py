@@ -1,9 +1,11 @@
-"""`opsdesk serve`: the web server (gunicorn) and one background worker, run together.
+"""`opsdesk serve`: the web server (gunicorn), one background worker and the alert intake, run together.
 
-For the embedded default (one machine, SQLite). Both run as child processes in one process
+For the embedded default (one machine, SQLite). All run as child processes in one process
 group of their own; SIGINT/SIGTERM to `serve` are forwarded to that group once (as SIGTERM:
-both stop gracefully; a second signal kills them). When either child exits, the other is
+they stop gracefully; a second signal kills them). When any child exits, the others are
 stopped and `serve` exits with the first one's status. Static files come from whitenoise.
+The alert intake (`opsdesk intake`, on `--intake-port`) is the lean server for monitoring
+senders; the web port accepts the same deliveries too. `--no-intake` leaves it out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from argparse import ArgumentParser
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 GRACE_SECONDS = 20.0
@@ -37,7 +40,7 @@ def wait_listening(
     return False
 
 
-def port_free_or_fail(host: str, port: int) -> None:
+def port_free_or_fail(host: str, port: int, option: str = "--port") -> None:
     """A clear error, before starting anything, when the address is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as probe:
@@ -46,7 +49,7 @@ def port_free_or_fail(host: str, port: int) -> None:
             probe.bind((host.strip("[]"), port))
         except OSError as exc:
             raise CommandError(
-                f"cannot listen on {host}:{port} ({exc.strerror}); try --port"
+                f"cannot listen on {host}:{port} ({exc.strerror}); try {option}"
             ) from exc
 
 
@@ -84,19 +87,40 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=4, help="threads per web worker (default 4)"
         )
+        parser.add_argument(
+            "--intake-port",
+            type=int,
+            default=settings.INTAKE_PORT,
+            help=f"port of the alert intake server (default {settings.INTAKE_PORT})",
+        )
+        parser.add_argument(
+            "--no-intake", action="store_true", help="do not start the alert intake server"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        """Start both children, forward signals, and stop both when one exits."""
+        """Start the children, forward signals, and stop them all when one exits."""
         host, port = options["host"], options["port"]
+        intake_port = None if options["no_intake"] else options["intake_port"]
         port_free_or_fail(host, port)
+        if intake_port is not None:
+            port_free_or_fail(host, intake_port, "--intake-port (or --no-intake)")
         web_cmd = gunicorn_command(host, port, options["workers"], options["threads"])
-        worker_cmd = [sys.executable, "-m", "opsdesk.cli", "worker"]
+        others = {"worker": [sys.executable, "-m", "opsdesk.cli", "worker"]}
+        if intake_port is not None:
+            others["alert intake"] = [
+                sys.executable, "-m", "opsdesk.cli", "intake", "--host", host, "--port", str(intake_port)
+            ]
         # Children inherit the environment (DJANGO_SETTINGS_MODULE, OPSDESK_*) as it is.
         web = subprocess.Popen(web_cmd, process_group=0)  # noqa: S603
+        procs = {"web server": web}
         try:
-            worker = subprocess.Popen(worker_cmd, process_group=web.pid)  # noqa: S603
+            for name, cmd in others.items():
+                # The intake's own "listening" line would race ours: serve says where it is.
+                out = subprocess.DEVNULL if name == "alert intake" else None
+                procs[name] = subprocess.Popen(cmd, process_group=web.pid, stdout=out)  # noqa: S603
         except OSError:
-            web.kill()
+            for proc in procs.values():
+                proc.kill()
             raise
         group = web.pid
         stopping = {"signals": 0}
@@ -114,30 +138,30 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"opsdesk is running at http://{url_host}:{port}/")
             )
+            if intake_port is not None and wait_listening(host, intake_port, procs["alert intake"]):
+                self.stdout.write(f"Alert intake at http://{url_host}:{intake_port}/ (POST /v2/enqueue, "
+                                  "/api/v1/integrations/{kind}/{key})")
             self.stdout.write("Press Ctrl+C to stop.")
             self.stdout.flush()
-        code = self.supervise([web, worker], group, stopping)
+        code = self.supervise(procs, group, stopping)
         if code and not stopping["signals"]:
             raise CommandError(
                 f"a child process exited with status {code}; stopped", returncode=code
             )
 
     def supervise(
-        self, procs: list[subprocess.Popen[bytes]], group: int, stopping: dict[str, int]
+        self, procs: dict[str, subprocess.Popen[bytes]], group: int, stopping: dict[str, int]
     ) -> int:
         """Wait until one child exits, stop the rest (SIGTERM, then SIGKILL); first exit status."""
-        while all(p.poll() is None for p in procs):
+        while all(p.poll() is None for p in procs.values()):
             time.sleep(0.2)
-        first = next(p for p in procs if p.returncode is not None)
-        names = {procs[0].pid: "web server", procs[1].pid: "worker"}
+        name, first = next((n, p) for n, p in procs.items() if p.returncode is not None)
         if not stopping["signals"]:
-            self.stderr.write(
-                f"The {names[first.pid]} exited ({first.returncode}); stopping the rest."
-            )
+            self.stderr.write(f"The {name} exited ({first.returncode}); stopping the rest.")
         with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGTERM)
         deadline = time.monotonic() + GRACE_SECONDS
-        for proc in procs:
+        for proc in procs.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

@@ -89,6 +89,11 @@ class Command(BaseCommand):
             f"Loaded the {options['size']} demo (seed {options['seed']}) in {elapsed:.1f} s: {summary}."
         )
         self._print_logins(console, ctx.logins)
+        for note in ctx.notes:
+            console.print(note, soft_wrap=True)
+        if ctx.notes:
+            console.print("Keys are shown only now (opsdesk stores their hashes); rotate one with "
+                          "`opsdesk integration rotate-key ID`.")
 
     def _console(self, *, no_color: bool) -> Console:
         """A rich console on the command's stdout (wide enough for tables when not a terminal)."""

@@ -1,0 +1,102 @@
+"""Integrations and alerts API (thin edges). Ingestion endpoints live in alerts.intake."""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.core.api import require_write
+from opsdesk.core.pagination import Page
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
+from opsdesk.core.schemas import Id
+
+from . import keys, queries, services
+from .schemas import AlertOut, IntegrationIn, IntegrationKeyOut, IntegrationOut, IntegrationPatch
+
+router = Router()
+TAG = ["alerts"]
+
+
+def _with_key(request: HttpRequest, integration_id: int, raw: str) -> dict:
+    integration = queries.get_integration(request.user, integration_id)
+    out = IntegrationOut.from_orm(integration).dict()
+    out["key"] = raw
+    out["signing_secret"] = keys.signing_secret(integration.signing_salt) if integration.signature_header else None
+    return out
+
+
+@router.get("/integrations", response=list[IntegrationOut], tags=TAG)
+@paginate(Page)
+def list_integrations(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    client: Id | None = None,
+    kind: str | None = Query(None, max_length=20),
+):
+    """Integrations you may see: where alerts come from, and how they map to services and sites."""
+    return queries.list_integrations(request.user, client=client, kind=kind)
+
+
+@router.post("/integrations", response={201: IntegrationKeyOut}, tags=TAG)
+def create_integration(request: HttpRequest, payload: IntegrationIn):  # type: ignore[no-untyped-def]
+    """Add an integration; the answer carries its key, shown this once (only its hash is stored)."""
+    require_write(request, "integrations.write")
+    integration, raw = services.create_integration(payload.dict(), actor=request.user)
+    return Status(201, _with_key(request, integration.pk, raw))
+
+
+@router.post("/integrations/{int:integration_id}/rotate-key", response=IntegrationKeyOut, tags=TAG)
+def rotate_key(request: HttpRequest, integration_id: Id):  # type: ignore[no-untyped-def]
+    """Replace the key (and signing secret); the old one stops working at once."""
+    integration = queries.get_integration(request.user, integration_id)
+    require_write(request, "integrations.write")
+    raw = services.rotate_key(integration, actor=request.user)
+    return _with_key(request, integration.pk, raw)
+
+
+add_object_routes(router, ObjectRoutes(
+    collection="integrations", noun="integration", tag="alerts", permission="integrations.write",
+    out=IntegrationOut, get=queries.get_integration, patch=IntegrationPatch,
+    update=services.update_integration, delete=services.delete_integration,
+))
+
+
+@router.get("/alerts", response=list[AlertOut], tags=TAG)
+@paginate(Page)
+def list_alerts(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    status: str | None = Query(None, max_length=100, description="firing, acknowledged, resolved; comma-separated"),
+    integration: Id | None = None,
+    service: Id | None = None,
+    site: Id | None = None,
+    client: Id | None = None,
+    incident: Id | None = None,
+    flapping: bool | None = None,
+    in_maintenance: bool | None = None,
+):
+    """Alerts you may see, most recently seen first."""
+    return queries.list_alerts(
+        request.user, status=status, integration=integration, service=service, site=site, client=client,
+        incident=incident, flapping=flapping, in_maintenance=in_maintenance,
+    )
+
+
+@router.post("/alerts/{int:alert_id}/acknowledge", response=AlertOut, tags=TAG)
+def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
+    """Acknowledge a firing alert."""
+    alert = queries.get_alert(request.user, alert_id)
+    require_write(request, "alerts.write")
+    services.acknowledge_alert(alert, actor=request.user)
+    return queries.get_alert(request.user, alert_id)
+
+
+@router.post("/alerts/{int:alert_id}/resolve", response=AlertOut, tags=TAG)
+def resolve(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
+    """Resolve an open alert by hand."""
+    alert = queries.get_alert(request.user, alert_id)
+    require_write(request, "alerts.write")
+    services.resolve_alert(alert, actor=request.user)
+    return queries.get_alert(request.user, alert_id)
+
+
+add_object_routes(router, ObjectRoutes(
+    collection="alerts", noun="alert", tag="alerts", permission="alerts.write", out=AlertOut, get=queries.get_alert,
+))

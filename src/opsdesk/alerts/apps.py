@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    """Integrations, alert ingestion (Alertmanager, Events API v2, Grafana, generic), dedup, maintenance."""
+
+    name = "opsdesk.alerts"
+    label = "alerts"
+
+    def ready(self) -> None:
+        from opsdesk.core import periodic
+
+        from . import tasks
+
+        # Accepted events are processed within about a second of their commit.
+        periodic.register("alerts-process", every=1, task=tasks.process_pending)

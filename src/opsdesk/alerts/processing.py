@@ -1,0 +1,289 @@
+"""Accepted raw events become alerts: dedup, resolve, flapping, mapping to services and sites,
+maintenance periods. Run by the worker (`alerts.tasks.process_pending`, every second) in batches.
+
+One batch is one transaction: read pending RawEvents (locked on PostgreSQL, so several workers
+share the queue), apply their signals in arrival order per (integration, key), write the alerts in
+bulk, mark the events processed, and publish `AlertsProcessed` for incidents to correlate. A
+crash before the commit leaves the events pending; processing them again gives the same result.
+A delivery whose body repeats its integration's previous one within five minutes (a sender's
+retry after a lost answer) is marked processed without effect; any other repeat of a trigger
+updates the open alert with its key and counts, so a retry never makes a second alert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Field
+
+from opsdesk.core import clock, schedule
+from opsdesk.core.events import publish
+from opsdesk.core.queries import id_list, text_list
+
+from . import rules
+from .events import AlertsProcessed
+from .models import Alert, Integration, MappingRule, RawEvent
+from .signals import Signal
+
+BATCH = 500  # raw events per transaction
+DRAIN_SECONDS = 5.0  # one drain call works at most this long, so the worker can run other tasks
+
+UPDATED_FIELDS = (
+    "status", "severity", "summary", "source", "labels", "annotations", "details", "count", "last_seen_at",
+    "acknowledged_at", "resolved_at",
+)
+
+
+def drain(seconds: float = DRAIN_SECONDS) -> int:
+    """Process pending events batch by batch until none are left or `seconds` have passed; the events processed."""
+    deadline = time.monotonic() + seconds
+    done = 0
+    while True:
+        n = process_batch()
+        done += n
+        if n < BATCH or time.monotonic() >= deadline:
+            return done
+
+
+@dataclass
+class _Work:
+    """The batch's state while signals are applied."""
+
+    now: dt.datetime
+    integrations: dict[int, Integration]
+    open: dict[tuple[int, str], Alert] = field(default_factory=dict)
+    new: list[Alert] = field(default_factory=list)
+    changed: dict[int, Alert] = field(default_factory=dict)
+    retriggered: set[int] = field(default_factory=set)
+    acknowledged: set[int] = field(default_factory=set)
+    resolved: set[int] = field(default_factory=set)
+    resolved_new: list[Alert] = field(default_factory=list)
+
+
+@transaction.atomic
+def process_batch(limit: int = BATCH) -> int:
+    """Process up to `limit` pending events in one transaction; how many were taken."""
+    pending = RawEvent.objects.filter(processed_at__isnull=True).order_by("id")
+    if connection.vendor == "postgresql":
+        pending = pending.select_for_update(skip_locked=True)
+    rows = list(pending.values_list("id", "integration_id", "received_at", "signals", "digest")[:limit])
+    if not rows:
+        return 0
+    now = clock.now()
+    rows = _without_redeliveries(rows)
+    taken_ids = [r[0] for r in rows]
+    integrations = Integration.objects.in_bulk({r[1] for r in rows})
+    work = _Work(now=now, integrations=integrations)
+    signals: list[tuple[int, dt.datetime, Signal]] = [
+        (integration_id, received_at, signal)
+        for _, integration_id, received_at, batch, _ in rows if integration_id in integrations
+        for signal in (batch or [])
+    ]
+    _load_open(work, signals)
+    for integration_id, received_at, signal in signals:
+        _apply(work, integration_id, received_at, signal)
+    opened = _write(work)
+    RawEvent.objects.filter(id__in=id_list(taken_ids)).update(processed_at=now)
+    publish(AlertsProcessed(
+        opened=tuple(a.pk for a in opened),
+        retriggered=tuple(sorted(work.retriggered)),
+        acknowledged=tuple(sorted(work.acknowledged)),
+        resolved=tuple(sorted(work.resolved | {a.pk for a in work.resolved_new})),
+    ))
+    return len(taken_ids)
+
+
+Row = tuple[int, int, dt.datetime, Any, str]
+
+
+def _without_redeliveries(rows: list[Row]) -> list[Row]:
+    """The rows, with each one that repeats its integration's previous delivery byte for byte within
+    five minutes emptied (a sender's retry after a lost answer): still marked processed, no effect.
+
+    Only the previous delivery counts: a trigger, its resolve, and the same trigger again is a
+    flapping alert, not a retry.
+    """
+    previous: dict[int, tuple[str, dt.datetime]] = {}
+    first_id = rows[0][0]
+    for integration_id in {r[1] for r in rows}:
+        last = RawEvent.objects.filter(integration_id=integration_id, id__lt=first_id).order_by("-id").values_list(
+            "digest", "received_at"
+        ).first()
+        if last is not None:
+            previous[integration_id] = last
+    out: list[Row] = []
+    for row in rows:
+        before = previous.get(row[1])
+        if before is not None and before[0] == row[4] and row[2] - before[1] <= rules.REDELIVERY_WINDOW:
+            out.append((row[0], row[1], row[2], [], row[4]))
+        else:
+            out.append(row)
+        previous[row[1]] = (row[4], row[2])
+    return out
+
+
+def _load_open(work: _Work, signals: list[tuple[int, dt.datetime, Signal]]) -> None:
+    keys = {s["key"] for _, _, s in signals}
+    if not keys:
+        return
+    for alert in Alert.objects.filter(
+        integration_id__in={i for i, _, _ in signals}, key__in=text_list(keys), status__in=rules.OPEN_STATUSES
+    ):
+        work.open[alert.integration_id, alert.key] = alert
+
+
+def _when(value: str | None, default: dt.datetime) -> dt.datetime:
+    if not value:
+        return default
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return default
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _apply(work: _Work, integration_id: int, received_at: dt.datetime, signal: Signal) -> None:
+    """One signal on the batch's state, in arrival order."""
+    key = (integration_id, signal["key"])
+    current = work.open.get(key)
+    decision = rules.decide(signal["action"], current is not None, current.status if current else None)
+    if decision == rules.IGNORE:
+        return
+    if decision == rules.OPEN:
+        integration = work.integrations[integration_id]
+        alert = Alert(
+            integration_id=integration_id, client_id=integration.client_id, key=signal["key"][:255],
+            status=Alert.Status.FIRING, count=1, first_seen_at=received_at, last_seen_at=received_at,
+            started_at=_when(signal.get("started_at"), received_at),
+        )
+        _refresh(alert, signal)
+        work.new.append(alert)
+        work.open[key] = alert
+        return
+    assert current is not None
+    if decision == rules.UPDATE:
+        current.count += 1
+        current.last_seen_at = max(current.last_seen_at, received_at)
+        _refresh(current, signal)
+        if current.pk:
+            work.retriggered.add(current.pk)
+    elif decision == rules.ACKNOWLEDGE:
+        current.status = Alert.Status.ACKNOWLEDGED
+        current.acknowledged_at = received_at
+        if current.pk:
+            work.acknowledged.add(current.pk)
+    elif decision == rules.RESOLVE:
+        current.status = Alert.Status.RESOLVED
+        current.resolved_at = _when(signal.get("ended_at"), received_at)
+        current.last_seen_at = max(current.last_seen_at, received_at)
+        del work.open[key]
+        if current.pk:
+            work.resolved.add(current.pk)
+        else:
+            work.resolved_new.append(current)
+    if current.pk:
+        work.changed[current.pk] = current
+
+
+def _refresh(alert: Alert, signal: Signal) -> None:
+    alert.summary = (signal.get("summary") or alert.summary or signal["key"])[:1024]
+    alert.source = (signal.get("source") or alert.source)[:255]
+    alert.severity = signal.get("severity") or alert.severity or Alert.Severity.ERROR
+    alert.labels = signal.get("labels") or alert.labels or {}
+    alert.annotations = signal.get("annotations") or alert.annotations or {}
+    alert.details = signal.get("details") or alert.details or {}
+
+
+def _write(work: _Work) -> list[Alert]:
+    """Update the changed alerts, place and create the new ones; the new ones, with ids."""
+    if work.changed:
+        _update(list(work.changed.values()))
+    if not work.new:
+        return []
+    _place(work)
+    _mark_flapping(work)
+    _annotate_maintenance(work)
+    return Alert.objects.bulk_create(work.new)
+
+
+def _update(alerts: list[Alert]) -> None:
+    """One UPDATE statement run for many rows (Django's bulk_update writes a CASE per field per row)."""
+    table = Alert._meta.db_table
+    fields = [Alert._meta.get_field(name) for name in UPDATED_FIELDS]
+    assert all(isinstance(f, Field) for f in fields)
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr,arg-type]
+    params = [
+        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]  # type: ignore[union-attr]
+        for a in alerts
+    ]
+    with connection.cursor() as cursor:
+        # Table and column names come from model metadata; values are parameters.
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", params)  # noqa: S608
+
+
+def _place(work: _Work) -> None:
+    """Service and site of each new alert from its integration's mapping rules (first match wins), or the defaults."""
+    by_integration: dict[int, tuple[list[tuple[rules.Matcher, int]], list[tuple[rules.Matcher, int]]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for rule in MappingRule.objects.filter(integration_id__in={a.integration_id for a in work.new}).order_by(
+        "integration_id", "position", "id"
+    ):
+        matcher = rules.Matcher(rule.label, rule.operator, rule.value)
+        services, sites = by_integration[rule.integration_id]
+        if rule.service_id:
+            services.append((matcher, rule.service_id))
+        elif rule.site_id:
+            sites.append((matcher, rule.site_id))
+    for alert in work.new:
+        services, sites = by_integration[alert.integration_id]
+        integration = work.integrations[alert.integration_id]
+        alert.service_id = rules.first_target(services, alert.labels) or integration.default_service_id
+        alert.site_id = rules.first_target(sites, alert.labels) or integration.default_site_id
+
+
+def _mark_flapping(work: _Work) -> None:
+    """A new alert whose key opened again and again within its integration's flap window flaps."""
+    longest = max(dt.timedelta(minutes=i.flap_window_minutes) for i in work.integrations.values())
+    earlier: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
+    for integration_id, key, opened in Alert.objects.filter(
+        integration_id__in={a.integration_id for a in work.new}, key__in=text_list({a.key for a in work.new}),
+        first_seen_at__gte=work.now - longest,
+    ).values_list("integration_id", "key", "first_seen_at"):
+        earlier[integration_id, key].append(opened)
+    for alert in work.new:
+        integration = work.integrations[alert.integration_id]
+        opens = earlier[alert.integration_id, alert.key]
+        opens.append(alert.first_seen_at)
+        alert.state_changes = [t.isoformat() for t in sorted(opens)[-20:]]
+        alert.flapping = rules.is_flapping(
+            opens, alert.first_seen_at, threshold=integration.flap_threshold,
+            window=dt.timedelta(minutes=integration.flap_window_minutes),
+        )
+
+
+def _annotate_maintenance(work: _Work) -> None:
+    """A new alert on a service or site inside an approved change's maintenance period names that change."""
+    found: dict[tuple[int | None, int | None], int | None] = {}
+    for alert in work.new:
+        place = (alert.service_id, alert.site_id)
+        if place == (None, None):
+            continue
+        if place not in found:
+            found[place] = _maintenance_change(alert.first_seen_at, *place)
+        alert.maintenance_change_id = found[place]
+
+
+def _maintenance_change(at: dt.datetime, service_id: int | None, site_id: int | None) -> int | None:
+    for planned in schedule.overlapping(
+        at, at + dt.timedelta(seconds=1), service_ids=[service_id] if service_id else [],
+        site_ids=[site_id] if site_id else [], kinds=["change"],
+    ):
+        if planned.maintenance and planned.ref.startswith("changes.changerequest:"):
+            return int(planned.ref.rsplit(":", 1)[1])
+    return None

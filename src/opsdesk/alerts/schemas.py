@@ -1,0 +1,139 @@
+"""API schemas of integrations and alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from opsdesk.core.schemas import Id, InSchema
+
+
+class MappingRuleIn(InSchema):
+    """`label operator "value"` maps to a service or a site (exactly one)."""
+
+    label: str = Field(min_length=1, max_length=100)
+    operator: Literal["=", "!=", "=~", "!~"] = "="
+    value: str = Field(max_length=300)
+    service: Id | None = None
+    site: Id | None = None
+
+
+class MappingRuleOut(Schema):
+    """A mapping rule as stored."""
+
+    position: int
+    label: str
+    operator: str
+    value: str
+    service: int | None = Field(None, alias="service_id")
+    site: int | None = Field(None, alias="site_id")
+
+
+class IntegrationIn(InSchema):
+    """A new integration for a client."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["alertmanager", "events_v2", "grafana", "generic"]
+    client: Id
+    active: bool = True
+    default_service: Id | None = None
+    default_site: Id | None = None
+    owner: Id | None = None
+    signature_header: str = Field("", max_length=100)
+    timestamp_header: str = Field("", max_length=100)
+    flap_threshold: int = Field(4, ge=2, le=100)
+    flap_window_minutes: int = Field(30, ge=1, le=1440)
+    rules: list[MappingRuleIn] = Field(default_factory=list, max_length=200)
+
+
+class IntegrationPatch(InSchema):
+    """Fields to change; `rules` replaces the mapping rules."""
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    active: bool | None = None
+    default_service: Id | None = None
+    default_site: Id | None = None
+    owner: Id | None = None
+    signature_header: str | None = Field(None, max_length=100)
+    timestamp_header: str | None = Field(None, max_length=100)
+    flap_threshold: int | None = Field(None, ge=2, le=100)
+    flap_window_minutes: int | None = Field(None, ge=1, le=1440)
+    rules: list[MappingRuleIn] | None = Field(None, max_length=200)
+
+
+class IntegrationOut(Schema):
+    """An integration: where it sends to, never its key (only the prefix)."""
+
+    id: int
+    name: str
+    kind: str
+    client: int = Field(alias="client_id")
+    key_prefix: str
+    active: bool
+    default_service: int | None = Field(None, alias="default_service_id")
+    default_site: int | None = Field(None, alias="default_site_id")
+    owner: int | None = Field(None, alias="owner_id")
+    signature_header: str
+    timestamp_header: str
+    flap_threshold: int
+    flap_window_minutes: int
+    rules: list[MappingRuleOut]
+    url: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_rules(obj: Any) -> list[Any]:
+        return list(obj.rules.all())
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        if obj.kind == "events_v2":
+            return "/v2/enqueue"
+        return f"/api/v1/integrations/{obj.kind}/<key>"
+
+
+class IntegrationKeyOut(IntegrationOut):
+    """An integration with its key, answered once when made or rotated; the signing secret for
+    signed (Grafana) integrations."""
+
+    key: str
+    signing_secret: str | None = None
+
+
+class AlertOut(Schema):
+    """An alert: one fingerprint or dedup key of an integration, from trigger to resolve."""
+
+    id: int
+    integration: int = Field(alias="integration_id")
+    client: int = Field(alias="client_id")
+    key: str
+    fingerprint: str | None
+    dedup_key: str | None
+    status: str
+    severity: str
+    summary: str
+    source: str
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    details: dict[str, Any]
+    service: int | None = Field(None, alias="service_id")
+    site: int | None = Field(None, alias="site_id")
+    incident: int | None = Field(None, alias="incident_id")
+    count: int
+    flapping: bool
+    maintenance_change: int | None = Field(None, alias="maintenance_change_id")
+    started_at: dt.datetime
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_fingerprint(obj: Any) -> str | None:
+        return obj.key if obj.integration.kind != "events_v2" else None
+
+    @staticmethod
+    def resolve_dedup_key(obj: Any) -> str | None:
+        return obj.key if obj.integration.kind == "events_v2" else None

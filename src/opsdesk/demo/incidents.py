@@ -1,0 +1,219 @@
+"""Builder step for alerts and incidents: integrations for each story client (their keys printed
+once at load), and incidents in several states made the way production makes them.
+
+Alerts arrive as accepted deliveries (RawEvent rows, as the intake stores them) and are turned
+into alerts and incidents by the real processing and correlation; people then act through the
+incident services (acknowledge, roles, audience updates, resolve). The clock is frozen at each
+moment, anchored on the load's time of day on the demo's today, so open incidents look current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from opsdesk.accounts.models import User
+from opsdesk.alerts import processing
+from opsdesk.alerts import services as alert_services
+from opsdesk.alerts.models import Integration, RawEvent
+from opsdesk.core import clock
+from opsdesk.incidents import roles, updates
+from opsdesk.incidents import services as incident_services
+from opsdesk.incidents.models import Incident
+from opsdesk.services.models import Service
+from opsdesk.sites.models import Site
+
+from .context import DemoContext
+
+UTC = dt.UTC
+MIN = dt.timedelta(minutes=1)
+
+
+def build_incidents(ctx: DemoContext) -> None:
+    """Integrations for the story clients, then the incident stories of the first copy."""
+    admin = User.objects.get(username="admin")
+    made = 0
+    for copy in range(ctx.plan.story_copies):
+        made += len(_integrations(ctx, copy, admin))
+    ctx.count("integrations", made)
+    anchor = dt.datetime.combine(ctx.today, clock.now().timetz().replace(tzinfo=None), tzinfo=UTC)
+    stories = _Stories(ctx, anchor)
+    for story in (stories.closed_last_week, stories.trading_latency, stories.storage_outage, stories.wifi_flapping,
+                  stories.market_data_new):
+        story()
+    ctx.count("incidents", Incident.objects.count())
+
+
+def _service(ctx: DemoContext, copy: int, client_code: str, code: str) -> Service:
+    client = ctx.client_for(copy, client_code)
+    return Service.objects.get(client=client, code=code)
+
+
+def _site(ctx: DemoContext, copy: int, code: str) -> Site:
+    return ctx.sites_of_copy(copy)[code].site
+
+
+def _integrations(ctx: DemoContext, copy: int, admin: User) -> list[Integration]:
+    """An Alertmanager and an Events API integration for Northgate, an Events API one for Meridian."""
+    northgate = ctx.client_for(copy, "northgate")
+    meridian = ctx.client_for(copy, "meridian")
+    epr, storage = _service(ctx, copy, "northgate", "epr"), _service(ctx, copy, "northgate", "storage-array")
+    lan = _service(ctx, copy, "northgate", "hospital-lan")
+    trading = _service(ctx, copy, "meridian", "trading")
+    specs: list[tuple[dict[str, Any], str]] = [
+        ({"name": "Prometheus (Northgate)", "kind": "alertmanager", "client": northgate.pk, "rules": [
+            {"label": "service", "operator": "=", "value": "epr", "service": epr.pk},
+            {"label": "service", "operator": "=~", "value": "storage.*", "service": storage.pk},
+            {"label": "job", "operator": "=", "value": "wifi", "service": lan.pk},
+            {"label": "instance", "operator": "=~", "value": "lon-dc2-.*", "site": _site(ctx, copy, "lon-dc2").pk},
+        ]}, "alertmanager"),
+        ({"name": "Events API (Northgate)", "kind": "events_v2", "client": northgate.pk, "default_service": epr.pk},
+         "events"),
+        ({"name": "Events API (Meridian)", "kind": "events_v2", "client": meridian.pk, "default_service": trading.pk},
+         "events"),
+    ]
+    made = []
+    for data, _ in specs:
+        integration, raw = alert_services.create_integration(data, actor=admin)
+        made.append(integration)
+        if copy == 0:
+            url = "/v2/enqueue (routing_key)" if integration.kind == "events_v2" else f"/api/v1/integrations/{integration.kind}/<key>"
+            ctx.notes.append(f"Integration '{integration.name}' ({url}): key {raw}")
+    return made
+
+
+class _Stories:
+    """The incident stories of copy 0, each at its own moment before the anchor."""
+
+    def __init__(self, ctx: DemoContext, anchor: dt.datetime) -> None:
+        self.ctx, self.anchor = ctx, anchor
+        self.users = {u.username: u for u in User.objects.filter(username__in=["admin", "desk", "commander", "dispatch"])}
+        self.integrations = {i.name: i for i in Integration.objects.filter(client__in=[
+            ctx.client_for(0, "northgate"), ctx.client_for(0, "meridian")])}
+
+    def _deliver(self, integration: str, at: dt.datetime, *signals: dict[str, Any]) -> None:
+        """One accepted delivery, processed as the worker would a moment later."""
+        body = json.dumps(list(signals), sort_keys=True)
+        RawEvent.objects.create(integration=self.integrations[integration], received_at=at, signals=list(signals),
+                                digest=hashlib.sha256(body.encode()).hexdigest())
+        with clock.frozen(at + dt.timedelta(seconds=2)):
+            processing.drain()
+
+    def _latest(self) -> Incident:
+        return Incident.objects.order_by("-id")[0]
+
+    def _at(self, minutes_ago: float) -> Any:
+        return clock.frozen(self.anchor - minutes_ago * MIN)
+
+    def storage_outage(self) -> None:
+        """SEV1: the storage array degrades; EPR slows as a symptom; clinicians are told what to do."""
+        start = self.anchor - 95 * MIN
+        self._deliver("Prometheus (Northgate)", start, _am("StorageLatencyHigh", "storage-array", "critical",
+                      "Storage array p99 write latency above 200 ms", instance="lon-dc2-san01:9100"))
+        incident = self._latest()
+        self._deliver("Events API (Northgate)", start + 6 * MIN, _event("epr-slow", "EPR screens take over 10 s to open",
+                      "critical", "epr-web-03"))
+        commander, desk = self.users["commander"], self.users["desk"]
+        with self._at(88):
+            incident_services.transition_incident(incident, "acknowledged", actor=commander)
+            roles.assign_role(incident, "commander", commander.pk, actor=commander)
+            roles.acknowledge_role(incident, "commander", actor=commander)
+            roles.assign_role(incident, "communications", desk.pk, actor=commander,
+                              note="Wards are calling the desk; keep clinicians informed every 30 minutes.")
+        with self._at(85):
+            roles.acknowledge_role(incident, "communications", actor=desk)
+            incident_services.transition_incident(incident, "investigating", actor=commander)
+            updates.post_update(incident, {"audience": "responders", "body": "Array B controller shows queue depth 10x "
+                                           "normal since 07:40; failover not triggered."}, actor=commander)
+            updates.post_update(incident, {
+                "audience": "end_users", "body": "The patient record (EPR) is very slow to open and save.",
+                "can_do": "Read records already open; write notes in the ward's downtime sheets.",
+                "cannot_do": "Do not re-open or refresh EPR screens repeatedly; it makes the delay worse.",
+                "workaround": "Use the paper downtime forms for new admissions and prescriptions.",
+            }, actor=desk)
+            updates.post_update(incident, {"audience": "clients", "body": "Clinical systems that store data on the "
+                                           "central storage array are degraded. We are working on it with top priority."},
+                                actor=desk)
+        with self._at(60):
+            incident_services.transition_incident(incident, "identified", actor=commander,
+                                                  reason="A failing controller on array B")
+            incident_services.add_note(incident, "Vendor engaged (case 88121); controller swap prepared.", actor=commander)
+
+    def trading_latency(self) -> None:
+        """SEV2 resolved yesterday: trading latency after a change; linked, with a postmortem started."""
+        start = self.anchor - 26 * 60 * MIN
+        self._deliver("Events API (Meridian)", start, _event("fix-gateway-latency", "FIX gateway order latency p99 > 50 ms",
+                      "error", "fix-gw-01"))
+        incident = self._latest()
+        commander = self.users["commander"]
+        with self._at(26 * 60 - 4):
+            incident_services.transition_incident(incident, "investigating", actor=commander)
+        with self._at(26 * 60 - 30):
+            incident_services.transition_incident(incident, "monitoring", actor=commander,
+                                                  reason="Rolled the gateway config back")
+            updates.post_update(incident, {"audience": "clients", "body": "Order latency is back to normal after we "
+                                           "reverted a configuration change. We are watching it closely."},
+                                actor=commander)
+        self._deliver("Events API (Meridian)", start + 40 * MIN, {**_event("fix-gateway-latency", "", "error", ""),
+                      "action": "resolve"})
+        with self._at(26 * 60 - 60):
+            incident_services.transition_incident(incident, "resolved", actor=commander,
+                                                  reason="Latency normal for 30 minutes after the rollback")
+        self._postmortem(incident, commander)
+
+    def _postmortem(self, incident: Incident, actor: User) -> None:
+        """A postmortem draft for the resolved incident (incidents.postmortems, when present)."""
+        try:
+            from opsdesk.incidents import postmortems
+        except ImportError:  # the learning part is optional for this step
+            return
+        with self._at(20 * 60):
+            postmortems.start_postmortem(incident, actor=actor)
+
+    def wifi_flapping(self) -> None:
+        """SEV3 in monitoring: clinical Wi-Fi at a hospital flaps."""
+        start = self.anchor - 50 * MIN
+        for i in range(5):
+            at = start + i * 6 * MIN
+            self._deliver("Prometheus (Northgate)", at, _am("WifiApDown", "wifi", "warning",
+                          "Ward 7 access points down", instance="man-hosp-ap-07", job="wifi"))
+            self._deliver("Prometheus (Northgate)", at + 3 * MIN, _am("WifiApDown", "wifi", "warning",
+                          "Ward 7 access points down", instance="man-hosp-ap-07", job="wifi", status="resolved"))
+        incident = self._latest()
+        with self._at(20):
+            incident_services.transition_incident(incident, "monitoring", actor=self.users["desk"],
+                                                  reason="Power cycled the ward 7 switch; watching")
+
+    def market_data_new(self) -> None:
+        """A new incident nobody has acknowledged yet."""
+        self._deliver("Events API (Meridian)", self.anchor - 3 * MIN,
+                      _event("md-feed-stale", "Market data feed stale for 90 s (LSE)", "critical", "md-feed-02"))
+
+    def closed_last_week(self) -> None:
+        """A closed incident from last week."""
+        start = self.anchor - 7 * 24 * 60 * MIN
+        self._deliver("Events API (Meridian)", start, _event("branch-vpn", "Branch VPN tunnel down", "warning", "vpn-02"))
+        incident = self._latest()
+        commander = self.users["commander"]
+        with clock.frozen(start + 10 * MIN):
+            incident_services.transition_incident(incident, "resolved", actor=commander, reason="ISP fixed the line")
+        with clock.frozen(start + 24 * 60 * MIN):
+            incident_services.transition_incident(incident, "closed", actor=commander, reason="No recurrence in 24 h")
+
+
+def _am(name: str, service: str, severity: str, summary: str, *, instance: str, job: str = "node",
+        status: str = "firing") -> dict[str, Any]:
+    """A signal as alerts.formats makes it from an Alertmanager alert."""
+    labels = {"alertname": name, "service": service, "severity": severity, "instance": instance, "job": job}
+    key = hashlib.sha256(json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
+    return {"action": "trigger" if status == "firing" else "resolve", "key": key, "summary": summary,
+            "source": instance, "severity": severity, "labels": labels, "annotations": {"summary": summary},
+            "details": {}, "started_at": None, "ended_at": None}
+
+
+def _event(key: str, summary: str, severity: str, source: str) -> dict[str, Any]:
+    """A signal as alerts.formats makes it from an Events API v2 trigger."""
+    return {"action": "trigger", "key": key, "summary": summary, "source": source, "severity": severity,
+            "labels": {"source": source}, "annotations": {}, "details": {}, "started_at": None, "ended_at": None}

@@ -1,0 +1,175 @@
+"""Postmortems, action items and problems API (thin edges): list, start, read, edit, transitions, links."""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.core import clock
+from opsdesk.core.api import require_write
+from opsdesk.core.errors import field_error
+from opsdesk.core.pagination import Page
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
+from opsdesk.core.schemas import ActivityOut, Id
+
+from . import learning_queries as queries
+from . import postmortems, problems
+from .learning_schemas import (
+    ActionIn,
+    ActionOut,
+    ActionPatch,
+    LinkIn,
+    PostmortemOut,
+    PostmortemPatch,
+    PostmortemStartIn,
+    ProblemOut,
+    ProblemPatch,
+    TransitionIn,
+)
+
+router = Router()
+PERMISSION = "incidents.write"
+PM_TAG = ["postmortems"]
+PRB_TAG = ["problems"]
+
+
+# -- postmortems -----------------------------------------------------------------------------------
+
+
+@router.get("/postmortems", response=list[PostmortemOut], tags=PM_TAG)
+@paginate(Page)
+def list_postmortems(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    incident: Id | None = None,
+    state: str | None = Query(None, max_length=100, description="One state or several, comma-separated"),
+    owner: Id | None = None,
+):
+    """Postmortems you may read (client users: published ones of their incidents), newest first."""
+    return queries.list_postmortems(request.user, incident=incident, state=state, owner=owner)
+
+
+@router.post("/postmortems", response={200: PostmortemOut, 201: PostmortemOut}, tags=PM_TAG)
+def start_postmortem(request: HttpRequest, payload: PostmortemStartIn):  # type: ignore[no-untyped-def]
+    """Start the postmortem of a resolved or closed incident, drafted from its timeline (201);
+    the existing one if it was started before (200)."""
+    require_write(request, PERMISSION)
+    incident = queries.incident_in_body(request.user, payload.incident)
+    pm, created = postmortems.start_postmortem(incident, request.user, owner=payload.owner)
+    return Status(201 if created else 200, queries.get_postmortem(request.user, pm.pk))
+
+
+@router.get("/postmortems/{int:postmortem_id}", response=PostmortemOut, tags=PM_TAG, operation_id="get_postmortem")
+def get_postmortem(request: HttpRequest, postmortem_id: Id):  # type: ignore[no-untyped-def]
+    """One postmortem with its action items."""
+    return queries.get_postmortem(request.user, postmortem_id)
+
+
+@router.patch("/postmortems/{int:postmortem_id}", response=PostmortemOut, tags=PM_TAG,
+              operation_id="update_postmortem")
+def update_postmortem(request: HttpRequest, postmortem_id: Id, payload: PostmortemPatch):  # type: ignore[no-untyped-def]
+    """Edit the sections or the owner of a draft or in-review postmortem."""
+    pm = queries.get_postmortem(request.user, postmortem_id)
+    require_write(request, PERMISSION)
+    postmortems.update_postmortem(pm, payload.dict(exclude_unset=True), request.user)
+    return queries.get_postmortem(request.user, postmortem_id)
+
+
+@router.post("/postmortems/{int:postmortem_id}/transitions", response=PostmortemOut, tags=PM_TAG)
+def transition_postmortem(request: HttpRequest, postmortem_id: Id, payload: TransitionIn):  # type: ignore[no-untyped-def]
+    """Move the postmortem: draft → in_review → published (published → draft to correct it); 409 with the reason."""
+    pm = queries.get_postmortem(request.user, postmortem_id)
+    require_write(request, PERMISSION)
+    if not payload.to:
+        raise field_error("to", "the state to move to is required")
+    postmortems.transition_postmortem(pm, payload.to, request.user, reason=payload.reason)
+    return queries.get_postmortem(request.user, postmortem_id)
+
+
+@router.get("/postmortems/{int:postmortem_id}/timeline", response=list[ActivityOut], tags=PM_TAG,
+            operation_id="postmortems_timeline", summary="Timeline of a postmortem")
+@paginate(Page)
+def postmortem_timeline(request: HttpRequest, postmortem_id: Id):  # type: ignore[no-untyped-def]
+    """The postmortem's history, as recorded on its incident's timeline, oldest first."""
+    return queries.postmortem_activity(queries.get_postmortem(request.user, postmortem_id), request.user)
+
+
+@router.get("/postmortems/{int:postmortem_id}/actions", response=list[ActionOut], tags=PM_TAG)
+@paginate(Page)
+def list_postmortem_actions(request: HttpRequest, postmortem_id: Id):  # type: ignore[no-untyped-def]
+    """The postmortem's action items, soonest due first."""
+    pm = queries.get_postmortem(request.user, postmortem_id)
+    return queries.list_actions(request.user, today=clock.today_utc(), postmortem=pm.pk)
+
+
+@router.post("/postmortems/{int:postmortem_id}/actions", response={201: ActionOut}, tags=PM_TAG)
+def add_action(request: HttpRequest, postmortem_id: Id, payload: ActionIn):  # type: ignore[no-untyped-def]
+    """Add an action item (title, owner, due_on); its owner is notified."""
+    pm = queries.get_postmortem(request.user, postmortem_id)
+    require_write(request, PERMISSION)
+    action = postmortems.add_action(pm, payload.title, payload.owner, payload.due_on, request.user)
+    return Status(201, queries.get_action(request.user, action.pk))
+
+
+# -- action items ----------------------------------------------------------------------------------
+
+
+@router.get("/actions", response=list[ActionOut], tags=PM_TAG)
+@paginate(Page)
+def list_actions(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    overdue: bool | None = Query(None, description="true: open past their due day (UTC); false: the others"),
+    state: str | None = Query(None, max_length=100, description="One state or several, comma-separated"),
+    owner: Id | None = None,
+    postmortem: Id | None = None,
+):
+    """Action items of the postmortems you may read, soonest due first."""
+    return queries.list_actions(
+        request.user, today=clock.today_utc(), overdue=overdue, state=state, owner=owner, postmortem=postmortem
+    )
+
+
+@router.get("/actions/{int:action_id}", response=ActionOut, tags=PM_TAG, operation_id="get_action")
+def get_action(request: HttpRequest, action_id: Id):  # type: ignore[no-untyped-def]
+    """One action item."""
+    return queries.get_action(request.user, action_id)
+
+
+@router.patch("/actions/{int:action_id}", response=ActionOut, tags=PM_TAG, operation_id="update_action")
+def update_action(request: HttpRequest, action_id: Id, payload: ActionPatch):  # type: ignore[no-untyped-def]
+    """Change an action item: title, owner, due day, or state (done stamps done_at)."""
+    action = queries.get_action(request.user, action_id)
+    require_write(request, PERMISSION)
+    postmortems.update_action(action, payload.dict(exclude_unset=True), request.user)
+    return queries.get_action(request.user, action_id)
+
+
+# -- problems --------------------------------------------------------------------------------------
+
+
+@router.get("/problems", response=list[ProblemOut], tags=PRB_TAG)
+@paginate(Page)
+def list_problems(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    state: str | None = Query(None, max_length=100, description="One state or several, comma-separated"),
+    service: Id | None = None,
+    q: str | None = Query(None, max_length=200, description="Words of the title or signature"),
+):
+    """Problems you may read (client users: accepted ones touching their organisation), newest first."""
+    return queries.list_problems(request.user, state=state, service=service, q=q)
+
+
+@router.post("/problems/{int:problem_id}/incidents", response=ProblemOut, tags=PRB_TAG)
+def link_incident(request: HttpRequest, problem_id: Id, payload: LinkIn):  # type: ignore[no-untyped-def]
+    """Make an incident part of the problem (one already part of another problem is 409)."""
+    problem = queries.get_problem(request.user, problem_id)
+    require_write(request, PERMISSION)
+    if payload.incident is None:
+        raise field_error("incident", "the incident to link is required")
+    incident = queries.incident_in_body(request.user, payload.incident)
+    problems.link_incident(problem, incident, request.user)
+    return queries.get_problem(request.user, problem_id)
+
+
+add_object_routes(router, ObjectRoutes(
+    collection="problems", noun="problem", tag="problems", permission=PERMISSION,
+    out=ProblemOut, get=queries.get_problem, patch=ProblemPatch, update=problems.update_problem,
+))

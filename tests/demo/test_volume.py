@@ -7,14 +7,15 @@ same way; bench/readiness.py loads that).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from opsdesk.core.models import ScheduleEntry
-from opsdesk.demo import loader
+from opsdesk.demo import loader, volume
 from opsdesk.demo.context import DemoContext, plan_for
 from opsdesk.workorders import readiness_queries, rules
 from opsdesk.workorders.models import Arrangement, WorkOrder
@@ -97,3 +98,38 @@ def test_scheduled_work_occupies_the_schedule_and_new_ids_follow_on() -> None:
         client=newest.client, site=newest.site, category="audit", title="After the volume", owner=f.make_user(),
     )
     assert wo.pk > newest.pk
+
+
+def test_history_staged_by_a_forked_process_is_the_history_generated_here(
+    demo: DemoContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The large demo's history comes from a staging file that a forked process writes (SQLite);
+    the rows copied in are the ones the loading process would have generated and written itself."""
+    world = volume._World(demo, volume._Writer())
+    n, first_id = 700, WorkOrder.objects.order_by("-id").values_list("id", flat=True)[0] + 1
+    monkeypatch.setattr(volume, "CHUNK", 300)  # several chunks, one stream
+    volume._History(demo, world, n).write(volume._Writer(), first_id + n)  # here: below STAGE_MIN rows
+    monkeypatch.setattr(volume, "STAGE_MIN", 1)
+    staged = volume._History(demo, world, n)
+    assert (staged._process is not None) == (connection.vendor == "sqlite")
+    try:
+        staged.write(volume._Writer(), first_id)
+    finally:
+        path = staged.path
+        staged.close()
+    assert path is None or not os.path.exists(path)
+
+    def rows(first: int) -> tuple[list[list[object]], list[tuple[int, int]]]:
+        found = WorkOrder.objects.filter(id__gte=first, id__lt=first + n).order_by("id")
+        values = [list(r) for r in found.values_list(*(c.removesuffix("_id") for c in volume.COLUMNS))]
+        for r in values:  # ids relative to the first
+            r[0] -= first
+            r[volume.REWORK] = r[volume.REWORK] and r[volume.REWORK] - first
+        services = WorkOrder.services.through.objects.filter(workorder__in=found).values_list("workorder_id", "service_id")
+        return values, sorted((w - first, s) for w, s in services)
+
+    staged_rows, staged_services = rows(first_id)
+    here_rows, here_services = rows(first_id + n)
+    assert len(staged_rows) == n and any(r[volume.REWORK] for r in staged_rows)
+    assert staged_rows == here_rows
+    assert staged_services == here_services and len(staged_services) > n / 2

@@ -101,6 +101,14 @@ class GateMachine(RuleBasedStateMachine):
             with clock.frozen(NOW):
                 services.override_blocker(self.wo, open_[0], reason="dispatcher decision", actor=self.w["dispatcher"])
 
+    @rule()
+    def arrange_everything(self) -> None:
+        # What a desk does before the gate: the access approved, then every blocker left overridden.
+        # Without it, random runs seldom get all the way to the gate.
+        self.arrange("approved")
+        while self._open_blockers():
+            self.override()
+
     @invariant()
     def flags_match_the_gate(self) -> None:
         wo = WorkOrder.objects.get(pk=self.wo.pk)
@@ -117,7 +125,9 @@ def test_no_sequence_passes_the_gate_with_an_open_blocker():
     GateMachine.entered_gated = 0
     run_state_machine_as_test(
         GateMachine,
-        settings=settings(max_examples=60, stateful_step_count=25, deadline=None,
+        # Derandomized: the same 40 runs every time, so the check below that some of them passed the
+        # gate cannot fail by the luck of the draw (it did once in a few hundred runs).
+        settings=settings(max_examples=40, stateful_step_count=25, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]),
     )
     assert GateMachine.entered_gated > 0  # the runs did pass the gate (after arranging or overriding)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 
@@ -48,3 +49,48 @@ def text_list(values: Iterable[str]) -> RawSQL:
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::text[])", (items,))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(items),))
+
+
+def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A datetime column read on SQLite made aware: it is stored in UTC, and Django's connection
+    already parses columns declared datetime (text from an expression is parsed here)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC)
+
+
+def _json_or_none(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+_SQLITE_CONVERTERS: dict[str, Any] = {"DateTimeField": _aware, "JSONField": _json_or_none}
+
+
+def value_rows(queryset: QuerySet[Any], *fields: str, chunk: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """`queryset.values_list(*fields)` rows, streamed, for bulk reads of many thousands of rows.
+
+    On SQLite the rows are read off the cursor and only the columns that need it converted (aware
+    datetimes, JSON): Django's generic per-value converters cost more than the query (~3 µs a
+    datetime, ~1 µs any value). Other databases return typed values: values_list as usual.
+    """
+    values = queryset.values_list(*fields)
+    if connection.vendor != "sqlite":
+        yield from values.iterator(chunk_size=chunk)
+        return
+    compiler = values.query.get_compiler(using=values.db)
+    sql, params = compiler.as_sql()
+    kinds = [col.output_field.get_internal_type() for col, _, _ in compiler.select]
+    converters = [(i, _SQLITE_CONVERTERS[k]) for i, k in enumerate(kinds) if k in _SQLITE_CONVERTERS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            if not converters:
+                yield from rows
+                continue
+            for row in rows:
+                out = list(row)
+                for i, convert in converters:
+                    out[i] = convert(out[i])
+                yield tuple(out)

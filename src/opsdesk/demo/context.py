@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Model
 
@@ -108,6 +108,9 @@ class DemoContext:
     logins: list[Login] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # printed once after the load (e.g. integration keys)
+    # Work one step starts in the background for a later step (e.g. the volume's history, generated
+    # in a forked process while the curated stories load); each has close(), called when the load ends.
+    background: dict[str, Any] = field(default_factory=dict)
 
     def rng(self, step: str) -> random.Random:
         """A random stream of its own per step, so adding a step never changes earlier data."""

@@ -41,11 +41,13 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --quiet -e ".[dev]"
 	touch $@ $(RUN_STAMP)
 
-# PostgreSQL server and Chromium from the system packages, when missing and apt-get exists.
+# PostgreSQL server, Chromium and Prometheus Alertmanager (tests/e2e) from the system packages,
+# when missing and apt-get exists.
 system-deps:
 	@missing=()
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 	[ -x /usr/bin/chromium ] || missing+=(chromium)
+	[ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 	[ $${#missing[@]} -eq 0 ] && exit 0
 	if ! command -v apt-get >/dev/null; then
 	    echo "warning: missing $${missing[*]} and no apt-get; install them yourself." >&2; exit 0
@@ -58,6 +60,17 @@ system-deps:
 	echo "Installing system packages: $${missing[*]}"
 	"$${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	"$${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"
+	if [[ " $${missing[*]} " == *" prometheus-alertmanager "* ]]; then
+	    # The package starts a system Alertmanager on :9093 and enables it at boot. The tests run
+	    # their own on free ports: stop and disable the service (no init system: nothing started).
+	    if [ -d /run/systemd/system ]; then
+	        "$${sudo[@]}" systemctl disable --now --quiet prometheus-alertmanager.service || true
+	    else
+	        "$${sudo[@]}" invoke-rc.d prometheus-alertmanager stop >/dev/null 2>&1 || true
+	        "$${sudo[@]}" update-rc.d prometheus-alertmanager disable >/dev/null 2>&1 || true
+	    fi
+	    echo "Stopped and disabled the prometheus-alertmanager service the package started (the tests start their own)."
+	fi
 
 # --- run ---------------------------------------------------------------------------------
 run: $(RUN_STAMP)

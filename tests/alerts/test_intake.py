@@ -4,7 +4,10 @@ lean server (`opsdesk intake`) on the test's database."""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
+import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -329,3 +332,38 @@ def test_a_deactivated_or_rotated_key_stops_working_within_two_seconds(lean: Lea
         time.sleep(0.1)
     assert time.monotonic() - changed < 2.5
     assert lean.post("/v2/enqueue", event(first_key))[2]["errors"] == ["Invalid routing key"]
+
+
+def test_every_acknowledged_event_survives_kill_9_of_the_lean_server(lean: Lean) -> None:
+    _, key = make_integration("events_v2")
+    lean.start()
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def sender(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", lean.port, timeout=10)
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                status, _, _ = lean.post("/v2/enqueue", event(key, dedup_key=f"s{n}-{i}"), conn=conn)
+            except (OSError, http.client.HTTPException):
+                return  # the server is gone: not acknowledged
+            if status == 202:
+                acknowledged.append(f"s{n}-{i}")
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while len(acknowledged) < 300 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert lean.proc is not None
+    lean.proc.send_signal(signal.SIGKILL)
+    lean.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert len(acknowledged) >= 300
+    stored = {s["key"] for _, signals, _ in lean.rows() for s in signals}
+    assert set(acknowledged) <= stored, sorted(set(acknowledged) - stored)[:10]

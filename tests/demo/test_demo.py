@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
 
 from opsdesk.accounts.models import User
-from opsdesk.demo import loader
 from opsdesk.demo.context import DemoContext, km_between, plan_for
 from opsdesk.demo.data import DEMO_PASSWORD, H24
 from opsdesk.people import rules as people_rules
@@ -41,14 +38,6 @@ STAFF = {
     "commander": "incident_commander",
     "approver": "change_approver",
 }
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[DemoContext]:
-    """The small demo, loaded once and rolled back after the module."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield loader.load("small", 1, today=TODAY)
-        transaction.set_rollback(True)
 
 
 pytestmark = pytest.mark.usefixtures("demo", "db")

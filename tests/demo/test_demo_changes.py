@@ -4,26 +4,12 @@ each site's local time), collisions, emergencies and reviewed failures."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
 
 from opsdesk.changes import queries, rules, window_queries
 from opsdesk.changes.models import ChangeRequest, ChangeWindow
-from opsdesk.demo import loader
-from opsdesk.demo.context import DemoContext
 from opsdesk.sites.models import Site
-
-TODAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[DemoContext]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield loader.load("small", 1, today=TODAY)
-        transaction.set_rollback(True)
-
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 

@@ -3,26 +3,10 @@ some at risk, some rework, ready work in every region, and the category rules as
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-
 import pytest
-from django.db import transaction
 
-from opsdesk.demo import loader
-from opsdesk.demo.context import DemoContext
 from opsdesk.workorders import rules
 from opsdesk.workorders.models import CategoryField, CategoryPolicy, WorkOrder
-
-TODAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[DemoContext]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield loader.load("small", 1, today=TODAY)
-        transaction.set_rollback(True)
-
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 

@@ -113,3 +113,20 @@ def test_alerts_in_an_approved_change_maintenance_period_do_not_page(world) -> N
     assert alert.maintenance_change_id == change.pk and alert.incident_id is None
     assert not Incident.objects.exists()
     assert not Notification.objects.filter(user=world.commander).exists()
+
+
+def test_same_alert_name_groups_and_a_storm_stops_paging(world, settings) -> None:
+    from opsdesk.incidents import rules
+
+    deliver(world.integration, *[signal(f"d{i}", labels={"alertname": "DiskFull", "instance": f"h{i}"}) for i in range(6)])
+    process()
+    incident = Incident.objects.get()
+    assert IncidentAlert.objects.filter(incident=incident, relation="same_signature").count() == 5
+    texts = [a.summary for a in timeline.for_object(incident)]
+    assert any(t.startswith("5 alerts joined") for t in texts) and len(texts) == 2
+    limit = rules.STORM_LIMIT
+    deliver(world.integration, *[signal(f"s{i}", labels={"alertname": f"Unique{i}"}) for i in range(limit + 5)])
+    process()
+    assert Incident.objects.count() == limit  # the first one plus limit - 1 new, then the storm joins
+    assert IncidentAlert.objects.filter(relation="storm").count() == 6
+    assert Notification.objects.filter(user=world.commander).count() == limit

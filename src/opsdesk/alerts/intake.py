@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import math
 import threading
 import time
@@ -38,8 +37,6 @@ from . import formats, keys
 from .formats import InvalidEvent
 from .models import Integration, RawEvent
 from .signals import Signal
-
-logger = logging.getLogger(__name__)
 
 MAX_BODY = 512 * 1024  # bytes; larger deliveries are refused (413) without reading them
 SIGNATURE_WINDOW = 300  # seconds a signed timestamp may differ from our clock
@@ -326,6 +323,8 @@ def _dedicated_connection() -> bool:
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
                 cursor.execute(f"PRAGMA busy_timeout = {int(_lock_timeout() * 1000)}")
+                import os  # TEMP-AB
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(os.environ.get('AB_CKPT', '1000'))}")  # TEMP-AB
             elif connection.vendor == "postgresql":
                 cursor.execute(f"SET lock_timeout = {int(_lock_timeout() * 1000)}")
         _thread.configured = connection.connection

@@ -267,10 +267,13 @@ class IntakeApp:
         located = intake.locate(kind, path_key, body)
         if isinstance(located, Answer):
             return located
-        try:
-            source = await self.sources.find(keys.hash_key(located.key))
-        except Unavailable as exc:
-            return intake.unavailable(kind, str(exc))
+        key_hash = keys.hash_key(located.key)
+        source = self.sources.known.get(key_hash)  # the usual case, without a coroutine
+        if source is None:
+            try:
+                source = await self.sources.find(key_hash)
+            except Unavailable as exc:
+                return intake.unavailable(kind, str(exc))
         result = intake.accept(located, source, body, header_reader(headers), clock.now())
         if isinstance(result, Answer) or result.row is None:
             return result if isinstance(result, Answer) else result.answer

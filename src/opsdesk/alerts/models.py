@@ -150,6 +150,7 @@ class Alert(models.Model):
     labels = models.JSONField(default=dict, blank=True)
     annotations = models.JSONField(default=dict, blank=True)
     details = models.JSONField(default=dict, blank=True, help_text="custom_details, links, images, URLs.")
+    content_hash = models.CharField(max_length=32, blank=True, help_text="Of the content above: a repeat with the same only counts.")
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     count = models.PositiveIntegerField(default=1)

@@ -13,17 +13,18 @@ updates the open alert with its key and counts, so a retry never makes a second 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
-from django.db.models import Field
 
 from opsdesk.core import clock, schedule
 from opsdesk.core.events import publish
-from opsdesk.core.queries import id_list, text_list
+from opsdesk.core.queries import id_list, text_list, value_rows
 
 from . import rules
 from .events import AlertsProcessed
@@ -33,10 +34,6 @@ from .signals import Signal
 BATCH = 500  # raw events per transaction
 DRAIN_SECONDS = 5.0  # one drain call works at most this long, so the worker can run other tasks
 
-UPDATED_FIELDS = (
-    "status", "severity", "summary", "source", "labels", "annotations", "details", "count", "last_seen_at",
-    "acknowledged_at", "resolved_at",
-)
 
 
 def drain(seconds: float = DRAIN_SECONDS) -> int:
@@ -50,15 +47,31 @@ def drain(seconds: float = DRAIN_SECONDS) -> int:
             return done
 
 
+@dataclass(slots=True)
+class _Known:
+    """An open alert already stored, as the batch changes it (no model instance: most signals are
+    repeats that only count)."""
+
+    id: int
+    status: str
+    content_hash: str
+    repeats: int = 0
+    last_seen: dt.datetime | None = None
+    content: Signal | None = None  # newer content than stored, to write
+    status_changed: bool = False
+    acknowledged_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
+
+
 @dataclass
 class _Work:
     """The batch's state while signals are applied."""
 
     now: dt.datetime
     integrations: dict[int, Integration]
-    open: dict[tuple[int, str], Alert] = field(default_factory=dict)
+    open: dict[tuple[int, str], _Known | Alert] = field(default_factory=dict)
     new: list[Alert] = field(default_factory=list)
-    changed: dict[int, Alert] = field(default_factory=dict)
+    changed: dict[int, _Known] = field(default_factory=dict)
     retriggered: set[int] = field(default_factory=set)
     acknowledged: set[int] = field(default_factory=set)
     resolved: set[int] = field(default_factory=set)
@@ -71,7 +84,7 @@ def process_batch(limit: int = BATCH) -> int:
     pending = RawEvent.objects.filter(processed_at__isnull=True).order_by("id")
     if connection.vendor == "postgresql":
         pending = pending.select_for_update(skip_locked=True)
-    rows = list(pending.values_list("id", "integration_id", "received_at", "signals", "digest")[:limit])
+    rows = list(value_rows(pending[:limit], "id", "integration_id", "received_at", "signals", "digest"))
     if not rows:
         return 0
     now = clock.now()
@@ -131,10 +144,10 @@ def _load_open(work: _Work, signals: list[tuple[int, dt.datetime, Signal]]) -> N
     keys = {s["key"] for _, _, s in signals}
     if not keys:
         return
-    for alert in Alert.objects.filter(
+    for pk, integration_id, key, status, content_hash in Alert.objects.filter(
         integration_id__in={i for i, _, _ in signals}, key__in=text_list(keys), status__in=rules.OPEN_STATUSES
-    ):
-        work.open[alert.integration_id, alert.key] = alert
+    ).values_list("id", "integration_id", "key", "status", "content_hash"):
+        work.open[integration_id, key] = _Known(pk, status, content_hash)
 
 
 def _when(value: str | None, default: dt.datetime) -> dt.datetime:
@@ -145,6 +158,14 @@ def _when(value: str | None, default: dt.datetime) -> dt.datetime:
     except ValueError:
         return default
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def content_hash(signal: Signal) -> str:
+    """What identifies an alert's content (summary, source, severity, labels, annotations, details):
+    a repeat with the same hash only counts."""
+    content = (signal.get("summary"), signal.get("source"), signal.get("severity"), signal.get("labels"),
+               signal.get("annotations"), signal.get("details"))
+    return hashlib.blake2b(orjson.dumps(content, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
 def _apply(work: _Work, integration_id: int, received_at: dt.datetime, signal: Signal) -> None:
@@ -166,28 +187,48 @@ def _apply(work: _Work, integration_id: int, received_at: dt.datetime, signal: S
         work.open[key] = alert
         return
     assert current is not None
+    if isinstance(current, Alert):
+        _apply_new(work, key, current, decision, received_at, signal)
+    else:
+        _apply_known(work, key, current, decision, received_at, signal)
+
+
+def _apply_new(work: _Work, key: tuple[int, str], alert: Alert, decision: str, received_at: dt.datetime,
+               signal: Signal) -> None:
+    """A signal on an alert this batch opened (written whole when the batch ends)."""
     if decision == rules.UPDATE:
-        current.count += 1
-        current.last_seen_at = max(current.last_seen_at, received_at)
-        _refresh(current, signal)
-        if current.pk:
-            work.retriggered.add(current.pk)
+        alert.count += 1
+        alert.last_seen_at = max(alert.last_seen_at, received_at)
+        _refresh(alert, signal)
     elif decision == rules.ACKNOWLEDGE:
-        current.status = Alert.Status.ACKNOWLEDGED
-        current.acknowledged_at = received_at
-        if current.pk:
-            work.acknowledged.add(current.pk)
+        alert.status, alert.acknowledged_at = Alert.Status.ACKNOWLEDGED, received_at
     elif decision == rules.RESOLVE:
-        current.status = Alert.Status.RESOLVED
-        current.resolved_at = _when(signal.get("ended_at"), received_at)
-        current.last_seen_at = max(current.last_seen_at, received_at)
+        alert.status, alert.resolved_at = Alert.Status.RESOLVED, _when(signal.get("ended_at"), received_at)
+        alert.last_seen_at = max(alert.last_seen_at, received_at)
         del work.open[key]
-        if current.pk:
-            work.resolved.add(current.pk)
-        else:
-            work.resolved_new.append(current)
-    if current.pk:
-        work.changed[current.pk] = current
+        work.resolved_new.append(alert)
+
+
+def _apply_known(work: _Work, key: tuple[int, str], known: _Known, decision: str, received_at: dt.datetime,
+                 signal: Signal) -> None:
+    """A signal on a stored open alert: a repeat counts; new content, acknowledge and resolve are written."""
+    work.changed[known.id] = known
+    if decision == rules.UPDATE:
+        known.repeats += 1
+        known.last_seen = received_at if known.last_seen is None else max(known.last_seen, received_at)
+        digest = content_hash(signal)
+        if digest != known.content_hash:
+            known.content, known.content_hash = signal, digest
+        work.retriggered.add(known.id)
+    elif decision == rules.ACKNOWLEDGE:
+        known.status, known.acknowledged_at, known.status_changed = Alert.Status.ACKNOWLEDGED, received_at, True
+        work.acknowledged.add(known.id)
+    elif decision == rules.RESOLVE:
+        known.status, known.status_changed = Alert.Status.RESOLVED, True
+        known.resolved_at = _when(signal.get("ended_at"), received_at)
+        known.last_seen = received_at if known.last_seen is None else max(known.last_seen, received_at)
+        del work.open[key]
+        work.resolved.add(known.id)
 
 
 def _refresh(alert: Alert, signal: Signal) -> None:
@@ -197,6 +238,7 @@ def _refresh(alert: Alert, signal: Signal) -> None:
     alert.labels = signal.get("labels") or alert.labels or {}
     alert.annotations = signal.get("annotations") or alert.annotations or {}
     alert.details = signal.get("details") or alert.details or {}
+    alert.content_hash = content_hash(signal)
 
 
 def _write(work: _Work) -> list[Alert]:
@@ -211,19 +253,45 @@ def _write(work: _Work) -> list[Alert]:
     return Alert.objects.bulk_create(work.new)
 
 
-def _update(alerts: list[Alert]) -> None:
-    """One UPDATE statement run for many rows (Django's bulk_update writes a CASE per field per row)."""
-    table = Alert._meta.db_table
-    fields = [Alert._meta.get_field(name) for name in UPDATED_FIELDS]
-    assert all(isinstance(f, Field) for f in fields)
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr,arg-type]
-    params = [
-        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]  # type: ignore[union-attr]
-        for a in alerts
+def _update(changed: list[_Known]) -> None:
+    """Counts and last-seen for every repeat; content, status and their instants only where they
+    changed. Each an UPDATE run for many rows (Django's bulk_update writes a CASE per field per row)."""
+    ops, table = connection.ops, Alert._meta.db_table
+    when = ops.adapt_datetimefield_value
+
+    def json_value(value: Any) -> Any:
+        return ops.adapt_json_value(value, None)
+
+    counted = [(k.repeats, when(k.last_seen), k.id) for k in changed if k.repeats or k.last_seen]
+    contents = [
+        (
+            (k.content.get("summary") or k.content["key"])[:1024], (k.content.get("source") or "")[:255],
+            k.content.get("severity") or Alert.Severity.ERROR, json_value(k.content.get("labels") or {}),
+            json_value(k.content.get("annotations") or {}), json_value(k.content.get("details") or {}),
+            k.content_hash, k.id,
+        )
+        for k in changed if k.content is not None
     ]
+    states = [(k.status, when(k.acknowledged_at), when(k.resolved_at), k.id) for k in changed if k.status_changed]
+    # Table and column names are ours; values are parameters.
     with connection.cursor() as cursor:
-        # Table and column names come from model metadata; values are parameters.
-        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", params)  # noqa: S608
+        if counted:
+            cursor.executemany(
+                f"UPDATE {table} SET count = count + %s, last_seen_at = COALESCE(%s, last_seen_at) WHERE id = %s",  # noqa: S608
+                counted,
+            )
+        if contents:
+            cursor.executemany(
+                f"UPDATE {table} SET summary = %s, source = %s, severity = %s, labels = %s, annotations = %s,"  # noqa: S608
+                " details = %s, content_hash = %s WHERE id = %s",
+                contents,
+            )
+        if states:
+            cursor.executemany(
+                f"UPDATE {table} SET status = %s, acknowledged_at = COALESCE(%s, acknowledged_at),"  # noqa: S608
+                " resolved_at = COALESCE(%s, resolved_at) WHERE id = %s",
+                states,
+            )
 
 
 def _place(work: _Work) -> None:

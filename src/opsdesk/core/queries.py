@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -62,7 +63,7 @@ def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
 
 
 def _json_or_none(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else orjson.loads(text)
 
 
 _SQLITE_CONVERTERS: dict[str, Any] = {"DateTimeField": _aware, "JSONField": _json_or_none}

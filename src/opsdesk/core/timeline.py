@@ -95,3 +95,15 @@ def record_many(objs: Iterable[Model], verb: str, *, actor_label: str, summary: 
     ]
     Activity.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def record_each(items: Iterable[tuple[Model, str, str]], *, actor_label: str) -> int:
+    """Append one entry per (object, verb, summary), in order, in one batch (bulk processing)."""
+    now = clock.now()
+    rows = [
+        Activity(at=now, actor_label=actor_label, verb=verb, summary=summary,
+                 content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk)
+        for obj, verb, summary in items
+    ]
+    Activity.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

@@ -315,7 +315,7 @@ def _drive(
         with _at(created + dt.timedelta(days=1), ctx):
             services.transition_change(change, "assessing", actor=users["approver"], reason="Reviewing the rollback plan")
         return
-    change = _approve(change, users, client_user, created + dt.timedelta(days=1), ctx)
+    change = approve(change, users, client_user, created + dt.timedelta(days=1), ctx)
     if change.state != "approved":
         return
     if spec.state == "approved":
@@ -343,7 +343,7 @@ def _drive(
             services.transition_change(change, "closed", actor=users["approver"], reason="Review accepted")
 
 
-def _approve(change: Any, users: dict[str, User], client_user: User | None, moment: dt.datetime, ctx: DemoContext) -> Any:
+def approve(change: Any, users: dict[str, User], client_user: User | None, moment: dt.datetime, ctx: DemoContext) -> Any:
     """Give the approvals the change's risk asks for, one person each; the last one approves it."""
     status = queries.approval_status(change, change.risk_level, queries.window_violations(change))
     peers = [u for u in (users["engineer"], users["commander"], users["dispatch"]) if u.pk != change.owner_id]

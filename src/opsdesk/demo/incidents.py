@@ -18,6 +18,7 @@ from opsdesk.accounts.models import User
 from opsdesk.alerts import processing
 from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Integration, RawEvent
+from opsdesk.changes import services as change_services
 from opsdesk.core import clock
 from opsdesk.incidents import roles, updates
 from opsdesk.incidents import services as incident_services
@@ -25,6 +26,7 @@ from opsdesk.incidents.models import Incident
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
+from . import changes as demo_changes
 from .context import DemoContext
 
 UTC = dt.UTC
@@ -107,9 +109,40 @@ class _Stories:
     def _at(self, minutes_ago: float) -> Any:
         return clock.frozen(self.anchor - minutes_ago * MIN)
 
+    def _emergency_change(self, service: Service, title: str, start: dt.datetime, end: dt.datetime) -> None:
+        """An emergency change on the service, implemented and completed in [start, end]."""
+        users = {u.username: u for u in User.objects.filter(
+            username__in=["admin", "desk", "dispatch", "engineer", "commander", "approver"])}
+        created = start - dt.timedelta(days=2)
+        with clock.frozen(created):
+            change = change_services.create_change({
+                "type": "emergency", "title": title, "description": f"{title} ({service.client.name}).",
+                "services": [service.pk], "window_start": start, "window_end": end,
+                "implementation_plan": "1. Fail over to controller A.\n2. Flash controller B.\n3. Fail back.",
+                "verification_plan": "Array health green, write latency p99 under 20 ms for 15 minutes.",
+                "rollback_plan": {"steps": "Flash the previous firmware.", "trigger": "Latency above 50 ms.",
+                                  "duration_minutes": 30},
+            }, actor=users["desk"])
+        with clock.frozen(created + dt.timedelta(hours=1)):
+            change = change_services.transition_change(change, "submitted", actor=users["desk"], reason="Vendor advisory")
+        client_user = User.objects.filter(client=service.client, role="client").first()
+        change = demo_changes.approve(change, users, client_user, created + dt.timedelta(hours=2), self.ctx)
+        if change.state != "approved":
+            return
+        with clock.frozen(created + dt.timedelta(hours=3)):
+            change = change_services.transition_change(change, "scheduled", actor=users["desk"])
+        with clock.frozen(start):
+            change = change_services.transition_change(change, "implementing", actor=users["desk"], reason="Window opened")
+        with clock.frozen(end):
+            change_services.transition_change(change, "completed", actor=users["desk"], reason="Firmware applied")
+
     def storage_outage(self) -> None:
-        """SEV1: the storage array degrades; EPR slows as a symptom; clinicians are told what to do."""
+        """SEV1: an emergency firmware change, then the storage array degrades; EPR slows as a
+        symptom; clinicians are told what to do. "What changed" puts the firmware change first."""
         start = self.anchor - 95 * MIN
+        storage = _service(self.ctx, 0, "northgate", "storage-array")
+        self._emergency_change(storage, "Emergency firmware update on storage array B controller",
+                               start - 170 * MIN, start - 40 * MIN)
         self._deliver("Prometheus (Northgate)", start, _am("StorageLatencyHigh", "storage-array", "critical",
                       "Storage array p99 write latency above 200 ms", instance="lon-dc2-san01:9100"))
         incident = self._latest()

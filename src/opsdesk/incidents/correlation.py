@@ -1,10 +1,15 @@
 """Alerts open or join incidents (`open_or_attach`), called inside alert processing's transaction.
 
-Rules (incidents.rules.correlate): the same service or site within the correlation window, or
-along the dependency graph (an alert on a service whose upstream dependency has an open incident
-joins it as a symptom); otherwise a new incident, paged to its owner. Alerts inside an approved
-change's maintenance period never page. Every decision is stored with its reason
+Rules (incidents.rules.correlate): the same service or site, or the same alert name from the same
+integration, within the correlation window; or along the dependency graph (an alert on a service
+whose upstream dependency has an open incident joins it as a symptom); an integration in an alert
+storm joins its newest incident; otherwise a new incident, paged to its owner. Alerts inside an
+approved change's maintenance period never page. Every decision is stored with its reason
 (IncidentAlert.reason) and told on the incident's timeline.
+
+Built for batches of thousands of alerts: the open incidents, names, dependency edges and the
+default owner are read once per batch; links, timeline entries and alert updates are written in
+bulk; impact is recomputed once per incident touched.
 """
 
 from __future__ import annotations
@@ -31,57 +36,111 @@ from .services import default_owner
 logger = logging.getLogger(__name__)
 
 
+class _Batch:
+    """What correlating one batch of alerts reads once and writes at the end."""
+
+    def __init__(self, alerts: list[Alert]) -> None:
+        self.edges = service_queries.all_edges()
+        self.open = _open_incidents()
+        self.names = _names(alerts, self.open)
+        self.window = getattr(settings, "OPSDESK_CORRELATION_WINDOW", rules.CORRELATION_WINDOW)
+        self.upstream: dict[int, set[int]] = {}
+        self._owner: Any = None
+        self.touched: dict[int, Incident] = {}
+        self.new_services: dict[int, set[int]] = defaultdict(set)
+        self.new_sites: dict[int, set[int]] = defaultdict(set)
+        self.links: list[IncidentAlert] = []
+        self.notes: list[tuple[Incident, str, str]] = []
+        self.joins: dict[tuple[int, str], list[tuple[Alert, str]]] = defaultdict(list)
+        self.placed: dict[int, int] = {}
+
+    def upstream_of(self, service_id: int | None) -> set[int]:
+        if service_id is None:
+            return set()
+        if service_id not in self.upstream:
+            self.upstream[service_id] = service_rules.upstream(service_id, self.edges)
+        return self.upstream[service_id]
+
+    def owner_for(self, alert: Alert) -> Any:
+        if alert.integration.owner_id:
+            return alert.integration.owner
+        if self._owner is None:
+            self._owner = default_owner()
+        return self._owner
+
+    def incident(self, incident_id: int) -> Incident:
+        found = self.touched.get(incident_id)
+        if found is None:
+            found = self.touched[incident_id] = Incident.objects.get(pk=incident_id)
+        return found
+
+
 def open_or_attach(alert_ids: Iterable[int]) -> dict[int, int]:
     """Correlate newly opened alerts: {alert id: incident id} for those that opened or joined one."""
-    alerts = [a for a in Alert.objects.filter(pk__in=list(alert_ids)).select_related("service", "site", "integration")
+    alerts = [a for a in Alert.objects.filter(pk__in=list(alert_ids)).select_related("service", "integration__owner")
               .order_by("id") if a.maintenance_change_id is None]
     if not alerts:
         return {}
-    edges = service_queries.all_edges()
-    open_incidents = _open_incidents()
-    names = _names(alerts, open_incidents)
-    window = getattr(settings, "OPSDESK_CORRELATION_WINDOW", rules.CORRELATION_WINDOW)
-    placed: dict[int, int] = {}
-    links: list[IncidentAlert] = []
-    touched: dict[int, Incident] = {}
+    batch = _Batch(alerts)
     for alert in alerts:
-        upstream = service_rules.upstream(alert.service_id, edges) if alert.service_id else set()
-        decision = rules.correlate(alert.service_id, alert.site_id, alert.first_seen_at, list(open_incidents.values()),
-                                   upstream, names, window)
+        signature = _signature(alert)
+        decision = rules.correlate(
+            alert.service_id, alert.site_id, alert.first_seen_at, list(batch.open.values()),
+            batch.upstream_of(alert.service_id), batch.names, batch.window,
+            integration_id=alert.integration_id, signature=signature,
+        )
         if decision.incident_id is None:
-            opened = _open(alert, decision.reason)
-            if opened is None:
+            incident = _open(batch, alert, signature, decision.reason)
+            if incident is None:
                 continue
-            incident = opened
-            open_incidents[incident.pk] = rules.OpenIncident(
-                incident.pk, incident.detected_at, frozenset([alert.service_id] if alert.service_id else []),
-                frozenset([alert.site_id] if alert.site_id else []),
-            )
-            incident_id = incident.pk
         else:
-            incident_id = decision.incident_id
-            incident = touched.get(incident_id) or Incident.objects.get(pk=incident_id)
-            _join(incident, alert, decision, open_incidents)
-        touched[incident_id] = incident
-        placed[alert.pk] = incident_id
-        links.append(IncidentAlert(incident_id=incident_id, alert=alert, relation=decision.relation,
-                                   reason=decision.reason[:500], linked_at=clock.now()))
-    IncidentAlert.objects.bulk_create(links, ignore_conflicts=True)
+            incident = batch.incident(decision.incident_id)
+            _join(batch, incident, alert, decision)
+        batch.placed[alert.pk] = incident.pk
+        batch.links.append(IncidentAlert(incident_id=incident.pk, alert=alert, relation=decision.relation,
+                                         reason=decision.reason[:500], linked_at=clock.now()))
+    _write(batch)
+    return batch.placed
+
+
+def _write(batch: _Batch) -> None:
+    IncidentAlert.objects.bulk_create(batch.links, ignore_conflicts=True)
     by_incident: dict[int, list[int]] = defaultdict(list)
-    for alert_id, incident_id in placed.items():
+    for alert_id, incident_id in batch.placed.items():
         by_incident[incident_id].append(alert_id)
-    for incident_id, ids in by_incident.items():
-        alert_services.link_incident(ids, incident_id)
-    for incident in touched.values():
-        impact.refresh(incident, edges)
-    return placed
+    for incident_id, alert_ids in by_incident.items():
+        alert_services.link_incident(alert_ids, incident_id)
+    for incident_id, service_ids in batch.new_services.items():
+        batch.touched[incident_id].services.add(*service_ids)
+    for incident_id, site_ids in batch.new_sites.items():
+        batch.touched[incident_id].sites.add(*site_ids)
+    timeline.record_each(batch.notes + _join_notes(batch), actor_label="opsdesk")
+    for incident in batch.touched.values():
+        impact.refresh(incident, batch.edges)
+
+
+JOINS_SHOWN = 3  # alerts joining an incident in one batch told one by one; more are told together
+
+
+def _join_notes(batch: _Batch) -> list[tuple[Incident, str, str]]:
+    """Timeline entries for the alerts that joined: one each, or one for many (an alert storm must
+    not bury the incident's timeline; every alert's own reason stays on its IncidentAlert)."""
+    notes = []
+    for (incident_id, _relation), joined in batch.joins.items():
+        incident = batch.touched[incident_id]
+        if len(joined) <= JOINS_SHOWN:
+            notes += [(incident, "alert", f"Alert {a.pk} joined ({a.summary}). {reason}") for a, reason in joined]
+            continue
+        names = "; ".join(a.summary for a, _ in joined[:JOINS_SHOWN])
+        notes.append((incident, "alert", f"{len(joined)} alerts joined ({names}; …). {joined[-1][1]}"))
+    return notes
 
 
 def _open_incidents() -> dict[int, rules.OpenIncident]:
     incidents = Incident.objects.filter(state__in=sorted(rules.OPEN_STATES)).prefetch_related("services", "sites")
     return {
         i.pk: rules.OpenIncident(i.pk, i.detected_at, frozenset(s.pk for s in i.services.all()),
-                                 frozenset(s.pk for s in i.sites.all()))
+                                 frozenset(s.pk for s in i.sites.all()), i.integration_id, i.signature)
         for i in incidents
     }
 
@@ -94,9 +153,9 @@ def _names(alerts: list[Alert], incidents: dict[int, rules.OpenIncident]) -> dic
     return names
 
 
-def _open(alert: Alert, reason: str) -> Incident | None:
+def _open(batch: _Batch, alert: Alert, signature: str, reason: str) -> Incident | None:
     """A new incident from an alert, paged to its owner (None when there is no one to own it)."""
-    owner = alert.integration.owner or default_owner()
+    owner = batch.owner_for(alert)
     if owner is None:
         logger.warning("alert %s opens no incident: no active incident commander or admin to own it", alert.pk)
         return None
@@ -104,36 +163,42 @@ def _open(alert: Alert, reason: str) -> Incident | None:
     severity = rules.severity_for(alert.severity, criticality)
     incident = Incident.objects.create(
         title=alert.summary[:300], severity=severity, owner=owner, started_at=min(alert.started_at, alert.first_seen_at),
-        detected_at=alert.first_seen_at, signature=_signature(alert),
+        detected_at=alert.first_seen_at, signature=signature, integration_id=alert.integration_id,
         next_update_due_at=rules.next_update_due(severity, alert.first_seen_at),
     )
-    if alert.service_id:
-        incident.services.add(alert.service_id)
-    if alert.site_id:
-        incident.sites.add(alert.site_id)
-    timeline.record(incident, "created", actor="opsdesk",
-                    summary=f"Opened as {incident.get_severity_display()} by alert {alert.pk} ({alert.summary}). {reason}")
+    services = frozenset([alert.service_id] if alert.service_id else [])
+    sites = frozenset([alert.site_id] if alert.site_id else [])
+    if services:
+        batch.new_services[incident.pk] |= services
+    if sites:
+        batch.new_sites[incident.pk] |= sites
+    batch.open[incident.pk] = rules.OpenIncident(incident.pk, incident.detected_at, services, sites,
+                                                 alert.integration_id, signature)
+    batch.touched[incident.pk] = incident
+    batch.notes.append((incident, "created", f"Opened as {incident.get_severity_display()} by alert {alert.pk} "
+                                             f"({alert.summary}). {reason}"))
     notify.notify([owner], f"{incident.get_severity_display()} INC-{incident.pk}: {incident.title}",
                   body=f"Opened by an alert from {alert.integration.name}. Acknowledge it.", url=f"/incidents/{incident.pk}/")
     return incident
 
 
-def _join(incident: Incident, alert: Alert, decision: rules.Decision, open_incidents: dict[int, rules.OpenIncident]) -> None:
-    """Add an alert to an incident: its service and site join the affected ones."""
-    known = open_incidents[incident.pk]
+def _join(batch: _Batch, incident: Incident, alert: Alert, decision: rules.Decision) -> None:
+    """Add an alert to an incident: its service (unless a symptom upstream) and site join the affected ones."""
+    known = batch.open[incident.pk]
     services, sites = set(known.service_ids), set(known.site_ids)
     if alert.service_id and alert.service_id not in services and decision.relation != "upstream":
-        incident.services.add(alert.service_id)
         services.add(alert.service_id)
+        batch.new_services[incident.pk].add(alert.service_id)
     if alert.site_id and alert.site_id not in sites:
-        incident.sites.add(alert.site_id)
         sites.add(alert.site_id)
-    open_incidents[incident.pk] = rules.OpenIncident(incident.pk, known.detected_at, frozenset(services), frozenset(sites))
-    timeline.record(incident, "alert", actor="opsdesk", summary=f"Alert {alert.pk} joined ({alert.summary}). {decision.reason}")
+        batch.new_sites[incident.pk].add(alert.site_id)
+    batch.open[incident.pk] = rules.OpenIncident(incident.pk, known.detected_at, frozenset(services), frozenset(sites),
+                                                 known.integration_id, known.signature)
+    batch.joins[incident.pk, decision.relation].append((alert, decision.reason))
 
 
 def _signature(alert: Alert) -> str:
-    """What recurring incidents of a service share: the alert name, else the summary."""
+    """What alerts of one failure share: the alert name, else the summary."""
     labels: dict[str, Any] = alert.labels or {}
     return str(labels.get("alertname") or alert.summary)[:255]
 
@@ -144,12 +209,18 @@ def alerts_changed(acknowledged: Iterable[int], resolved: Iterable[int]) -> None
     if not changed:
         return
     resolved_ids = set(resolved)
-    for alert in Alert.objects.filter(pk__in=changed, incident_id__isnull=False).order_by("id"):
-        incident = Incident.objects.filter(pk=alert.incident_id or 0).first()
-        if incident is None:
-            continue
-        verb = "resolved" if alert.pk in resolved_ids else "acknowledged"
-        timeline.record(incident, "alert", actor="opsdesk", summary=f"Alert {alert.pk} {verb} ({alert.summary})")
-        if verb == "resolved" and not Alert.objects.filter(incident_id=incident.pk).exclude(status="resolved").exists():
-            timeline.record(incident, "alert", actor="opsdesk",
-                            summary="All alerts of this incident are resolved; confirm recovery and resolve the incident.")
+    alerts = list(Alert.objects.filter(pk__in=changed, incident_id__isnull=False).order_by("id"))
+    incidents = Incident.objects.in_bulk({a.incident_id for a in alerts})
+    notes: list[tuple[Incident, str, str]] = []
+    for alert in alerts:
+        incident = incidents.get(alert.incident_id or 0)
+        if incident is not None:
+            verb = "resolved" if alert.pk in resolved_ids else "acknowledged"
+            notes.append((incident, "alert", f"Alert {alert.pk} {verb} ({alert.summary})"))
+    quiet = set(incidents) - set(
+        Alert.objects.filter(incident_id__in=list(incidents)).exclude(status="resolved").values_list("incident_id", flat=True)
+    )
+    for incident_id in sorted(quiet & {a.incident_id for a in alerts if a.pk in resolved_ids}):
+        notes.append((incidents[incident_id], "alert",
+                      "All alerts of this incident are resolved; confirm recovery and resolve the incident."))
+    timeline.record_each(notes, actor_label="opsdesk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from opsdesk.alerts.models import Alert
+from opsdesk.alerts.models import Alert, Integration
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
@@ -79,6 +79,10 @@ class Incident(models.Model):
         default=list, blank=True, help_text="Computed with the impact: ranked changes, visits and events before the start."
     )
     signature = models.CharField(max_length=255, blank=True, help_text="The first alert's name or summary (problems).")
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The integration whose alert opened it (correlation by alert name, storms).",
+    )
     change = models.ForeignKey(
         ChangeRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents",
         help_text="The change that caused it, once linked.",
@@ -140,7 +144,9 @@ class IncidentAlert(models.Model):
         TRIGGER = "trigger", "Opened the incident"
         SAME_SERVICE = "same_service", "Same service"
         SAME_SITE = "same_site", "Same site"
+        SAME_SIGNATURE = "same_signature", "Same alert from the same integration"
         UPSTREAM = "upstream", "Symptom of an upstream failure"
+        STORM = "storm", "Alert storm"
         MANUAL = "manual", "Linked by hand"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_links")

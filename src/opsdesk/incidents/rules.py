@@ -95,12 +95,20 @@ def metrics(started: dt.datetime, detected: dt.datetime, acknowledged: dt.dateti
 
 @dataclass(frozen=True)
 class OpenIncident:
-    """What correlation knows of an open incident."""
+    """What correlation knows of an open incident: where it is, and the integration and signature
+    (alert name) of the alert that opened it."""
 
     id: int
     detected_at: dt.datetime
     service_ids: frozenset[int]
     site_ids: frozenset[int]
+    integration_id: int | None = None
+    signature: str = ""
+
+
+# An integration opening more incidents than this within the window is in an alert storm: further
+# alerts join its newest incident instead of paging again and again.
+STORM_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -120,9 +128,15 @@ def correlate(
     upstream: Iterable[int],
     names: Mapping[str, str],
     window: dt.timedelta = CORRELATION_WINDOW,
+    *,
+    integration_id: int | None = None,
+    signature: str = "",
+    storm_limit: int = STORM_LIMIT,
 ) -> Decision:
-    """Join the newest open incident on the same service, else on the same site, within `window`;
-    else one on an upstream dependency of the service (any age: the alert is its symptom); else open.
+    """Join the newest open incident on the same service, else on the same site, else one its
+    integration opened for the same alert name, within `window`; else one on an upstream
+    dependency of the service (any age: the alert is its symptom); else, unless the integration
+    already opened `storm_limit` incidents within the window (a storm: join the newest), open one.
 
     `names` gives readable names for the reasons ("service:3" -> "EPR", "site:2" -> "DC2").
     """
@@ -141,6 +155,11 @@ def correlate(
                 name = names.get(f"site:{site_id}", f"site {site_id}")
                 return Decision(incident.id, "same_site", f"Same site ({name}) as INC-{incident.id}, "
                                 f"opened {_ago(at - incident.detected_at)} ago (within {minutes} min).")
+    if integration_id is not None and signature:
+        for incident in recent:
+            if incident.integration_id == integration_id and incident.signature == signature:
+                return Decision(incident.id, "same_signature", f"Same alert ({signature}) from the same integration as "
+                                f"INC-{incident.id}, opened {_ago(at - incident.detected_at)} ago (within {minutes} min).")
     upstream_ids = set(upstream)
     if upstream_ids:
         for incident in sorted(known, key=lambda i: i.detected_at, reverse=True):
@@ -150,6 +169,11 @@ def correlate(
                 own = names.get(f"service:{service_id}", f"service {service_id}")
                 return Decision(incident.id, "upstream", f"{own} depends on {dep}, which already has INC-{incident.id} "
                                 "open: joined as a symptom.")
+    if integration_id is not None:
+        storm = [i for i in recent if i.integration_id == integration_id]
+        if len(storm) >= storm_limit:
+            return Decision(storm[0].id, "storm", f"Alert storm: this integration opened {len(storm)} incidents within "
+                            f"{minutes} min; joined the newest, INC-{storm[0].id}, instead of paging again.")
     return Decision(None, "trigger", "No open incident on this service, its site or its upstream dependencies.")
 
 

@@ -54,7 +54,8 @@ class Command(BaseCommand):
         actions.add_parser("process", help="process accepted events now (the worker does it every second)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=getattr(self.stdout, "_out", self.stdout), width=140)
+        out: Any = getattr(self.stdout, "_out", self.stdout)
+        console = Console(file=out, width=140)
         try:
             getattr(self, "_" + options["action"].replace("-", "_"))(console, options)
         except DomainError as exc:

@@ -19,7 +19,7 @@ a throw-away PostgreSQL from tests/pgserver.py; alerta-server is installed on de
 the temp dir), and against opsdesk's intake on that same PostgreSQL, and prints the ratios.
 The load generator shares the machine's cores with the servers. Prints one JSON line; progress on stderr.
 
-    .venv/bin/python bench/ingest.py [--seconds 30] [--preload 1000000] [--peer alerta]
+    .venv/bin/python bench/ingest.py [--seconds 30] [--preload 1000000] [--peer alerta] [--keep]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -47,12 +48,19 @@ from loadgen import closed_loop, open_loop, request
 
 ROOT = Path(__file__).resolve().parent.parent
 SPAWN = mp.get_context("spawn")
+MADE: list[str] = []  # temporary directories, removed at the end unless --keep
 EVENTS_RATE = 2000
 IDENTITIES = 20_000  # distinct alerts the load is about (repeats are dedup work for processing)
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def temp_dir(prefix: str) -> str:
+    """A fresh temporary directory, noted for removal."""
+    MADE.append(tempfile.mkdtemp(prefix=prefix))
+    return MADE[-1]
 
 
 # --- in child processes (Django set up there, never here) -----------------------------------------
@@ -338,7 +346,7 @@ def intake_server(env: dict[str, str]) -> Iterator[int]:
 
 def opsdesk_figures(args: argparse.Namespace) -> dict[str, Any]:
     """(a), (b) and (c) on a fresh database."""
-    var = tempfile.mkdtemp(prefix="opsdesk-bench-")
+    var = temp_dir("opsdesk-bench-")
     os.environ.update({"OPSDESK_VAR_DIR": var, "OPSDESK_LOG_LEVEL": "WARNING"})
     env = dict(os.environ)
     subprocess.run([str(BIN), "migrate", "--no-input"], env=env, check=True, capture_output=True)  # noqa: S603
@@ -392,7 +400,7 @@ def peer_alerta(args: argparse.Namespace, ours: dict[str, Any]) -> dict[str, Any
     sys.path.insert(0, str(ROOT))
     from tests import pgserver
 
-    tmp = Path(tempfile.mkdtemp(prefix="opsdesk-bench-alerta-"))
+    tmp = Path(temp_dir("opsdesk-bench-alerta-"))
     venv = tmp / "alerta-venv"
     log(f"installing alerta-server 9.1 into {venv}")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)  # noqa: S603
@@ -434,7 +442,7 @@ def opsdesk_on(server: Any, args: argparse.Namespace) -> dict[str, Any]:
     with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True) as conn:
         conn.execute("CREATE DATABASE opsdesk_intake")
     env = {**os.environ, "OPSDESK_DATABASE_URL": server.url.rsplit("/", 1)[0] + "/opsdesk_intake",
-           "OPSDESK_VAR_DIR": tempfile.mkdtemp(prefix="opsdesk-bench-")}
+           "OPSDESK_VAR_DIR": temp_dir("opsdesk-bench-")}
     subprocess.run([str(BIN), "migrate", "--no-input"], env=env, check=True, capture_output=True)  # noqa: S603
     saved = dict(os.environ)
     os.environ.update(env)
@@ -455,7 +463,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64, help="clients for single events (default 64)")
     parser.add_argument("--batch-connections", type=int, default=16, help="clients for batches (default 16)")
     parser.add_argument("--peer", choices=["alerta"], help="also measure a peer product")
+    parser.add_argument("--keep", action="store_true", help="keep the databases and the peer's venv afterwards")
     args = parser.parse_args()
+    try:
+        run(args)
+    finally:
+        if not args.keep:
+            for path in MADE:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Measure, then print the one JSON line."""
     figures: dict[str, Any] = {"benchmark": "ingest", **setting(), "seconds_each": args.seconds,
                                "processing": "alerts.processing.drain" if processing_available() else None}
     figures |= opsdesk_figures(args)

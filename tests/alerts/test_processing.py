@@ -137,3 +137,16 @@ def test_processing_twice_gives_the_same_result_and_batches_split(integration, m
     assert process() == 7
     assert process() == 0
     assert sorted(Alert.objects.values_list("key", "count")) == [("k0", 2), ("k1", 2), ("k2", 2), ("k3", 1)]
+
+
+def test_a_transaction_takes_about_max_signals_alerts_whatever_the_deliveries_size(integration, monkeypatch) -> None:
+    monkeypatch.setattr(processing, "MAX_SIGNALS", 250)
+    for i in range(5):
+        deliver(integration, *[signal(f"d{i}-{j}") for j in range(100)], body=f"batch {i}")
+    assert processing.process_batch() == 2  # 200 alerts; a third delivery would pass 250
+    assert processing.process_batch() == 2
+    assert processing.process_batch() == 1
+    monkeypatch.setattr(processing, "MAX_SIGNALS", 50)
+    deliver(integration, *[signal(f"big-{j}") for j in range(100)], body="big")
+    assert processing.process_batch() == 1  # one delivery is always taken, however large
+    assert Alert.objects.count() == 600

@@ -323,8 +323,6 @@ def _dedicated_connection() -> bool:
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
                 cursor.execute(f"PRAGMA busy_timeout = {int(_lock_timeout() * 1000)}")
-                import os  # TEMP-AB
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(os.environ.get('AB_CKPT', '1000'))}")  # TEMP-AB
             elif connection.vendor == "postgresql":
                 cursor.execute(f"SET lock_timeout = {int(_lock_timeout() * 1000)}")
         _thread.configured = connection.connection

@@ -31,7 +31,8 @@ from .events import AlertsProcessed
 from .models import Alert, Integration, MappingRule, RawEvent
 from .signals import Signal
 
-BATCH = 500  # raw events per transaction
+BATCH = 500  # deliveries read per transaction ...
+MAX_SIGNALS = 5_000  # ... of which those up to about this many alerts are taken: a short write lock (SQLite)
 DRAIN_SECONDS = 5.0  # one drain call works at most this long, so the worker can run other tasks
 
 
@@ -43,7 +44,7 @@ def drain(seconds: float = DRAIN_SECONDS) -> int:
     while True:
         n = process_batch()
         done += n
-        if n < BATCH or time.monotonic() >= deadline:
+        if n == 0 or time.monotonic() >= deadline:
             return done
 
 
@@ -69,6 +70,7 @@ class _Work:
 
     now: dt.datetime
     integrations: dict[int, Integration]
+    taken: list[int] = field(default_factory=list)  # the deliveries' ids
     open: dict[tuple[int, str], _Known | Alert] = field(default_factory=dict)
     new: list[Alert] = field(default_factory=list)
     changed: dict[int, _Known] = field(default_factory=dict)
@@ -78,20 +80,36 @@ class _Work:
     resolved_new: list[Alert] = field(default_factory=list)
 
 
-@transaction.atomic
-def process_batch(limit: int = BATCH) -> int:
-    """Process up to `limit` pending events in one transaction; how many were taken."""
-    pending = RawEvent.objects.filter(processed_at__isnull=True).order_by("id")
-    if connection.vendor == "postgresql":
-        pending = pending.select_for_update(skip_locked=True)
-    rows = list(value_rows(pending[:limit], "id", "integration_id", "received_at", "signals", "digest"))
-    if not rows:
+def process_batch(limit: int | None = None) -> int:
+    """Process up to `limit` (default BATCH) pending events; how many were taken.
+
+    PostgreSQL: one transaction, the rows locked (SKIP LOCKED: workers share the queue). SQLite has
+    one writer at a time, and the intake waits for it: everything that only reads (the rows, the
+    open alerts, decisions, mapping, flapping, maintenance) is done before the write transaction,
+    which then claims the rows (still unprocessed, or it gives way) and writes.
+    """
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            work = _plan(limit or BATCH, locked=True)
+            return _commit(work) if work else 0
+    work = _plan(limit or BATCH, locked=False)
+    if work is None:
         return 0
-    now = clock.now()
+    with transaction.atomic():
+        return _commit(work)
+
+
+def _plan(limit: int, *, locked: bool) -> _Work | None:
+    """Read pending deliveries and decide what they do (no write)."""
+    pending = RawEvent.objects.filter(processed_at__isnull=True).order_by("id")
+    if locked:
+        pending = pending.select_for_update(skip_locked=True)
+    rows = _bounded(list(value_rows(pending[:limit], "id", "integration_id", "received_at", "signals", "digest")))
+    if not rows:
+        return None
     rows = _without_redeliveries(rows)
-    taken_ids = [r[0] for r in rows]
     integrations = Integration.objects.in_bulk({r[1] for r in rows})
-    work = _Work(now=now, integrations=integrations)
+    work = _Work(now=clock.now(), integrations=integrations, taken=[r[0] for r in rows])
     signals: list[tuple[int, dt.datetime, Signal]] = [
         (integration_id, received_at, signal)
         for _, integration_id, received_at, batch, _ in rows if integration_id in integrations
@@ -100,18 +118,44 @@ def process_batch(limit: int = BATCH) -> int:
     _load_open(work, signals)
     for integration_id, received_at, signal in signals:
         _apply(work, integration_id, received_at, signal)
-    opened = _write(work)
-    RawEvent.objects.filter(id__in=id_list(taken_ids)).update(processed_at=now)
+    if work.new:
+        _place(work)
+        _mark_flapping(work)
+        _annotate_maintenance(work)
+    return work
+
+
+def _commit(work: _Work) -> int:
+    """Claim the deliveries and write what they did, in the caller's transaction; how many were taken
+    (0 when another worker processed some of them meanwhile: this batch is dropped, nothing written)."""
+    claimed = RawEvent.objects.filter(id__in=id_list(work.taken), processed_at__isnull=True).update(processed_at=work.now)
+    if claimed != len(work.taken):
+        transaction.set_rollback(True)
+        return 0
+    if work.changed:
+        _update(list(work.changed.values()))
+    opened = Alert.objects.bulk_create(work.new) if work.new else []
     publish(AlertsProcessed(
         opened=tuple(a.pk for a in opened),
         retriggered=tuple(sorted(work.retriggered)),
         acknowledged=tuple(sorted(work.acknowledged)),
         resolved=tuple(sorted(work.resolved | {a.pk for a in work.resolved_new})),
     ))
-    return len(taken_ids)
+    return len(work.taken)
 
 
 Row = tuple[int, int, dt.datetime, Any, str]
+
+
+def _bounded(rows: list[Row]) -> list[Row]:
+    """The first rows holding up to MAX_SIGNALS alerts (at least one row): the transaction, and with
+    it SQLite's write lock that the intake waits on, stays short whatever the deliveries' size."""
+    total = 0
+    for n, row in enumerate(rows):
+        total += len(row[3] or ())
+        if total > MAX_SIGNALS and n:
+            return rows[:n]
+    return rows
 
 
 def _without_redeliveries(rows: list[Row]) -> list[Row]:
@@ -239,18 +283,6 @@ def _refresh(alert: Alert, signal: Signal) -> None:
     alert.annotations = signal.get("annotations") or alert.annotations or {}
     alert.details = signal.get("details") or alert.details or {}
     alert.content_hash = content_hash(signal)
-
-
-def _write(work: _Work) -> list[Alert]:
-    """Update the changed alerts, place and create the new ones; the new ones, with ids."""
-    if work.changed:
-        _update(list(work.changed.values()))
-    if not work.new:
-        return []
-    _place(work)
-    _mark_flapping(work)
-    _annotate_maintenance(work)
-    return Alert.objects.bulk_create(work.new)
 
 
 def _update(changed: list[_Known]) -> None:

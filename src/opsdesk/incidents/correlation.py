@@ -115,8 +115,9 @@ def _write(batch: _Batch) -> None:
     for incident_id, site_ids in batch.new_sites.items():
         batch.touched[incident_id].sites.add(*site_ids)
     timeline.record_each(batch.notes + _join_notes(batch), actor_label="opsdesk")
-    for incident in batch.touched.values():
-        impact.refresh(incident, batch.edges)
+    # Impact (and what changed) depend on the services and sites: recomputed only where they changed.
+    for incident_id in set(batch.new_services) | set(batch.new_sites):
+        impact.refresh(batch.touched[incident_id], batch.edges)
 
 
 JOINS_SHOWN = 3  # alerts joining an incident in one batch told one by one; more are told together
@@ -204,23 +205,29 @@ def _signature(alert: Alert) -> str:
 
 
 def alerts_changed(acknowledged: Iterable[int], resolved: Iterable[int]) -> None:
-    """Tell incidents' timelines that their alerts were acknowledged or resolved."""
+    """Tell incidents' timelines that their alerts were acknowledged or resolved (one entry per
+    incident and kind per batch), and when the last of an incident's alerts is resolved."""
     changed = list(acknowledged) + list(resolved)
     if not changed:
         return
     resolved_ids = set(resolved)
-    alerts = list(Alert.objects.filter(pk__in=changed, incident_id__isnull=False).order_by("id"))
-    incidents = Incident.objects.in_bulk({a.incident_id for a in alerts})
+    by_incident: dict[tuple[int, str], list[Alert]] = defaultdict(list)
+    for alert in Alert.objects.filter(pk__in=changed, incident_id__isnull=False).only(
+        "id", "summary", "incident_id"
+    ).order_by("id"):
+        by_incident[alert.incident_id or 0, "resolved" if alert.pk in resolved_ids else "acknowledged"].append(alert)
+    incidents = Incident.objects.in_bulk({i for i, _ in by_incident})
     notes: list[tuple[Incident, str, str]] = []
-    for alert in alerts:
-        incident = incidents.get(alert.incident_id or 0)
-        if incident is not None:
-            verb = "resolved" if alert.pk in resolved_ids else "acknowledged"
-            notes.append((incident, "alert", f"Alert {alert.pk} {verb} ({alert.summary})"))
-    quiet = set(incidents) - set(
-        Alert.objects.filter(incident_id__in=list(incidents)).exclude(status="resolved").values_list("incident_id", flat=True)
-    )
-    for incident_id in sorted(quiet & {a.incident_id for a in alerts if a.pk in resolved_ids}):
+    for (incident_id, verb), alerts in by_incident.items():
+        if len(alerts) <= JOINS_SHOWN:
+            notes += [(incidents[incident_id], "alert", f"Alert {a.pk} {verb} ({a.summary})") for a in alerts]
+        else:
+            names = "; ".join(a.summary for a in alerts[:JOINS_SHOWN])
+            notes.append((incidents[incident_id], "alert", f"{len(alerts)} alerts {verb} ({names}; …)"))
+    with_resolves = {i for i, verb in by_incident if verb == "resolved"}
+    still_open = set(Alert.objects.filter(incident_id__in=list(with_resolves)).exclude(status="resolved")
+                     .values_list("incident_id", flat=True).distinct())
+    for incident_id in sorted(with_resolves - still_open):
         notes.append((incidents[incident_id], "alert",
                       "All alerts of this incident are resolved; confirm recovery and resolve the incident."))
     timeline.record_each(notes, actor_label="opsdesk")

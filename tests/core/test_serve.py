@@ -45,7 +45,9 @@ def test_serve_runs_web_worker_and_intake_and_stops_all_on_sigterm(tmp_path: Pat
         assert f"http://127.0.0.1:{port}/" in line
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json") as response:
             assert response.status == 200
-        assert f"http://127.0.0.1:{intake_port}/" in serve.stdout.readline()
+        # The intake's line may come after gunicorn's access-log line for the request above.
+        seen = [serve.stdout.readline() for _ in range(2)]
+        assert any(f"http://127.0.0.1:{intake_port}/" in line for line in seen), seen
         with urllib.request.urlopen(f"http://127.0.0.1:{intake_port}/healthz") as response:
             assert response.status == 200
         # Web server, worker and intake are children in one process group of their own.

@@ -38,3 +38,8 @@ def get_own_token(user: Any, token_id: int) -> ApiToken:
     if token is None:
         raise NotFound(f"You have no API token with id {token_id}.")
     return token
+
+
+def active_staff(user_id: int | None) -> User | None:
+    """An active staff (non-client) user by id, or None: whoever may own or hold work."""
+    return User.objects.filter(pk=user_id or 0, is_active=True).exclude(role="client").first()

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.queries import active_staff
 from opsdesk.core import clock, crud, timeline
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.events import publish
@@ -57,11 +58,9 @@ def _site_of(client: Client, site_id: int | None, field: str) -> Site | None:
 
 
 def _staff(user_id: int | None) -> Any:
-    from django.contrib.auth import get_user_model
-
     if user_id is None:
         return None
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(role="client").first()
+    user = active_staff(user_id)
     if user is None:
         raise field_error("owner", f"no active staff user {user_id}")
     return user

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from opsdesk.accounts.queries import active_staff
 from opsdesk.changes import services as change_services
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.core import clock, notify, timeline
@@ -32,7 +33,7 @@ def _locked(incident: Incident) -> Incident:
 
 def staff_user(user_id: int | None, field: str) -> Any:
     """An active staff user by id, or InvalidInput naming the field."""
-    user = get_user_model().objects.filter(pk=user_id or 0, is_active=True).exclude(role="client").first()
+    user = active_staff(user_id)
     if user is None:
         raise field_error(field, f"no active staff user {user_id}")
     return user

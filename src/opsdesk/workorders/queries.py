@@ -260,11 +260,6 @@ def visible_work_order(user: Any, wo_id: int) -> WorkOrder | None:
     return scope(WorkOrder.objects.filter(pk=wo_id), user).first()
 
 
-def active_staff(user_id: int) -> Any:
-    """An active staff user by id, or None."""
-    return get_user_model().objects.filter(pk=user_id, is_active=True).exclude(role="client").first()
-
-
 def default_request_owner() -> Any:
     """Who owns a client's new request: the first active service desk user, else the first active admin."""
     users = get_user_model().objects.filter(is_active=True)

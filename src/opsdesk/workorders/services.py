@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts import queries as account_queries
 from opsdesk.core import clock, crud, notify, timeline
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
 from opsdesk.core.models import Activity
@@ -191,7 +192,7 @@ def _creation_fields(data: dict[str, Any], actor: Any) -> dict[str, Any]:
         raise field_error("client", "is required" if not data.get("client") else f"unknown client id: {data['client']}")
     owner = actor
     if data.get("owner") is not None:
-        owner = queries.active_staff(int(data["owner"]))
+        owner = account_queries.active_staff(int(data["owner"]))
         if owner is None:
             raise field_error("owner", f"unknown active staff user id: {data['owner']}")
     state = data.get("state") or "submitted"

@@ -8,10 +8,14 @@ process by bench/loadgen.py (asyncio + uvloop, keep-alive connections, raw HTTP/
 (a) PagerDuty Events API v2 single events: the most accepted per second (closed loop over
     `--connections` clients), and p50/p99 latency at a fixed offered rate of 2,000/s (open loop,
     latency from the instant each request was due);
-(b) Alertmanager webhooks of 20 and of 100 alerts: alerts accepted per second, while
-    `alerts.processing.drain()` runs in a process of its own (when that module exists); the
-    processing lag at the end: deliveries and alerts accepted but not yet processed, and the age
-    of the oldest (each load starts with nothing pending);
+(b) Alertmanager webhooks of 20 and of 100 alerts (2 % of the alerts resolved, the rest repeats:
+    STEADY): alerts accepted per second, alone, then while `alerts.processing.drain()` runs in a
+    process of its own; the processing lag at the end: deliveries and alerts accepted but not yet
+    processed, the age of the oldest (each load starts with nothing pending), and how long
+    processing alone then takes to catch up (its rate alone);
+(b') batches of 100 offered at `--keep-up-rate` alerts/s (default 50,000; open loop) with
+    processing alongside: whether it keeps up (no more than 3 s of load waiting at the end); and
+    the closed loop again with 15 % resolved (CHURN: alerts opening and resolving all the time);
 (c) `--preload N` (default 1,000,000) alerts bulk-inserted, then (a)'s maximum and (b) with 100 again.
 
 `--peer alerta` also runs (a) against Alerta 9.1 (`POST /alert`, gunicorn 2 workers x 4 threads, on
@@ -19,7 +23,7 @@ a throw-away PostgreSQL from tests/pgserver.py; alerta-server is installed on de
 the temp dir), and against opsdesk's intake on that same PostgreSQL, and prints the ratios.
 The load generator shares the machine's cores with the servers. Prints one JSON line; progress on stderr.
 
-    .venv/bin/python bench/ingest.py [--seconds 30] [--preload 1000000] [--peer alerta] [--keep]
+    .venv/bin/python bench/ingest.py [--seconds 30] [--preload 1000000] [--keep-up-rate 50000] [--peer alerta] [--keep]
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ SPAWN = mp.get_context("spawn")
 MADE: list[str] = []  # temporary directories, removed at the end unless --keep
 EVENTS_RATE = 2000
 IDENTITIES = 20_000  # distinct alerts the load is about (repeats are dedup work for processing)
+# Alertmanager resends every alert of a group with each notification (group_interval) while it fires:
+# most alerts in a delivery are repeats. STEADY: 2 % of them resolved (and as many opening again
+# later), an alert living ~50 notifications; CHURN: 15 %, alerts opening and resolving all the time.
+STEADY, CHURN = 0.02, 0.15
+CATCH_UP_LIMIT = 120.0  # seconds processing may take alone to clear the backlog a load left
+KEPT_UP_S = 3.0  # processing keeps up when, as the load ends, no more than this many seconds of it wait
 
 
 def log(message: str) -> None:
@@ -211,15 +221,15 @@ def events_requests(routing_key: str, n: int = 4000) -> list[bytes]:
     return out
 
 
-def alertmanager_requests(key: str, size: int, n: int = 300) -> list[bytes]:
-    """Alertmanager webhook messages (version 4) of `size` alerts each."""
+def alertmanager_requests(key: str, size: int, n: int = 300, resolved: float = STEADY) -> list[bytes]:
+    """Alertmanager webhook messages (version 4) of `size` alerts each, a share `resolved` of them resolved."""
     rnd = random.Random(size)
     out = []
     for _ in range(n):
         alerts = []
         for _ in range(size):
             who = rnd.randrange(IDENTITIES)
-            firing = rnd.random() < 0.85
+            firing = rnd.random() >= resolved
             alerts.append({
                 "status": "firing" if firing else "resolved",
                 "labels": {"alertname": f"HighLatency{who % 50}", "instance": f"web-{who}.dc1.example.net:9100", "job": "node",
@@ -305,27 +315,48 @@ def batch_figures(port: int, requests: list[bytes], size: int, seconds: float, c
     figures = {"alerts_per_s": round(alone.ok(202) * size / seconds), "requests": alone.summary(202), "writer": writer}
     log(f"  batches of {size}: {figures}")
     if processing_available():
-        figures["with_processing"] = with_processing(port, requests, size, seconds, connections, db)
+        figures["with_processing"] = with_processing(port, closed_loop(port, requests, connections, seconds), size,
+                                                     seconds, db)
         log(f"  with processing: {figures['with_processing']}")
     return figures
 
 
-def with_processing(port: int, requests: list[bytes], size: int, seconds: float, connections: int,
-                    db: ProcessPoolExecutor) -> dict[str, Any]:
-    """The same load while alerts.processing.drain() runs in another process; its lag at the end."""
+def kept_up(port: int, requests: list[bytes], size: int, rate: float, seconds: float, db: ProcessPoolExecutor) -> dict[str, Any]:
+    """Deliveries offered at a fixed `rate` of alerts per second while processing runs: whether it keeps up."""
+    figures = {"offered_alerts_per_s": rate,
+               **with_processing(port, open_loop(port, requests, rate / size, seconds), size, seconds, db)}
+    lag = figures["processing_lag"]
+    figures["kept_up"] = lag["pending_alerts"] <= rate * KEPT_UP_S and lag["oldest_pending_s"] <= KEPT_UP_S
+    log(f"  offered {rate:,.0f} alerts/s with processing: {figures}")
+    return figures
+
+
+def with_processing(port: int, load: Any, size: int, seconds: float, db: ProcessPoolExecutor) -> dict[str, Any]:
+    """A load while alerts.processing.drain() runs in another process: its lag when the load ends,
+    then how long processing takes to catch up alone (at most CATCH_UP_LIMIT s)."""
     discarded, since = db.submit(_discard_pending).result()
     stop, out = SPAWN.Event(), SPAWN.Queue()
     drainer = SPAWN.Process(target=_drain_until, args=(stop, out))
     drainer.start()
-    result = uvloop.run(closed_loop(port, requests, connections, seconds))
+    result = uvloop.run(load)
     pending = db.submit(_pending, since).result()
+    ended = time.monotonic()
+    left = pending
+    while left["alerts"] and time.monotonic() - ended < CATCH_UP_LIMIT:
+        time.sleep(0.5)
+        left = db.submit(_pending, since).result()
+    catch_up = time.monotonic() - ended
     stop.set()
     done, error = out.get(timeout=600)
     drainer.join()
     accepted_alerts = result.ok(202) * size
     lag = {"pending_deliveries": pending["deliveries"], "pending_alerts": pending["alerts"],
            "oldest_pending_s": pending["oldest_s"], "deliveries_processed": done,
-           "processed_alerts_per_s": round(pending["processed_alerts"] / (seconds + 1)), "error": error}
+           "processed_alerts_per_s": round(pending["processed_alerts"] / (seconds + 1)),
+           "catch_up_s": round(catch_up, 1), "left_after_catch_up": left["alerts"],
+           # processing's rate alone, from a backlog big enough to time (polled every 0.5 s)
+           "alone_alerts_per_s": round(pending["alerts"] / catch_up) if catch_up >= 5 and not left["alerts"] else None,
+           "error": error}
     return {"alerts_per_s": round(accepted_alerts / seconds), "requests": result.summary(202), "processing_lag": lag,
             "backlog_discarded_before": discarded}
 
@@ -362,6 +393,13 @@ def opsdesk_figures(args: argparse.Namespace) -> dict[str, Any]:
         log("(b) Alertmanager batches")
         for size in (20, 100):
             figures[f"alertmanager_batch{size}"] = batch_figures(port, batches[size], size, args.seconds, args.batch_connections, db)
+        if processing_available():
+            log(f"(b') batches of 100 offered at {args.keep_up_rate:,} alerts/s, processing alongside; then the churn mix")
+            figures["alertmanager_batch100_offered"] = kept_up(port, batches[100], 100, args.keep_up_rate, args.seconds, db)
+            churn = alertmanager_requests(made["alertmanager"]["key"], 100, resolved=CHURN)
+            figures["alertmanager_batch100_churn"] = with_processing(
+                port, closed_loop(port, churn, args.batch_connections, args.seconds), 100, args.seconds, db)
+            log(f"  churn with processing: {figures['alertmanager_batch100_churn']}")
         if args.preload:
             db.submit(_discard_pending).result()
             log(f"(c) preloading {args.preload:,} alerts")
@@ -462,6 +500,8 @@ def main() -> None:
     parser.add_argument("--preload", type=int, default=1_000_000, help="alerts stored before (c); 0 skips (c)")
     parser.add_argument("--connections", type=int, default=64, help="clients for single events (default 64)")
     parser.add_argument("--batch-connections", type=int, default=16, help="clients for batches (default 16)")
+    parser.add_argument("--keep-up-rate", type=int, default=50_000,
+                        help="alerts/s offered in batches of 100 to see whether processing keeps up (default 50,000)")
     parser.add_argument("--peer", choices=["alerta"], help="also measure a peer product")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the peer's venv afterwards")
     args = parser.parse_args()
@@ -484,6 +524,9 @@ def run(args: argparse.Namespace) -> None:
         "p99_under_25ms_at_2000_per_s": ((events[f"at_{EVENTS_RATE}_per_s"] or {}).get("p99_ms") or 1e9) < 25,
         "batch100_50000_alerts_per_s": batch100["alerts_per_s"] >= 50_000,
     }
+    if "alertmanager_batch100_offered" in figures:
+        offered = figures["alertmanager_batch100_offered"]
+        figures["goals"][f"batch100_processing_keeps_up_at_{offered['offered_alerts_per_s']}"] = offered["kept_up"]
     if args.peer == "alerta":
         figures["peer"] = peer_alerta(args, figures)
     print(json.dumps(figures))

@@ -201,10 +201,11 @@ def test_nul_characters_are_dropped_so_every_database_stores_them(client: Client
 def test_store_takes_many_rows_in_one_call() -> None:
     integration, _ = make_integration("alertmanager")
     now = clock.now()
-    rows = [(integration.pk, now, json.dumps([{"key": str(i)}]), f"{i:064x}") for i in range(2500)]
+    rows = [(integration.pk, now, json.dumps([{"key": str(i)}]), f"{i:064x}", 1) for i in range(2500)]
     intake.store(rows)
     assert RawEvent.objects.count() == 2500
-    assert RawEvent.objects.order_by("id").last().signals == [{"key": "2499"}]  # type: ignore[union-attr]
+    last = RawEvent.objects.order_by("id").last()
+    assert last is not None and last.signals == [{"key": "2499"}] and last.size == 1
 
 
 # --- the pure steps, with any body at all ---------------------------------------------------------

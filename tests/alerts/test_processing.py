@@ -4,8 +4,11 @@ re-deliveries, flapping, mapping rules and maintenance periods."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.conf import settings
+from django.db import connections
 
 from opsdesk.alerts import processing
 from opsdesk.alerts.models import Alert, MappingRule, RawEvent
@@ -150,3 +153,56 @@ def test_a_transaction_takes_about_max_signals_alerts_whatever_the_deliveries_si
     deliver(integration, *[signal(f"big-{j}") for j in range(100)], body="big")
     assert processing.process_batch() == 1  # one delivery is always taken, however large
     assert Alert.objects.count() == 600
+
+
+def test_a_processor_that_lost_the_race_writes_nothing_and_order_holds(integration, monkeypatch) -> None:
+    """Another processor commits the same deliveries between this one's reading and its commit:
+    this one's batch is dropped (SQLite: the claim; PostgreSQL: rolled back), never applied twice."""
+    deliver(integration, signal("k"), body="first")
+    deliver(integration, signal("k", "resolve"), body="second")
+    real_commit, raced = processing._commit, []
+
+    def commit_after_a_rival(work):
+        if not raced:
+            raced.append(True)
+            processing.process_batch()  # the rival takes the same rows first
+        return real_commit(work)
+
+    monkeypatch.setattr(processing, "_commit", commit_after_a_rival)
+    processing.process_batch()
+    monkeypatch.setattr(processing, "_commit", real_commit)
+    process()
+    [alert] = Alert.objects.all()
+    assert (alert.status, alert.count) == ("resolved", 1)
+    assert not RawEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+# The advisory lock is PostgreSQL's (SQLite's single writer and the claim order processing there,
+# as the test above shows): collected on the PostgreSQL pass only.
+if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+
+    def test_postgresql_workers_process_one_at_a_time(integration) -> None:
+        """A worker finding the processing lock taken processes nothing (deliveries taken out of order
+        by a second worker could apply a resolve before its trigger)."""
+        deliver(integration, signal("k"))
+        held, release = threading.Event(), threading.Event()
+
+        def rival() -> None:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [processing.PROCESSING_LOCK])
+                held.set()
+                release.wait(30)
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [processing.PROCESSING_LOCK])
+            connections["default"].close()
+
+        thread = threading.Thread(target=rival)
+        thread.start()
+        try:
+            assert held.wait(30)
+            assert processing.process_batch() == 0
+            assert not Alert.objects.exists()
+        finally:
+            release.set()
+            thread.join(30)
+        assert processing.process_batch() == 1
+        assert Alert.objects.get().key == "k"

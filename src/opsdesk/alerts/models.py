@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -111,6 +113,7 @@ class RawEvent(models.Model):
     received_at = models.DateTimeField()
     signals = models.JSONField(help_text="The delivery's signals, normalised by alerts.formats.")
     digest = models.CharField(max_length=64, help_text="SHA-256 of the delivery body, to recognise re-deliveries.")
+    size = models.PositiveIntegerField(default=0, help_text="How many signals: processing takes a bounded number at a time.")
     processed_at = models.DateTimeField(null=True, blank=True)
 
     tenant_path = "integration__client"
@@ -123,6 +126,10 @@ class RawEvent(models.Model):
 
     def __str__(self) -> str:
         return f"event {self.pk} from integration {self.integration_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.size = len(self.signals or ())
+        super().save(*args, **kwargs)
 
 
 class Alert(models.Model):
@@ -167,7 +174,7 @@ class Alert(models.Model):
     )
     # The incident it belongs to: a plain id (incidents is a higher app; it sets this through
     # alerts.services.link_incident).
-    incident_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    incident_id = models.BigIntegerField(null=True, blank=True)
 
     tenant_path = "client"
 
@@ -176,6 +183,11 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["status", "-last_seen_at"], name="alert_status_seen"),
             models.Index(fields=["service", "status"], name="alert_service_status"),
+            # Processing looks alerts up by key thousands at a time: open ones (all it reads of them is
+            # in the index) and recent opens (flapping).
+            models.Index(fields=["integration", "key", "status", "content_hash"], name="alert_integration_key"),
+            # An incident's alerts, and whether any is still open (every batch with resolves asks).
+            models.Index(fields=["incident_id", "status"], name="alert_incident_status"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,10 +1,12 @@
 """Accepted raw events become alerts: dedup, resolve, flapping, mapping to services and sites,
 maintenance periods. Run by the worker (`alerts.tasks.process_pending`, every second) in batches.
 
-One batch is one transaction: read pending RawEvents (locked on PostgreSQL, so several workers
-share the queue), apply their signals in arrival order per (integration, key), write the alerts in
-bulk, mark the events processed, and publish `AlertsProcessed` for incidents to correlate. A
-crash before the commit leaves the events pending; processing them again gives the same result.
+One batch is one transaction: read the oldest pending RawEvents (up to MAX_SIGNALS alerts), apply
+their signals in arrival order per (integration, key), write the alerts in bulk, mark the events
+processed, and publish `AlertsProcessed` for incidents to correlate. One processor at a time (an
+advisory lock on PostgreSQL, the claim of the rows on SQLite), so order holds with several
+workers. A crash before the commit leaves the events pending; processing them again gives the
+same result.
 A delivery whose body repeats its integration's previous one within five minutes (a sender's
 retry after a lost answer) is marked processed without effect; any other repeat of a trigger
 updates the open alert with its key and counts, so a retry never makes a second alert.
@@ -24,7 +26,7 @@ from django.db import connection, transaction
 
 from opsdesk.core import clock, schedule
 from opsdesk.core.events import publish
-from opsdesk.core.queries import id_list, text_list, value_rows
+from opsdesk.core.queries import id_list, insert_rows, text_list, value_rows
 
 from . import rules
 from .events import AlertsProcessed
@@ -32,7 +34,7 @@ from .models import Alert, Integration, MappingRule, RawEvent
 from .signals import Signal
 
 BATCH = 500  # deliveries read per transaction ...
-MAX_SIGNALS = 5_000  # ... of which those up to about this many alerts are taken: a short write lock (SQLite)
+MAX_SIGNALS = 20_000  # ... of which those up to about this many alerts are taken: a short write lock (SQLite)
 DRAIN_SECONDS = 5.0  # one drain call works at most this long, so the worker can run other tasks
 
 
@@ -83,28 +85,39 @@ class _Work:
 def process_batch(limit: int | None = None) -> int:
     """Process up to `limit` (default BATCH) pending events; how many were taken.
 
-    PostgreSQL: one transaction, the rows locked (SKIP LOCKED: workers share the queue). SQLite has
-    one writer at a time, and the intake waits for it: everything that only reads (the rows, the
-    open alerts, decisions, mapping, flapping, maintenance) is done before the write transaction,
-    which then claims the rows (still unprocessed, or it gives way) and writes.
+    Deliveries are applied in the order they were accepted, by one processor at a time (a trigger
+    and its resolve in two deliveries must not be applied the other way round). PostgreSQL: one
+    transaction holding an advisory lock; another worker meanwhile finds it taken and returns 0.
+    SQLite has one writer at a time, and the intake waits for it: everything that only reads (the
+    rows, the open alerts, decisions, mapping, flapping, maintenance) is done before the write
+    transaction, which then claims the rows (still unprocessed, or it gives way) and writes.
     """
     if connection.vendor != "sqlite":
         with transaction.atomic():
-            work = _plan(limit or BATCH, locked=True)
+            if not _exclusive():
+                return 0
+            work = _plan(limit or BATCH)
             return _commit(work) if work else 0
-    work = _plan(limit or BATCH, locked=False)
+    work = _plan(limit or BATCH)
     if work is None:
         return 0
     with transaction.atomic():
         return _commit(work)
 
 
-def _plan(limit: int, *, locked: bool) -> _Work | None:
+PROCESSING_LOCK = 7_406_853_201  # the advisory lock key of alert processing (any constant of ours)
+
+
+def _exclusive() -> bool:
+    """PostgreSQL: this transaction processes alone (False: another worker is at it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [PROCESSING_LOCK])
+        return bool(cursor.fetchone()[0])
+
+
+def _plan(limit: int) -> _Work | None:
     """Read pending deliveries and decide what they do (no write)."""
-    pending = RawEvent.objects.filter(processed_at__isnull=True).order_by("id")
-    if locked:
-        pending = pending.select_for_update(skip_locked=True)
-    rows = _bounded(list(value_rows(pending[:limit], "id", "integration_id", "received_at", "signals", "digest")))
+    rows = _read(limit)
     if not rows:
         return None
     rows = _without_redeliveries(rows)
@@ -134,9 +147,9 @@ def _commit(work: _Work) -> int:
         return 0
     if work.changed:
         _update(list(work.changed.values()))
-    opened = Alert.objects.bulk_create(work.new) if work.new else []
+    _insert(work.new)
     publish(AlertsProcessed(
-        opened=tuple(a.pk for a in opened),
+        opened=tuple(a.pk for a in work.new),
         retriggered=tuple(sorted(work.retriggered)),
         acknowledged=tuple(sorted(work.acknowledged)),
         resolved=tuple(sorted(work.resolved | {a.pk for a in work.resolved_new})),
@@ -147,15 +160,22 @@ def _commit(work: _Work) -> int:
 Row = tuple[int, int, dt.datetime, Any, str]
 
 
-def _bounded(rows: list[Row]) -> list[Row]:
-    """The first rows holding up to MAX_SIGNALS alerts (at least one row): the transaction, and with
-    it SQLite's write lock that the intake waits on, stays short whatever the deliveries' size."""
+def _read(limit: int) -> list[Row]:
+    """The oldest pending deliveries holding up to MAX_SIGNALS alerts (at least one delivery), in
+    order: the transaction, and with it SQLite's write lock that the intake waits on, stays short
+    whatever the deliveries' size. Their sizes are read first, so only what is taken is parsed."""
+    pending = RawEvent.objects.filter(processed_at__isnull=True).order_by("id")
+    ids: list[int] = []
     total = 0
-    for n, row in enumerate(rows):
-        total += len(row[3] or ())
-        if total > MAX_SIGNALS and n:
-            return rows[:n]
-    return rows
+    for pk, size in pending.values_list("id", "size")[:limit]:
+        total += size
+        if total > MAX_SIGNALS and ids:
+            break
+        ids.append(pk)
+    if not ids:
+        return []
+    return list(value_rows(RawEvent.objects.filter(id__in=id_list(ids)).order_by("id"),
+                           "id", "integration_id", "received_at", "signals", "digest"))
 
 
 def _without_redeliveries(rows: list[Row]) -> list[Row]:
@@ -188,9 +208,9 @@ def _load_open(work: _Work, signals: list[tuple[int, dt.datetime, Signal]]) -> N
     keys = {s["key"] for _, _, s in signals}
     if not keys:
         return
-    for pk, integration_id, key, status, content_hash in Alert.objects.filter(
+    for pk, integration_id, key, status, content_hash in value_rows(Alert.objects.filter(
         integration_id__in={i for i, _, _ in signals}, key__in=text_list(keys), status__in=rules.OPEN_STATUSES
-    ).values_list("id", "integration_id", "key", "status", "content_hash"):
+    ).order_by(), "id", "integration_id", "key", "status", "content_hash"):
         work.open[integration_id, key] = _Known(pk, status, content_hash)
 
 
@@ -285,16 +305,37 @@ def _refresh(alert: Alert, signal: Signal) -> None:
     alert.content_hash = content_hash(signal)
 
 
+ALERT_COLUMNS = (
+    "integration", "client", "key", "status", "severity", "summary", "source", "labels", "annotations", "details",
+    "content_hash", "service", "site", "count", "first_seen_at", "last_seen_at", "started_at", "acknowledged_at",
+    "resolved_at", "state_changes", "flapping", "maintenance_change", "incident_id",
+)
+_ATTRIBUTES = tuple(getattr(Alert._meta.get_field(name), "attname", name) for name in ALERT_COLUMNS)
+
+
+def _insert(new: list[Alert]) -> None:
+    """The batch's new alerts, in a few INSERTs (their ids set)."""
+    ids = insert_rows(Alert, ALERT_COLUMNS, [[getattr(a, name) for name in _ATTRIBUTES] for a in new])
+    for alert, pk in zip(new, ids, strict=True):
+        alert.pk = pk
+        alert._state.adding = False
+
+
 def _update(changed: list[_Known]) -> None:
     """Counts and last-seen for every repeat; content, status and their instants only where they
     changed. Each an UPDATE run for many rows (Django's bulk_update writes a CASE per field per row)."""
     ops, table = connection.ops, Alert._meta.db_table
-    when = ops.adapt_datetimefield_value
+    adapted: dict[dt.datetime | None, Any] = {}
+
+    def when(value: dt.datetime | None) -> Any:  # most are the received_at of a few deliveries
+        if value not in adapted:
+            adapted[value] = ops.adapt_datetimefield_value(value)
+        return adapted[value]
 
     def json_value(value: Any) -> Any:
         return ops.adapt_json_value(value, None)
 
-    counted = [(k.repeats, when(k.last_seen), k.id) for k in changed if k.repeats or k.last_seen]
+    counted = [(k.id, k.repeats, when(k.last_seen)) for k in changed if k.repeats or k.last_seen]
     contents = [
         (
             (k.content.get("summary") or k.content["key"])[:1024], (k.content.get("source") or "")[:255],
@@ -310,7 +351,7 @@ def _update(changed: list[_Known]) -> None:
         if counted:
             cursor.executemany(
                 f"UPDATE {table} SET count = count + %s, last_seen_at = COALESCE(%s, last_seen_at) WHERE id = %s",  # noqa: S608
-                counted,
+                [(n, seen, pk) for pk, n, seen in counted],
             )
         if contents:
             cursor.executemany(
@@ -324,6 +365,27 @@ def _update(changed: list[_Known]) -> None:
                 " resolved_at = COALESCE(%s, resolved_at) WHERE id = %s",
                 states,
             )
+
+
+def _add_counts(cursor: Any, table: str, counted: list[tuple[int, int, Any]]) -> None:
+    """Repeats and last-seen of thousands of alerts in one UPDATE joined to the values passed as one
+    parameter (a JSON list on SQLite, arrays on PostgreSQL): ~1 µs a row instead of ~10 µs for a
+    statement per row."""
+    # Table and column names are ours; values are parameters.
+    if connection.vendor == "postgresql":
+        ids, repeats, seen = (list(column) for column in zip(*counted, strict=True))
+        cursor.execute(
+            f"UPDATE {table} AS a SET count = a.count + x.n, last_seen_at = COALESCE(x.seen, a.last_seen_at)"  # noqa: S608
+            " FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[]) AS x(id, n, seen) WHERE a.id = x.id",
+            [ids, repeats, seen],
+        )
+        return
+    cursor.execute(
+        f"UPDATE {table} SET count = count + x.n, last_seen_at = COALESCE(x.seen, last_seen_at)"  # noqa: S608
+        " FROM (SELECT value ->> 0 AS id, value ->> 1 AS n, value ->> 2 AS seen FROM json_each(%s)) AS x"
+        f" WHERE {table}.id = x.id",
+        [orjson.dumps(counted).decode()],
+    )
 
 
 def _place(work: _Work) -> None:
@@ -351,10 +413,10 @@ def _mark_flapping(work: _Work) -> None:
     """A new alert whose key opened again and again within its integration's flap window flaps."""
     longest = max(dt.timedelta(minutes=i.flap_window_minutes) for i in work.integrations.values())
     earlier: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
-    for integration_id, key, opened in Alert.objects.filter(
+    for integration_id, key, opened in value_rows(Alert.objects.filter(
         integration_id__in={a.integration_id for a in work.new}, key__in=text_list({a.key for a in work.new}),
         first_seen_at__gte=work.now - longest,
-    ).values_list("integration_id", "key", "first_seen_at"):
+    ).order_by(), "integration_id", "key", "first_seen_at"):
         earlier[integration_id, key].append(opened)
     for alert in work.new:
         integration = work.integrations[alert.integration_id]

@@ -14,6 +14,7 @@ from opsdesk.accounts.queries import active_staff
 from opsdesk.core import clock, crud, timeline
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.events import publish
+from opsdesk.core.queries import id_list
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 from opsdesk.tenancy.models import Client
@@ -145,7 +146,7 @@ def _replace_rules(integration: Integration, items: Iterable[dict[str, Any]], *,
 @transaction.atomic
 def link_incident(alert_ids: Iterable[int], incident_id: int | None) -> int:
     """Record which incident the alerts belong to (called by incidents); how many changed."""
-    return Alert.objects.filter(pk__in=list(alert_ids)).update(incident_id=incident_id)
+    return Alert.objects.filter(pk__in=id_list(alert_ids)).update(incident_id=incident_id)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -95,3 +95,54 @@ def value_rows(queryset: QuerySet[Any], *fields: str, chunk: int = 5000) -> Iter
                 for i, convert in converters:
                     out[i] = convert(out[i])
                 yield tuple(out)
+
+
+def _column_adapter(field: Any) -> Any:
+    """How a value of `field` is passed to the database: most as they are."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    if kind == "JSONField":
+        if connection.vendor == "sqlite":
+            return lambda value: None if value is None else orjson.dumps(value).decode()
+        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
+    return None
+
+
+PARAMETERS_PER_INSERT = 10_000  # within every database's limit (SQLite 32,766; PostgreSQL 65,535)
+
+
+def insert_rows(model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
+    """INSERT thousands of rows of `model` (values for `fields`, in order) in a few statements; their
+    ids, in the rows' order.
+
+    For hot paths only: no save(), no signals, no field defaults or validation (the caller gives
+    every column that has no database default). Django's bulk_create prepares each value through
+    its field (~5 µs a value): 5,000 alerts of 20 columns cost ~0.5 s; here only datetimes and
+    JSON are adapted.
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    adapters = [(i, a) for i, f in enumerate(columns) if (a := _column_adapter(f)) is not None]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) VALUES "  # noqa: S608
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, PARAMETERS_PER_INSERT // len(columns))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params: list[Any] = []
+            for row in chunk:
+                values = list(row)
+                for i, adapt in adapters:
+                    values[i] = adapt(values[i])
+                params += values
+            # Table and column names come from the model; values are parameters.
+            cursor.execute(head + ", ".join([one] * len(chunk)) + f" RETURNING {quote(meta.pk.column)}", params)
+            # Ids are drawn in the order of the VALUES (rowid or sequence, one statement); RETURNING
+            # need not list them in that order (SQLite says so), so they are sorted.
+            ids += sorted(r[0] for r in cursor.fetchall())
+    return ids

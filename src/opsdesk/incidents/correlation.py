@@ -14,16 +14,19 @@ bulk; impact is recomputed once per incident touched.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
+from opsdesk.alerts import rules as alert_rules
 from opsdesk.alerts import services as alert_services
-from opsdesk.alerts.models import Alert
+from opsdesk.alerts.models import Alert, Integration
 from opsdesk.core import clock, notify, timeline
+from opsdesk.core.queries import id_list, value_rows
 from opsdesk.services import queries as service_queries
 from opsdesk.services import rules as service_rules
 from opsdesk.services.models import Service
@@ -36,22 +39,44 @@ from .services import default_owner
 logger = logging.getLogger(__name__)
 
 
+_UNKNOWN = object()
+
+
+class _New(NamedTuple):
+    """What correlation needs of a new alert (read as rows: thousands per batch)."""
+
+    pk: int
+    integration_id: int
+    service_id: int | None
+    site_id: int | None
+    first_seen_at: dt.datetime
+    started_at: dt.datetime
+    severity: str
+    summary: str
+    labels: dict[str, Any]
+
+
 class _Batch:
     """What correlating one batch of alerts reads once and writes at the end."""
 
-    def __init__(self, alerts: list[Alert]) -> None:
+    def __init__(self, alerts: list[_New]) -> None:
+        self.integrations = Integration.objects.select_related("owner").in_bulk({a.integration_id for a in alerts})
+        self.criticality = dict(Service.objects.filter(pk__in={a.service_id for a in alerts if a.service_id})
+                                .values_list("pk", "criticality"))
         self.edges = service_queries.all_edges()
-        self.open = _open_incidents()
+        self.stored = {i.pk: i for i in Incident.objects.filter(state__in=sorted(rules.OPEN_STATES))
+                       .prefetch_related("services", "sites")}
+        self.open = _open_incidents(self.stored.values())
         self.names = _names(alerts, self.open)
         self.window = getattr(settings, "OPSDESK_CORRELATION_WINDOW", rules.CORRELATION_WINDOW)
         self.upstream: dict[int, set[int]] = {}
-        self._owner: Any = None
+        self._owner: Any = _UNKNOWN
         self.touched: dict[int, Incident] = {}
         self.new_services: dict[int, set[int]] = defaultdict(set)
         self.new_sites: dict[int, set[int]] = defaultdict(set)
         self.links: list[IncidentAlert] = []
         self.notes: list[tuple[Incident, str, str]] = []
-        self.joins: dict[tuple[int, str], list[tuple[Alert, str]]] = defaultdict(list)
+        self.joins: dict[tuple[int, str], list[tuple[_New, str]]] = defaultdict(list)
         self.placed: dict[int, int] = {}
 
     def upstream_of(self, service_id: int | None) -> set[int]:
@@ -61,24 +86,26 @@ class _Batch:
             self.upstream[service_id] = service_rules.upstream(service_id, self.edges)
         return self.upstream[service_id]
 
-    def owner_for(self, alert: Alert) -> Any:
-        if alert.integration.owner_id:
-            return alert.integration.owner
-        if self._owner is None:
+    def owner_for(self, alert: _New) -> Any:
+        integration = self.integrations[alert.integration_id]
+        if integration.owner_id:
+            return integration.owner
+        if self._owner is _UNKNOWN:  # looked up once per batch, even when there is no one
             self._owner = default_owner()
         return self._owner
 
     def incident(self, incident_id: int) -> Incident:
         found = self.touched.get(incident_id)
         if found is None:
-            found = self.touched[incident_id] = Incident.objects.get(pk=incident_id)
+            found = self.touched[incident_id] = self.stored[incident_id]
         return found
 
 
 def open_or_attach(alert_ids: Iterable[int]) -> dict[int, int]:
     """Correlate newly opened alerts: {alert id: incident id} for those that opened or joined one."""
-    alerts = [a for a in Alert.objects.filter(pk__in=list(alert_ids)).select_related("service", "integration__owner")
-              .order_by("id") if a.maintenance_change_id is None]
+    alerts = [_New(*row) for row in value_rows(
+        Alert.objects.filter(pk__in=id_list(alert_ids), maintenance_change__isnull=True).order_by("id"), *_New._fields
+    )]
     if not alerts:
         return {}
     batch = _Batch(alerts)
@@ -97,7 +124,7 @@ def open_or_attach(alert_ids: Iterable[int]) -> dict[int, int]:
             incident = batch.incident(decision.incident_id)
             _join(batch, incident, alert, decision)
         batch.placed[alert.pk] = incident.pk
-        batch.links.append(IncidentAlert(incident_id=incident.pk, alert=alert, relation=decision.relation,
+        batch.links.append(IncidentAlert(incident_id=incident.pk, alert_id=alert.pk, relation=decision.relation,
                                          reason=decision.reason[:500], linked_at=clock.now()))
     _write(batch)
     return batch.placed
@@ -137,8 +164,7 @@ def _join_notes(batch: _Batch) -> list[tuple[Incident, str, str]]:
     return notes
 
 
-def _open_incidents() -> dict[int, rules.OpenIncident]:
-    incidents = Incident.objects.filter(state__in=sorted(rules.OPEN_STATES)).prefetch_related("services", "sites")
+def _open_incidents(incidents: Iterable[Incident]) -> dict[int, rules.OpenIncident]:
     return {
         i.pk: rules.OpenIncident(i.pk, i.detected_at, frozenset(s.pk for s in i.services.all()),
                                  frozenset(s.pk for s in i.sites.all()), i.integration_id, i.signature)
@@ -146,7 +172,7 @@ def _open_incidents() -> dict[int, rules.OpenIncident]:
     }
 
 
-def _names(alerts: list[Alert], incidents: dict[int, rules.OpenIncident]) -> dict[str, str]:
+def _names(alerts: list[_New], incidents: dict[int, rules.OpenIncident]) -> dict[str, str]:
     service_ids = {a.service_id for a in alerts if a.service_id} | {s for i in incidents.values() for s in i.service_ids}
     site_ids = {a.site_id for a in alerts if a.site_id} | {s for i in incidents.values() for s in i.site_ids}
     names = {f"service:{pk}": name for pk, name in Service.objects.filter(pk__in=service_ids).values_list("pk", "name")}
@@ -154,13 +180,13 @@ def _names(alerts: list[Alert], incidents: dict[int, rules.OpenIncident]) -> dic
     return names
 
 
-def _open(batch: _Batch, alert: Alert, signature: str, reason: str) -> Incident | None:
+def _open(batch: _Batch, alert: _New, signature: str, reason: str) -> Incident | None:
     """A new incident from an alert, paged to its owner (None when there is no one to own it)."""
     owner = batch.owner_for(alert)
     if owner is None:
         logger.warning("alert %s opens no incident: no active incident commander or admin to own it", alert.pk)
         return None
-    criticality = alert.service.criticality if alert.service else None
+    criticality = batch.criticality.get(alert.service_id) if alert.service_id else None
     severity = rules.severity_for(alert.severity, criticality)
     incident = Incident.objects.create(
         title=alert.summary[:300], severity=severity, owner=owner, started_at=min(alert.started_at, alert.first_seen_at),
@@ -179,11 +205,11 @@ def _open(batch: _Batch, alert: Alert, signature: str, reason: str) -> Incident 
     batch.notes.append((incident, "created", f"Opened as {incident.get_severity_display()} by alert {alert.pk} "
                                              f"({alert.summary}). {reason}"))
     notify.notify([owner], f"{incident.get_severity_display()} INC-{incident.pk}: {incident.title}",
-                  body=f"Opened by an alert from {alert.integration.name}. Acknowledge it.", url=f"/incidents/{incident.pk}/")
+                  body=f"Opened by an alert from {batch.integrations[alert.integration_id].name}. Acknowledge it.", url=f"/incidents/{incident.pk}/")
     return incident
 
 
-def _join(batch: _Batch, incident: Incident, alert: Alert, decision: rules.Decision) -> None:
+def _join(batch: _Batch, incident: Incident, alert: _New, decision: rules.Decision) -> None:
     """Add an alert to an incident: its service (unless a symptom upstream) and site join the affected ones."""
     known = batch.open[incident.pk]
     services, sites = set(known.service_ids), set(known.site_ids)
@@ -198,10 +224,15 @@ def _join(batch: _Batch, incident: Incident, alert: Alert, decision: rules.Decis
     batch.joins[incident.pk, decision.relation].append((alert, decision.reason))
 
 
-def _signature(alert: Alert) -> str:
+def _signature(alert: _New) -> str:
     """What alerts of one failure share: the alert name, else the summary."""
     labels: dict[str, Any] = alert.labels or {}
     return str(labels.get("alertname") or alert.summary)[:255]
+
+
+class _Told(NamedTuple):
+    pk: int
+    summary: str
 
 
 def alerts_changed(acknowledged: Iterable[int], resolved: Iterable[int]) -> None:
@@ -211,11 +242,11 @@ def alerts_changed(acknowledged: Iterable[int], resolved: Iterable[int]) -> None
     if not changed:
         return
     resolved_ids = set(resolved)
-    by_incident: dict[tuple[int, str], list[Alert]] = defaultdict(list)
-    for alert in Alert.objects.filter(pk__in=changed, incident_id__isnull=False).only(
+    by_incident: dict[tuple[int, str], list[_Told]] = defaultdict(list)
+    for pk, summary, incident_id in Alert.objects.filter(pk__in=id_list(changed), incident_id__isnull=False).values_list(
         "id", "summary", "incident_id"
     ).order_by("id"):
-        by_incident[alert.incident_id or 0, "resolved" if alert.pk in resolved_ids else "acknowledged"].append(alert)
+        by_incident[incident_id or 0, "resolved" if pk in resolved_ids else "acknowledged"].append(_Told(pk, summary))
     incidents = Incident.objects.in_bulk({i for i, _ in by_incident})
     notes: list[tuple[Incident, str, str]] = []
     for (incident_id, verb), alerts in by_incident.items():
@@ -225,9 +256,9 @@ def alerts_changed(acknowledged: Iterable[int], resolved: Iterable[int]) -> None
             names = "; ".join(a.summary for a in alerts[:JOINS_SHOWN])
             notes.append((incidents[incident_id], "alert", f"{len(alerts)} alerts {verb} ({names}; …)"))
     with_resolves = {i for i, verb in by_incident if verb == "resolved"}
-    still_open = set(Alert.objects.filter(incident_id__in=list(with_resolves)).exclude(status="resolved")
-                     .values_list("incident_id", flat=True).distinct())
-    for incident_id in sorted(with_resolves - still_open):
+    for incident_id in sorted(with_resolves):
+        if Alert.objects.filter(incident_id=incident_id, status__in=alert_rules.OPEN_STATUSES).exists():
+            continue
         notes.append((incidents[incident_id], "alert",
                       "All alerts of this incident are resolved; confirm recovery and resolve the incident."))
     timeline.record_each(notes, actor_label="opsdesk")

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from opsdesk.core import timeline
 from opsdesk.core.errors import field_error
@@ -44,9 +44,15 @@ def _postmortems(user: Any) -> QuerySet[Postmortem]:
 
 
 def list_postmortems(
-    user: Any, *, incident: int | None = None, state: str | None = None, owner: int | None = None
+    user: Any,
+    *,
+    incident: int | None = None,
+    state: str | None = None,
+    owner: int | None = None,
+    q: str | None = None,
 ) -> QuerySet[Postmortem]:
-    """Postmortems the user may read, newest first, filtered by incident, state and owner."""
+    """Postmortems the user may read, newest first, filtered by incident, state, owner and words
+    of the incident's title or the summary."""
     qs = _postmortems(user)
     if incident:
         qs = qs.filter(incident_id=incident)
@@ -54,7 +60,29 @@ def list_postmortems(
         qs = qs.filter(state__in=[s.strip() for s in state.split(",")])
     if owner:
         qs = qs.filter(owner_id=owner)
+    if q:
+        qs = qs.filter(Q(incident__title__icontains=q) | Q(summary__icontains=q))
     return qs.order_by("-created_at", "-id")
+
+
+def _late(today: dt.date, prefix: str = "") -> Q:
+    """Open (or in progress) and past its due day; `prefix` reaches the action from another model."""
+    return Q(**{f"{prefix}state__in": sorted(rules.OPEN_ACTION_STATES), f"{prefix}due_on__lt": today})
+
+
+def list_postmortem_rows(
+    user: Any, *, today: dt.date, state: str | None = None, q: str | None = None
+) -> QuerySet[Postmortem]:
+    """The postmortems list page: list_postmortems with its action counts (open, done, overdue)
+    counted by the database instead of the action items themselves."""
+    counted = {
+        "open_actions": Q(actions__state__in=sorted(rules.OPEN_ACTION_STATES)),
+        "done_actions": Q(actions__state=ActionItem.State.DONE),
+        "overdue_actions": _late(today, "actions__"),
+    }
+    return list_postmortems(user, state=state, q=q).prefetch_related(None).annotate(
+        **{name: Count("actions", filter=when, distinct=True) for name, when in counted.items()}
+    )
 
 
 def get_postmortem(user: Any, postmortem_id: int) -> Postmortem:
@@ -86,10 +114,13 @@ def list_actions(
     state: str | None = None,
     owner: int | None = None,
     postmortem: int | None = None,
+    overdue_first: bool = False,
 ) -> QuerySet[ActionItem]:
-    """Action items the user may read, soonest due first; `overdue` keeps (or drops) those past due."""
+    """Action items the user may read, soonest due first; `overdue` keeps (or drops) those past due.
+    `overdue_first` (the actions page) puts the overdue ones first, marked `is_overdue`, with
+    each action's incident at hand."""
     qs = _actions(user)
-    late = Q(state__in=sorted(rules.OPEN_ACTION_STATES), due_on__lt=today)
+    late = _late(today)
     if overdue is True:
         qs = qs.filter(late)
     elif overdue is False:
@@ -100,6 +131,9 @@ def list_actions(
         qs = qs.filter(owner_id=owner)
     if postmortem:
         qs = qs.filter(postmortem_id=postmortem)
+    if overdue_first:
+        flag = Case(When(late, then=Value(True)), default=Value(False), output_field=BooleanField())
+        return qs.select_related("postmortem__incident").annotate(is_overdue=flag).order_by("-is_overdue", "due_on", "id")
     return qs.order_by("due_on", "id")
 
 

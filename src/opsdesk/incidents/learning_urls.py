@@ -1,4 +1,4 @@
-"""Pages of postmortems and problems, included by the incidents area's urls (namespace "incidents")."""
+"""Pages of postmortems, their action items and problems, included by the incidents area's urls (namespace "incidents")."""
 
 from django.urls import path
 
@@ -6,10 +6,12 @@ from . import learning_views as views
 
 urlpatterns = [
     path("<int:incident_id>/postmortem/", views.postmortem_start, name="postmortem_start"),
+    path("postmortems/", views.postmortem_list, name="postmortem_list"),
     path("postmortems/<int:postmortem_id>/", views.postmortem_detail, name="postmortem_detail"),
     path("postmortems/<int:postmortem_id>/edit/", views.postmortem_update, name="postmortem_update"),
     path("postmortems/<int:postmortem_id>/transition/", views.postmortem_transition, name="postmortem_transition"),
     path("postmortems/<int:postmortem_id>/actions/", views.postmortem_add_action, name="postmortem_add_action"),
+    path("actions/", views.action_list, name="action_list"),
     path("actions/<int:action_id>/", views.action_update, name="action_update"),
     path("problems/", views.problem_list, name="problem_list"),
     path("problems/<int:problem_id>/", views.problem_detail, name="problem_detail"),

@@ -1,5 +1,6 @@
-"""Postmortem and problem pages: the postmortem with its sections and action items, the problems
-list and a problem with its known error, workaround and incidents. Thin: one query or service each."""
+"""Postmortem and problem pages: the postmortems and action items lists, the postmortem with its
+sections and action items, the problems list and a problem with its known error, workaround and
+incidents. Thin: one query or service each."""
 
 from __future__ import annotations
 
@@ -191,6 +192,75 @@ def action_update(request: HttpRequest, action_id: int) -> HttpResponse:
     )
 
 
+# -- the postmortems and actions lists -------------------------------------------------------------
+
+FLAGS = {"1": True, "true": True, "yes": True, "on": True}
+# The actions list's state filter: a word of the query string -> the states it keeps (None: all).
+ACTION_STATE_FILTERS: dict[str, tuple[str, str | None]] = {
+    "open": ("Open or in progress", ",".join(sorted(rules.OPEN_ACTION_STATES))),
+    "done": ("Done", ActionItem.State.DONE.value),
+    "wont_do": ("Won't do", ActionItem.State.WONT_DO.value),
+    "all": ("All states", None),
+}
+DEFAULT_ACTION_STATE = "open"
+
+
+def _flag(request: HttpRequest, name: str) -> bool:
+    return FLAGS.get(request.GET.get(name, "").strip().lower(), False)
+
+
+def _words(request: HttpRequest, name: str = "q", limit: int = 200) -> str | None:
+    """Search words from the query string, or None; NUL characters (which PostgreSQL refuses) dropped."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:limit] or None
+
+
+def _choice(request: HttpRequest, name: str, allowed: Any) -> str | None:
+    """The parameter when it is one of `allowed`, else None (an unknown value is ignored)."""
+    value = request.GET.get(name, "").strip()
+    return value if value in allowed else None
+
+
+@require_GET
+@page_view
+def postmortem_list(request: HttpRequest) -> HttpResponse:
+    """Postmortems the user may read, newest first, filtered by state and words, with their actions' counts."""
+    user: Any = request.user
+    states = [(v, label) for v, label in Postmortem.State.choices
+              if not user.is_client_user or v == Postmortem.State.PUBLISHED]
+    filters: dict[str, Any] = {
+        "state": _choice(request, "state", {v for v, _ in states}),
+        "q": _words(request),
+    }
+    page = paginate(request, queries.list_postmortem_rows(user, today=clock.today_utc(), **filters))
+    context = {"page": page, "filters": filters, "states": states, "state_class": STATE_CLASS}
+    template = list_template(request, "incidents/postmortem_list.html", "incidents/postmortem_rows.html")
+    return render(request, template, context)
+
+
+@require_GET
+@page_view
+def action_list(request: HttpRequest) -> HttpResponse:
+    """Action items the user may read: open ones by default, overdue first, then by due day."""
+    user: Any = request.user
+    state = _choice(request, "state", ACTION_STATE_FILTERS) or DEFAULT_ACTION_STATE
+    filters: dict[str, Any] = {
+        "state": state,
+        "mine": _flag(request, "mine") and not user.is_client_user,  # client users own no actions
+        "overdue": _flag(request, "overdue"),
+    }
+    items = queries.list_actions(
+        user, today=clock.today_utc(), state=ACTION_STATE_FILTERS[state][1],
+        owner=user.pk if filters["mine"] else None, overdue=True if filters["overdue"] else None,
+        overdue_first=True,
+    )
+    context = {
+        "page": paginate(request, items), "filters": filters, "state_class": STATE_CLASS,
+        "states": [(v, label) for v, (label, _) in ACTION_STATE_FILTERS.items()],
+    }
+    template = list_template(request, "incidents/action_list.html", "incidents/action_rows.html")
+    return render(request, template, context)
+
+
 # -- problems --------------------------------------------------------------------------------------
 
 
@@ -205,9 +275,9 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
 def problem_list(request: HttpRequest) -> HttpResponse:
     """Problems the user may read, newest first, filtered by state and service."""
     filters: dict[str, Any] = {
-        "state": request.GET.get("state", "").strip()[:100] or None,
+        "state": _words(request, "state", 100),
         "service": _id_param(request, "service"),
-        "q": request.GET.get("q", "").strip()[:200] or None,
+        "q": _words(request),
     }
     page = paginate(request, queries.list_problems(request.user, **filters))
     user: Any = request.user

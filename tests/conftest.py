@@ -11,6 +11,16 @@ from django.test import Client as HttpClient
 from tests import factories as f
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    """Passwords hashed with a fast hasher in tests (Django's advice): the real one (PBKDF2, a
+    million rounds) costs ~0.4 s a user, most of a test's setup. Hashing itself stays Django's;
+    processes the tests start (opsdesk serve, demo) use the real settings."""
+    from django.test import override_settings
+
+    override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()  # for the session
+
+
 class Api:
     """A JSON API client bound to one bearer token."""
 

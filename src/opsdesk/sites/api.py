@@ -7,10 +7,12 @@ from ninja.pagination import paginate
 from opsdesk.core.api import require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
-from opsdesk.core.schemas import Id
+from opsdesk.core.schemas import Id, Instant
 
 from . import queries, services
 from .schemas import (
+    MAX_ADD_SECONDS,
+    BusinessTimeOut,
     RegionIn,
     RegionOut,
     RegionPatch,
@@ -75,6 +77,23 @@ def site_clock(request: HttpRequest, site_id: Id, days_ahead: int = Query(90, ge
         "open_now": c.open_now,
         "holidays_ahead": [{"date": d, "name": n} for d, n in c.holidays_ahead],
     }
+
+
+_START = "Required. ISO 8601 with its UTC offset, e.g. 2026-03-27T16:00:00+00:00 (encode '+' as %2B)."
+_ADD = "Answer the earliest instant at which this many business seconds will have elapsed."
+
+
+@router.get("/sites/{int:site_id}/business-time", response=BusinessTimeOut, exclude_none=True, tags=["sites"])
+def business_time(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    site_id: Id,
+    start: Instant | None = Query(None, description=_START),
+    end: Instant | None = Query(None, description="Answer the business seconds in [start, end)."),
+    add_seconds: int | None = Query(None, ge=0, le=MAX_ADD_SECONDS, description=_ADD),
+):
+    """The site's business-time arithmetic: `?start&end` -> business_seconds; `?start&add_seconds` -> due."""
+    site = queries.get_site(request.user, site_id)
+    return queries.business_time(site, start=start, end=end, add_seconds=add_seconds)
 
 
 @router.get("/site-requirements", response=list[RequirementOut], tags=["site requirements"])

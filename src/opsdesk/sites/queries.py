@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 
 from opsdesk.core import clock
+from opsdesk.core.errors import InvalidInput, field_error
 from opsdesk.core.queries import id_or_code
 from opsdesk.core.tenancy import get_scoped, scope
 
-from . import rules
+from . import businesstime, rules
 from .models import Region, Site, SiteRequirement
 
 
@@ -102,3 +104,33 @@ def site_clock(site: Site, *, days_ahead: int = 90) -> SiteClock:
             local.date() + dt.timedelta(days=days_ahead),
         ),
     )
+
+
+@dataclass(frozen=True)
+class BusinessTime:
+    """An answer of the business-time endpoint: one of the two is set."""
+
+    business_seconds: int | float | None = None
+    due: dt.datetime | None = None
+
+
+def business_time(
+    site: Site, *, start: dt.datetime | None, end: dt.datetime | None = None, add_seconds: int | None = None
+) -> BusinessTime:
+    """Business seconds from start to end, or the instant (site-local) add_seconds after start."""
+    if start is None:
+        raise field_error("start", "required: an instant with its UTC offset, e.g. 2026-03-30T09:00:00+01:00")
+    if (end is None) == (add_seconds is None):
+        message = "give either end (for the business seconds between) or add_seconds (for the due instant)"
+        raise InvalidInput(message, errors=[{"field": f, "message": message} for f in ("end", "add_seconds")])
+    calendar = rules.calendar_for(site.time_zone, site.business_hours, site.holiday_country, site.holiday_subdivision)
+    if end is not None:
+        if end < start:
+            raise field_error("end", "is before start")
+        return BusinessTime(business_seconds=businesstime.elapsed(calendar, start, end))
+    try:
+        due = businesstime.due(calendar, start, add_seconds or 0)
+    except ValueError as exc:
+        raise field_error("add_seconds", str(exc)) from exc
+    assert due is not None  # only a pause that never ends leaves no due instant
+    return BusinessTime(due=due.astimezone(ZoneInfo(site.time_zone)))

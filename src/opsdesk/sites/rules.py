@@ -6,12 +6,14 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from opsdesk.core.clock import validate_time_zone as validate_time_zone
+
+from .businesstime import Calendar
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -93,6 +95,27 @@ def holidays_between(country: str, subdivision: str, start: dt.date, end: dt.dat
 def is_holiday(country: str, subdivision: str, day: dt.date) -> bool:
     """Whether `day` is a public holiday in that calendar."""
     return bool(country) and day in _calendar(country, subdivision, day.year)
+
+
+def _holiday_dates(country: str, subdivision: str, year: int) -> Iterable[dt.date]:
+    return _calendar(country, subdivision, year).keys()
+
+
+def calendar_for(
+    time_zone: str, business_hours: BusinessHours, holiday_country: str = "", holiday_subdivision: str = ""
+) -> Calendar:
+    """The business-time calendar of a site (see sites.businesstime), built once per process."""
+    week = tuple(tuple(tuple(pair) for pair in business_hours.get(day, ())) for day in WEEKDAYS)
+    return _calendar_for(time_zone, week, holiday_country, holiday_subdivision)
+
+
+@lru_cache(maxsize=1024)
+def _calendar_for(
+    time_zone: str, week: tuple[tuple[tuple[str, ...], ...], ...], country: str, subdivision: str
+) -> Calendar:
+    hours = {day: [list(pair) for pair in spans] for day, spans in zip(WEEKDAYS, week, strict=True)}
+    dates = partial(_holiday_dates, country, subdivision) if country else ()
+    return Calendar(time_zone, hours, dates)
 
 
 def local_now(time_zone: str, at: dt.datetime) -> dt.datetime:

@@ -157,3 +157,17 @@ class RequirementOut(Schema):
     blocking: bool
     permitted_hours: Hours | None
 
+
+
+MAX_ADD_SECONDS = 10 * 365 * 86400
+
+
+class BusinessTimeOut(Schema):
+    """Business seconds between two instants, or the instant when N business seconds will have elapsed."""
+
+    business_seconds: int | float | None = Field(
+        None, description="Open seconds of the site's calendar in [start, end): business hours, less holidays."
+    )
+    due: dt.datetime | None = Field(
+        None, description="The earliest instant at which add_seconds business seconds have elapsed, in the site's zone."
+    )

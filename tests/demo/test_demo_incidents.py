@@ -25,7 +25,7 @@ def test_integrations_of_each_kind_with_their_keys_printed_once(demo: DemoContex
     assert Integration.objects.get(name="Prometheus (Northgate)").rules.count() >= 3
 
 
-def test_incidents_in_several_states_with_updates_roles_and_a_postmortem() -> None:
+def test_incidents_in_several_states_with_updates_roles_and_a_postmortem(demo: DemoContext) -> None:
     states = set(Incident.objects.values_list("state", flat=True))
     assert {"triggered", "identified", "monitoring", "resolved", "closed"} <= states
     outage = Incident.objects.get(state="identified")
@@ -36,6 +36,10 @@ def test_incidents_in_several_states_with_updates_roles_and_a_postmortem() -> No
     assert Postmortem.objects.filter(incident__state="resolved").count() == 1
     pm = Postmortem.objects.get()
     assert pm.summary and pm.impact
+    # Its action items show the actions page each case: open, overdue, done.
+    today = demo.today
+    actions = list(pm.actions.order_by("due_on"))
+    assert [(a.state, a.due_on < today) for a in actions] == [("open", True), ("done", True), ("open", False)]
 
 
 def test_flapping_alerts_and_every_alert_placed() -> None:

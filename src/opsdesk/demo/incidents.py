@@ -203,7 +203,16 @@ class _Stories:
         except ImportError:  # the learning part is optional for this step
             return
         with self._at(20 * 60):
-            postmortems.start_postmortem(incident, actor=actor)
+            pm, _ = postmortems.start_postmortem(incident, actor=actor)
+            today = self.anchor.date()
+            for title, owner, due_in_days in (
+                ("Stage FIX gateway configuration changes through the canary first", actor, 10),
+                ("Alert on order latency p99 per venue, not only overall", self.users["desk"], -2),
+                ("Write the gateway rollback steps into the runbook", actor, -1),
+            ):
+                action = postmortems.add_action(pm, title, owner.pk, today + dt.timedelta(days=due_in_days), actor)
+                if due_in_days == -1:
+                    postmortems.update_action(action, {"state": "done"}, actor)
 
     def wifi_flapping(self) -> None:
         """SEV3 in monitoring: clinical Wi-Fi at a hospital flaps."""

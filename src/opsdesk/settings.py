@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "opsdesk.workorders",
     "opsdesk.alerts",
     "opsdesk.incidents",
+    "opsdesk.slas",
     "opsdesk.demo",
 ]
 

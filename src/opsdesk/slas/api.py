@@ -1,0 +1,60 @@
+"""SLA API (thin edges): an object's clocks, and the policies."""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.core.api import require_write
+from opsdesk.core.pagination import Page
+from opsdesk.core.schemas import Id
+
+from . import clocks, queries, services
+from .schemas import SlaOut, SlaPolicyIn, SlaPolicyOut, SlaPolicyPatch
+
+router = Router()
+TAG = ["slas"]
+
+
+@router.get("/work-orders/{int:wo_id}/sla", response=SlaOut, tags=TAG)
+def work_order_sla(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+    """The work order's SLA clocks (response, on-site, resolution) now, in its site's business time."""
+    return clocks.sla_of(queries.get_work_order(request.user, wo_id), request.user)
+
+
+@router.get("/incidents/{int:incident_id}/sla", response=SlaOut, tags=TAG)
+def incident_sla(request: HttpRequest, incident_id: Id):  # type: ignore[no-untyped-def]
+    """The incident's SLA clocks (response, resolution) now."""
+    return clocks.sla_of(queries.get_incident(request.user, incident_id), request.user)
+
+
+@router.get("/sla/policies", response=list[SlaPolicyOut], tags=TAG)
+@paginate(Page)
+def list_policies(  # type: ignore[no-untyped-def]
+    request: HttpRequest, applies_to: Literal["work_order", "incident"] | None = None, client: Id | None = None,
+    active: bool | None = None,
+):
+    """SLA policies: staff see all; client users their own client's and the defaults (read-only)."""
+    return queries.list_policies(request.user, applies_to=applies_to, client=client, active=active)
+
+
+@router.get("/sla/policies/{int:policy_id}", response=SlaPolicyOut, tags=TAG)
+def get_policy(request: HttpRequest, policy_id: Id):  # type: ignore[no-untyped-def]
+    """One SLA policy."""
+    return queries.get_policy(request.user, policy_id)
+
+
+@router.post("/sla/policies", response={201: SlaPolicyOut}, tags=TAG)
+def create_policy(request: HttpRequest, payload: SlaPolicyIn):  # type: ignore[no-untyped-def]
+    """Add an SLA policy (administrators)."""
+    require_write(request, "slas.write")
+    return Status(201, services.create_policy(payload.dict(), actor=request.user))
+
+
+@router.patch("/sla/policies/{int:policy_id}", response=SlaPolicyOut, tags=TAG)
+def update_policy(request: HttpRequest, policy_id: Id, payload: SlaPolicyPatch):  # type: ignore[no-untyped-def]
+    """Change an SLA policy (administrators)."""
+    require_write(request, "slas.write")
+    policy = queries.get_policy(request.user, policy_id)
+    return services.update_policy(policy, payload.dict(exclude_unset=True), actor=request.user)

@@ -1,9 +1,9 @@
-"""SLA clocks of one work order or incident at core.clock.now(), from its state history."""
+"""SLA clocks of work orders and incidents at core.clock.now(), from their state histories (in batches)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,10 +81,22 @@ def _minutes(seconds: float) -> float:
 def policy_for(obj: WorkOrder | Incident, user: Any = None) -> SlaPolicy | None:
     """The most specific active policy for the object (see slas.targets.choose_policy)."""
     if isinstance(obj, WorkOrder):
-        return choose_policy(queries.candidate_policies(WORK_ORDER, obj.priority), client_ids=[obj.client_id],
-                             level=obj.priority, category=obj.category)
-    return choose_policy(queries.candidate_policies(INCIDENT, obj.severity),
-                         client_ids=queries.incident_client_ids(user, obj), level=obj.severity)
+        return _work_order_policies([obj])[obj.pk]
+    return _incident_policies([obj], user)[obj.pk]
+
+
+def _work_order_policies(work_orders: Sequence[WorkOrder]) -> dict[int, SlaPolicy | None]:
+    policies = queries.candidate_policies(WORK_ORDER, {wo.priority for wo in work_orders})
+    return {wo.pk: choose_policy(policies, client_ids=[wo.client_id], level=wo.priority, category=wo.category)
+            for wo in work_orders}
+
+
+def _incident_policies(incidents: Sequence[Incident], user: Any) -> dict[int, SlaPolicy | None]:
+    policies = queries.candidate_policies(INCIDENT, {i.severity for i in incidents})
+    if not policies:
+        return {i.pk: None for i in incidents}
+    clients = queries.incident_client_ids(user, incidents)
+    return {i.pk: choose_policy(policies, client_ids=clients[i.pk], level=i.severity) for i in incidents}
 
 
 def _one(target: str, minutes: int, history: list[tuple[float, str]], stops: frozenset[str], **kw: Any) -> TargetClock:
@@ -105,17 +117,53 @@ def _one(target: str, minutes: int, history: list[tuple[float, str]], stops: fro
 
 def sla_of(obj: WorkOrder | Incident, user: Any = None) -> Sla:
     """The object's SLA at core.clock.now(): no targets when no policy applies."""
-    kind = WORK_ORDER if isinstance(obj, WorkOrder) else INCIDENT
-    policy = policy_for(obj, user)
-    if policy is None:
-        return Sla(kind, obj.pk, None)
-    calendar, zone = queries.calendar_of(obj, policy.business_hours)
-    history = queries.state_history(obj)
+    if isinstance(obj, WorkOrder):
+        return clocks_for_work_orders([obj])[obj.pk]
+    return clocks_for_incidents([obj], user)[obj.pk]
+
+
+def clocks_for_work_orders(work_orders: Iterable[WorkOrder]) -> dict[int, Sla]:
+    """The SLA of each work order at core.clock.now(), in a fixed number of queries for any number:
+    policies, state histories, sites (list rows may have loaded only some of their fields)."""
+    wos = list(work_orders)
+    if not wos:
+        return {}
+    policies = _work_order_policies(wos)
+    return _slas(WORK_ORDER, wos, policies, queries.work_order_calendars)
+
+
+def clocks_for_incidents(incidents: Iterable[Incident], user: Any = None) -> dict[int, Sla]:
+    """The SLA of each incident at core.clock.now() as `user` sees it (client users: their own
+    client's policies), in a fixed number of queries for any number of incidents."""
+    items = list(incidents)
+    if not items:
+        return {}
+    policies = _incident_policies(items, user)
+    return _slas(INCIDENT, items, policies, queries.incident_calendars)
+
+
+def _slas(kind: str, objs: Sequence[Any], policies: dict[int, SlaPolicy | None],
+          calendars_of: Callable[[Sequence[Any]], dict[int, tuple[Calendar, str]]]) -> dict[int, Sla]:
+    out = {o.pk: Sla(kind, o.pk, None) for o in objs if policies[o.pk] is None}
+    covered = [(o, p) for o in objs if (p := policies[o.pk]) is not None]
+    if not covered:
+        return out
+    histories = queries.state_histories([o for o, _p in covered])
+    needs_site = [o for o, p in covered if p.business_hours]  # 24x7 policies need no calendar
+    calendars = calendars_of(needs_site) if needs_site else {}
     now = core_clock.now().timestamp()
+    for obj, policy in covered:
+        calendar, zone = calendars.get(obj.pk, (TWENTY_FOUR_SEVEN, "UTC"))
+        out[obj.pk] = _sla(kind, obj.pk, policy, calendar, zone, histories[obj.pk], now)
+    return out
+
+
+def _sla(kind: str, pk: int, policy: SlaPolicy, calendar: Calendar, zone: str,
+         history: list[tuple[float, str]], now: float) -> Sla:
     kw: dict[str, Any] = {"calendar": _NoDueIfNever(calendar), "pause_states": frozenset(policy.pause_states or ()), "now": now}
     goals = [(RESPONSE, policy.response_minutes), (ONSITE, policy.onsite_minutes), (RESOLUTION, policy.resolution_minutes)]
     targets = [
         _one(name, minutes, history, STOP_STATES[kind][name], **kw)
         for name, minutes in goals if minutes and name in STOP_STATES[kind]
     ]
-    return Sla(kind, obj.pk, policy, business_hours=calendar is not TWENTY_FOUR_SEVEN, time_zone=zone, targets=targets)
+    return Sla(kind, pk, policy, business_hours=calendar is not TWENTY_FOUR_SEVEN, time_zone=zone, targets=targets)

@@ -1,0 +1,42 @@
+"""SLA badges on list pages (the seam between the lists and slas).
+
+slas sits above workorders and incidents, so their views may not import it; their row templates
+`{% load slas_ui %}` instead. `{% sla_clocks page.object_list as clocks %}` computes the clocks of
+the page's rows with one batch call (a fixed number of queries per page), then
+`{% sla_badge clocks row.pk %}` renders each row's badge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+
+from opsdesk.incidents.models import Incident
+from opsdesk.workorders.models import WorkOrder
+
+from ..badges import badge
+from ..clocks import Sla, clocks_for_incidents, clocks_for_work_orders
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sla_clocks(context: template.Context, rows: Iterable[Any]) -> dict[int, Sla]:
+    """The SLA of each work order or incident of the page, by id (as the viewer sees it)."""
+    items = list(rows)
+    if not items:
+        return {}
+    if isinstance(items[0], WorkOrder):
+        return clocks_for_work_orders(items)
+    if isinstance(items[0], Incident):
+        request = context.get("request")
+        return clocks_for_incidents(items, getattr(request, "user", None) or context.get("user"))
+    return {}
+
+
+@register.inclusion_tag("slas/_badge.html")
+def sla_badge(clocks: dict[int, Sla] | None, pk: int) -> dict[str, Any]:
+    """The row's SLA badge (nothing when no policy applies or every target is met)."""
+    return {"badge": badge((clocks or {}).get(pk))}

@@ -21,7 +21,18 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Region, Site
 from opsdesk.tenancy.models import Client
 
-from . import changes, history, incidents, org, people, servicegraph, users, volume, workorders
+from . import (
+    changes,
+    history,
+    incidents,
+    org,
+    people,
+    servicegraph,
+    slas,
+    users,
+    volume,
+    workorders,
+)
 from .context import DemoContext, plan_for
 
 
@@ -45,6 +56,7 @@ STEPS: list[Step] = [
     Step("alerts and incidents", incidents.build_incidents),
     Step("work order volume", volume.build_volume),
     Step("timeline", history.record_creation),
+    Step("SLA policies", slas.build_policies),
 ]
 
 DEFAULT_SEED = 1

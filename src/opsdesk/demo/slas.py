@@ -1,0 +1,38 @@
+"""Demo SLA policies: defaults per priority and severity, and a stricter contract for the hospital
+client, created through slas.services like an administrator would."""
+
+from __future__ import annotations
+
+from opsdesk.accounts.models import User
+from opsdesk.slas import services
+
+from .context import DemoContext
+
+# level -> (response, on-site, resolution) in minutes, business hours?
+WORK_ORDER_DEFAULTS = {
+    "p1": (30, 240, 480, False),
+    "p2": (60, 480, 1440, True),
+    "p3": (240, 1440, 2400, True),
+    "p4": (480, 4800, 9600, True),
+}
+HOSPITAL = {"p1": (15, 120, 240, False), "p2": (30, 240, 480, False)}  # Northgate Health: 24x7, tighter
+INCIDENT_DEFAULTS = {"sev1": (15, 240, False), "sev2": (30, 480, False), "sev3": (240, 2880, True),
+                     "sev4": (480, 9600, True)}
+
+
+def build_policies(ctx: DemoContext) -> None:
+    admin = User.objects.get(username="admin")
+    northgate = ctx.client_for(0, "northgate")
+    for level, (response, onsite, resolution, business) in WORK_ORDER_DEFAULTS.items():
+        services.create_policy({"name": f"Standard {level.upper()}", "applies_to": "work_order", "level": level,
+                                "response_minutes": response, "onsite_minutes": onsite,
+                                "resolution_minutes": resolution, "business_hours": business}, actor=admin)
+    for level, (response, onsite, resolution, business) in HOSPITAL.items():
+        services.create_policy({"name": f"{northgate.name} {level.upper()} (clinical)", "applies_to": "work_order",
+                                "client": northgate.pk, "level": level, "response_minutes": response,
+                                "onsite_minutes": onsite, "resolution_minutes": resolution,
+                                "business_hours": business}, actor=admin)
+    for level, (response, resolution, business) in INCIDENT_DEFAULTS.items():
+        services.create_policy({"name": f"Incident {level.upper()}", "applies_to": "incident", "level": level,
+                                "response_minutes": response, "resolution_minutes": resolution,
+                                "business_hours": business}, actor=admin)

@@ -51,3 +51,155 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaClockState(models.Model):
+    """The last computed clock of one target of one object, for lists, notices and attainment.
+
+    Derived data: slas.recompute writes it from the state history on every transition and the
+    worker refreshes running clocks; deleting every row and recomputing gives the same table.
+    """
+
+    kind = models.CharField(max_length=20, choices=SlaPolicy.AppliesTo.choices)
+    object_id = models.PositiveBigIntegerField()
+    target = models.CharField(max_length=12)  # response, onsite, resolution
+    policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    client = models.ForeignKey(Client, null=True, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("sites.Site", null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=12)  # running, at_risk, paused, met, breached, cancelled, not_started
+    target_minutes = models.PositiveIntegerField()
+    elapsed_minutes = models.FloatField(default=0.0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the target was met or breached (the stop, or the due instant)."
+    )
+    computed_at = models.DateTimeField()
+    at_risk_notified_at = models.DateTimeField(null=True, blank=True)
+    breach_escalated_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_path = "client"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id", "target"], name="sla_state_per_target"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="sla_state_open"),
+            models.Index(fields=["kind", "settled_at"], name="sla_state_settled"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} {self.target}: {self.status}"
+
+
+class Slo(models.Model):
+    """A service level objective on one SLI of a service: availability or latency over a rolling window.
+
+    Availability: good events are successful requests of the valid ones. Latency: good events are
+    requests faster than `latency_threshold_ms` (e.g. objective 0.95 under 800 ms). Measurements
+    arrive as SliBuckets through the API (authenticated by the SLI key, stored hashed) and from
+    SyntheticChecks the worker runs.
+    """
+
+    class Kind(models.TextChoices):
+        AVAILABILITY = "availability", "Availability"
+        LATENCY = "latency", "Latency"
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="slos")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    objective = models.FloatField(help_text="Share of valid events that must be good, e.g. 0.999.")
+    window_days = models.PositiveSmallIntegerField(default=28, help_text="Rolling window of the objective.")
+    latency_threshold_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Latency SLIs only.")
+    key_prefix = models.CharField(max_length=12, blank=True, help_text="First characters of the SLI key.")
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the SLI key (shown once).")
+    alerting = models.BooleanField(default=True, help_text="Send burn-rate alerts into the alert pipeline.")
+    firing = models.JSONField(default=dict, blank=True, help_text="Burn-rate rules firing now: name -> since (ISO).")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_path = "service__client"
+
+    class Meta:
+        ordering = ["service__name", "name", "id"]
+        verbose_name = "SLO"
+        constraints = [
+            models.UniqueConstraint(fields=["service", "name"], name="slo_name_per_service"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SliBucket(models.Model):
+    """Good and valid events of one SLO in one time bucket [start_at, start_at + seconds).
+
+    One row per (SLO, start): sending a bucket again replaces its counts (idempotent retries).
+    """
+
+    slo = models.ForeignKey(Slo, on_delete=models.CASCADE, related_name="buckets")
+    start_at = models.DateTimeField()
+    seconds = models.PositiveIntegerField(default=60)
+    good = models.PositiveBigIntegerField()
+    valid = models.PositiveBigIntegerField()
+
+    tenant_path = "slo__service__client"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slo", "start_at"], name="sli_bucket_per_start"),
+            models.CheckConstraint(condition=models.Q(good__lte=models.F("valid")), name="sli_good_within_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slo_id} @ {self.start_at}: {self.good}/{self.valid}"
+
+
+class SyntheticCheck(models.Model):
+    """An HTTP check the worker runs on a schedule against a URL an administrator configured.
+
+    Each run records status and timing (SyntheticResult) and counts one event into the linked
+    SLOs' current bucket: good for availability when the status is below `fail_status_from`,
+    good for latency when, in addition, it answered within the latency SLO's threshold.
+    """
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="synthetic_checks")
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=500)
+    fail_status_from = models.PositiveSmallIntegerField(default=400, help_text="Statuses from this one fail.")
+    interval_seconds = models.PositiveIntegerField(default=60)
+    timeout_seconds = models.FloatField(default=5.0)
+    availability_slo = models.ForeignKey(Slo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    latency_slo = models.ForeignKey(Slo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    active = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_path = "service__client"
+
+    class Meta:
+        ordering = ["service__name", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SyntheticResult(models.Model):
+    """One run of a synthetic check: when, the HTTP status (None: no answer), how long, and why it failed."""
+
+    check_run = models.ForeignKey(SyntheticCheck, on_delete=models.CASCADE, related_name="results")
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField()
+    ok = models.BooleanField()
+    error = models.CharField(max_length=300, blank=True)
+
+    tenant_path = "check_run__service__client"
+
+    class Meta:
+        indexes = [models.Index(fields=["check_run", "at"], name="synthetic_result_at")]
+
+    def __str__(self) -> str:
+        return f"{self.check_run_id} @ {self.at}: {self.status_code}"

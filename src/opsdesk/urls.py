@@ -48,6 +48,7 @@ urlpatterns = [
     path("work/", include("opsdesk.workorders.urls")),
     path("incidents/", include("opsdesk.incidents.urls")),
     path("alerts/", include("opsdesk.alerts.urls")),
+    path("slas/", include("opsdesk.slas.sla_urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

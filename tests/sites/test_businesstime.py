@@ -6,6 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opsdesk.sites import businesstime as bt
 from opsdesk.sites import rules
@@ -225,3 +227,13 @@ def test_cumulative_seconds_keep_their_origin_when_the_tables_grow_backwards():
     calendar.elapsed_s(at("1999-06-01T00:00+00:00").timestamp(), t)  # grows back to 1999
     calendar.elapsed_s(t, at("2040-06-01T00:00+00:00").timestamp())  # and on to 2040
     assert calendar._business_before(t) == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 3 * 365 * 86400), st.integers(0, 60 * 86400), st.integers(1, 400 * 3600))
+def test_running_total_and_its_inverse_are_elapsed_and_due(offset, span, amount) -> None:
+    """business_at_s differences are elapsed_s; instant_at_s of a total plus n is due_s."""
+    calendar = cal("london")
+    a = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp() + offset
+    assert calendar.business_at_s(a + span) - calendar.business_at_s(a) == calendar.elapsed_s(a, a + span)
+    assert calendar.instant_at_s(calendar.business_at_s(a) + amount) == calendar.due_s(a, amount)

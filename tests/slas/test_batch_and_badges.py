@@ -22,6 +22,7 @@ from opsdesk.slas.clocks import (
     clocks_for_work_orders,
     sla_of,
 )
+from opsdesk.workorders import services as work_services
 from opsdesk.workorders.queries import queue_rows
 from tests import factories as f
 from tests.slas.test_clocks import _move, _policy, _work_order, at
@@ -198,3 +199,18 @@ def test_the_incident_list_shows_sla_badges_for_incidents_with_a_policy(django_a
             incident_services.declare_incident({"title": f"Incident {n}", "severity": "sev2"}, actor=commander)
     with clock.frozen(at(20, 9, 10)), django_assert_max_num_queries(20):
         assert http.get(reverse("incidents:list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_client_portal_and_my_work_show_sla_badges():
+    w = world()
+    _policy(business_hours=False, pause_states=[])
+    wo = make(w, "submitted", priority="p2")
+    with clock.frozen(NOW):
+        work_services.assign(wo, w["engineer"], actor=w["dispatcher"])
+    with clock.frozen(NOW + dt.timedelta(minutes=50)):
+        portal = login(w["client_user"]).get(reverse("workorders:portal")).content.decode()
+        mine = login(w["engineer_user"]).get(reverse("workorders:mine"), {"day": "2030-06-04"}).content.decode()
+    assert "SLA at risk · 10m left" in row_of(portal, "data-wo", wo.pk)
+    item = re.search(rf'<li[^>]*data-wo="{wo.pk}".*?</li>', mine, re.S)
+    assert item and "SLA at risk · 10m left" in item.group(0)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsdesk.sites import businesstime as bt
-from opsdesk.slas.rules import Status, clock, pauses_of
+from opsdesk.slas.rules import Status, clock, clocks_of, pauses_of
 from tests.sites.calendars import cal
 
 H = 3600.0
@@ -132,3 +132,22 @@ def test_clock_properties(pairs, later, more) -> None:
         assert first.status in (Status.RUNNING, Status.AT_RISK)
         future = [e for e in history if e[0] <= now]  # the history as known at `now`, the state kept after
         assert calendar.elapsed_s(START, first.due_at, pauses_of(future, PAUSE, first.due_at)) == 16 * H
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps, st.integers(0, 14 * 86400))
+def test_several_targets_in_one_pass_answer_as_each_alone(pairs, later) -> None:
+    """clocks_of (the bulk path) gives each target's `clock`, and the instants it reports are where
+    the calendar, less the pauses, reaches 75 % and 100 % of the target."""
+    history, calendar, now = _history(pairs), cal(LONDON), START + later
+    goals = [(1 * H, {"triage", "on_site"}), (16 * H, STOP), (40 * H, {"completed"})]
+    together = clocks_of(history, goals, calendar=calendar, pause_states=PAUSE, now=now)
+    for (target, stops), (c, stopped_by) in zip(goals, together, strict=True):
+        assert c == clock(history, calendar=calendar, target_s=target, stop_states=stops, pause_states=PAUSE, now=now)
+        assert (stopped_by is None) == (c.stopped_at is None)
+        until = c.stopped_at if c.stopped_at is not None else now
+        if c.breached_at is not None:
+            assert calendar.elapsed_s(START, c.breached_at, pauses_of(history, PAUSE, until)) == target
+        if c.at_risk_at is not None:
+            assert c.status == Status.RUNNING and c.at_risk_at > now
+            assert calendar.elapsed_s(START, c.at_risk_at, pauses_of(history, PAUSE, now)) == 0.75 * target

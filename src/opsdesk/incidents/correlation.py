@@ -25,7 +25,7 @@ from django.conf import settings
 from opsdesk.alerts import rules as alert_rules
 from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Alert, Integration
-from opsdesk.core import clock, notify, timeline
+from opsdesk.core import clock, events, notify, timeline
 from opsdesk.core.queries import id_list, value_rows
 from opsdesk.services import queries as service_queries
 from opsdesk.services import rules as service_rules
@@ -33,6 +33,7 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
 from . import impact, rules
+from .events import IncidentsChanged
 from .models import Incident, IncidentAlert
 from .services import default_owner
 
@@ -145,6 +146,9 @@ def _write(batch: _Batch) -> None:
     # Impact (and what changed) depend on the services and sites: recomputed only where they changed.
     for incident_id in set(batch.new_services) | set(batch.new_sites):
         impact.refresh(batch.touched[incident_id], batch.edges)
+    opened = tuple(sorted({incident.pk for incident, verb, _summary in batch.notes if verb == "created"}))
+    if opened:
+        events.publish(IncidentsChanged(opened))
 
 
 JOINS_SHOWN = 3  # alerts joining an incident in one batch told one by one; more are told together

@@ -15,13 +15,14 @@ from django.db import transaction
 from opsdesk.accounts.queries import active_staff
 from opsdesk.changes import services as change_services
 from opsdesk.changes.models import ChangeRequest
-from opsdesk.core import clock, notify, timeline
+from opsdesk.core import clock, events, notify, timeline
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.models import Activity
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
 from . import impact, rules
+from .events import IncidentsChanged
 from .models import Incident
 
 EDITABLE = ("title", "summary", "severity")
@@ -78,6 +79,7 @@ def declare_incident(data: dict[str, Any], *, actor: Any) -> Incident:
     incident.sites.set(sites)
     impact.refresh(incident)
     timeline.record(incident, "created", actor=actor, summary=f"Declared {incident.get_severity_display()}: {incident.title}")
+    events.publish(IncidentsChanged((incident.pk,)))
     if owner != actor:
         notify.notify([owner], f"You own INC-{incident.pk}: {incident.title}", url=f"/incidents/{incident.pk}/")
     return incident
@@ -108,6 +110,7 @@ def update_incident(incident: Incident, data: dict[str, Any], *, actor: Any) -> 
     if changes:
         impact.refresh(incident)
         timeline.record(incident, "updated", actor=actor, summary=f"Changed {', '.join(sorted(changes))}", changes=changes)
+        events.publish(IncidentsChanged((incident.pk,)))
     return incident
 
 
@@ -133,6 +136,7 @@ def transition_incident(incident: Incident, to: str, *, actor: Any, reason: str 
     summary = f"{before} → {to}" + (f": {reason}" if reason else "")
     timeline.record(incident, "transition", actor=actor, summary=summary, changes={"state": [before, to]},
                     visibility=Activity.Visibility.CLIENT)
+    events.publish(IncidentsChanged((incident.pk,)))
     return incident
 
 

@@ -237,6 +237,24 @@ class Calendar:
             at = pe
         return target
 
+    def business_at_s(self, t: float) -> float:
+        """Business seconds from the calendar's origin to t: ``elapsed_s(a, b) == business_at_s(b) -
+        business_at_s(a)`` for a <= b. With `instant_at_s`, the primitives of bulk recomputation
+        (several targets of one object share the lookups)."""
+        return self._business_before(t)
+
+    def instant_at_s(self, total: float) -> float:
+        """The earliest instant at which `business_at_s` reaches `total` (its inverse):
+        ``due_s(a, n) == instant_at_s(business_at_s(a) + n)`` for n > 0."""
+        if self.weekly_seconds == 0:
+            raise ValueError("this calendar has no business hours")
+        bounds, cum = self._tables[2:]
+        j = bisect_left(cum, total)
+        if j == len(cum):
+            bounds, cum = self._reach(total)
+            j = bisect_left(cum, total)
+        return bounds[j] - (cum[j] - total)
+
     def _business_before(self, t: float) -> float:
         """Business seconds from the origin to t, extending the tables when needed."""
         lo, hi, bounds, cum = self._tables

@@ -6,12 +6,13 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core import clock
 from opsdesk.core.api import require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.schemas import Id
 
-from . import clocks, queries, services
-from .schemas import SlaOut, SlaPolicyIn, SlaPolicyOut, SlaPolicyPatch
+from . import attainment, clocks, queries, services
+from .schemas import AttainmentOut, SlaOut, SlaPolicyIn, SlaPolicyOut, SlaPolicyPatch
 
 router = Router()
 TAG = ["slas"]
@@ -58,3 +59,17 @@ def update_policy(request: HttpRequest, policy_id: Id, payload: SlaPolicyPatch):
     require_write(request, "slas.write")
     policy = queries.get_policy(request.user, policy_id)
     return services.update_policy(policy, payload.dict(exclude_unset=True), actor=request.user)
+
+
+@router.get("/sla/attainment", response=list[AttainmentOut], tags=TAG)
+def sla_attainment(  # type: ignore[no-untyped-def]
+    request: HttpRequest, group_by: Literal["client", "region", "site"] = "client",
+    kind: Literal["work_order", "incident"] = "work_order",
+    target: Literal["response", "onsite", "resolution"] = "resolution",
+    since: str | None = None, until: str | None = None,
+):
+    """SLA attainment per client, region or site and month (YYYY-MM, UTC; default the last six
+    months): targets met and breached in the month they settled. Client users see their own."""
+    first, last = attainment.month_range(since, until, clock.today_utc())
+    return attainment.list_attainment(request.user, group_by=group_by, kind=kind, target=target,
+                                      first=first, last=last)

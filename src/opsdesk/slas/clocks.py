@@ -14,7 +14,7 @@ from opsdesk.workorders.models import WorkOrder
 
 from . import queries
 from .models import SlaPolicy
-from .rules import clock
+from .rules import Clock, clocks_of
 from .targets import (
     CANCELLED,
     INCIDENT,
@@ -39,6 +39,8 @@ class TargetClock:
     paused_minutes: float = 0.0
     due_at: dt.datetime | None = None
     stopped_at: dt.datetime | None = None
+    breached_at: dt.datetime | None = None
+    at_risk_at: dt.datetime | None = None
 
 
 @dataclass
@@ -51,23 +53,6 @@ class Sla:
     business_hours: bool = False
     time_zone: str = "UTC"
     targets: list[TargetClock] = field(default_factory=list)
-
-
-class _NoDueIfNever:
-    """A calendar whose due instant is None (not an error) when it has no business time left,
-    e.g. a site whose business hours close every day."""
-
-    def __init__(self, calendar: Calendar) -> None:
-        self.calendar = calendar
-
-    def elapsed_s(self, a: float, b: float, pauses: Sequence[tuple[float, float | None]] = ()) -> float:
-        return self.calendar.elapsed_s(a, b, pauses)
-
-    def due_s(self, a: float, n: float, pauses: Sequence[tuple[float, float | None]] = ()) -> float | None:
-        try:
-            return self.calendar.due_s(a, n, pauses)
-        except ValueError:
-            return None
 
 
 def _at(epoch: float | None) -> dt.datetime | None:
@@ -99,19 +84,13 @@ def _incident_policies(incidents: Sequence[Incident], user: Any) -> dict[int, Sl
     return {i.pk: choose_policy(policies, client_ids=clients[i.pk], level=i.severity) for i in incidents}
 
 
-def _one(target: str, minutes: int, history: list[tuple[float, str]], stops: frozenset[str], **kw: Any) -> TargetClock:
-    if not history:  # still a draft: the request has not reached the service desk
-        return TargetClock(target, minutes, "not_started", remaining_minutes=float(minutes))
-    c = clock(history, target_s=minutes * 60.0, stop_states=stops | {CANCELLED}, **kw)
-    status = str(c.status)
-    if c.stopped_at is not None:
-        state = next(s for at, s in sorted(history) if at == c.stopped_at and s in stops | {CANCELLED})
-        if state == CANCELLED:
-            # Cancelled before the target was reached: the target no longer applies.
-            status = CANCELLED
+def _target_clock(target: str, minutes: int, c: Clock, stopped_by: str | None) -> TargetClock:
+    # Cancelled before the target was reached: the target no longer applies.
+    status = CANCELLED if stopped_by == CANCELLED else str(c.status)
     return TargetClock(
         target, minutes, status, elapsed_minutes=_minutes(c.elapsed_s), remaining_minutes=_minutes(c.remaining_s),
         paused_minutes=_minutes(c.paused_s), due_at=_at(c.due_at), stopped_at=_at(c.stopped_at),
+        breached_at=_at(c.breached_at), at_risk_at=_at(c.at_risk_at),
     )
 
 
@@ -158,12 +137,22 @@ def _slas(kind: str, objs: Sequence[Any], policies: dict[int, SlaPolicy | None],
     return out
 
 
+def goals_of(kind: str, policy: Any) -> list[tuple[str, int, frozenset[str]]]:
+    """(target, minutes, stop states) of each target the policy sets for this kind of object."""
+    goals = [(RESPONSE, policy.response_minutes), (ONSITE, policy.onsite_minutes), (RESOLUTION, policy.resolution_minutes)]
+    return [(name, minutes, STOP_STATES[kind][name] | {CANCELLED})
+            for name, minutes in goals if minutes and name in STOP_STATES[kind]]
+
+
 def _sla(kind: str, pk: int, policy: SlaPolicy, calendar: Calendar, zone: str,
          history: list[tuple[float, str]], now: float) -> Sla:
-    kw: dict[str, Any] = {"calendar": _NoDueIfNever(calendar), "pause_states": frozenset(policy.pause_states or ()), "now": now}
-    goals = [(RESPONSE, policy.response_minutes), (ONSITE, policy.onsite_minutes), (RESOLUTION, policy.resolution_minutes)]
-    targets = [
-        _one(name, minutes, history, STOP_STATES[kind][name], **kw)
-        for name, minutes in goals if minutes and name in STOP_STATES[kind]
-    ]
-    return Sla(kind, pk, policy, business_hours=calendar is not TWENTY_FOUR_SEVEN, time_zone=zone, targets=targets)
+    goals = goals_of(kind, policy)
+    sla = Sla(kind, pk, policy, business_hours=calendar is not TWENTY_FOUR_SEVEN, time_zone=zone)
+    if not history:  # still a draft: the request has not reached the service desk
+        sla.targets = [TargetClock(name, minutes, "not_started", remaining_minutes=float(minutes))
+                       for name, minutes, _stops in goals]
+        return sla
+    computed = clocks_of(history, [(minutes * 60.0, stops) for _name, minutes, stops in goals], calendar=calendar,
+                         pause_states=frozenset(policy.pause_states or ()), now=now)
+    sla.targets = [_target_clock(name, minutes, c, by) for (name, minutes, _s), (c, by) in zip(goals, computed, strict=True)]
+    return sla

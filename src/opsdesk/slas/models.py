@@ -73,6 +73,9 @@ class SlaClockState(models.Model):
     settled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the target was met or breached (the stop, or the due instant)."
     )
+    next_check_at = models.DateTimeField(
+        null=True, blank=True, help_text="When time alone changes the status next (at risk, then breached)."
+    )
     computed_at = models.DateTimeField()
     at_risk_notified_at = models.DateTimeField(null=True, blank=True)
     breach_escalated_at = models.DateTimeField(null=True, blank=True)
@@ -84,7 +87,7 @@ class SlaClockState(models.Model):
             models.UniqueConstraint(fields=["kind", "object_id", "target"], name="sla_state_per_target"),
         ]
         indexes = [
-            models.Index(fields=["status", "due_at"], name="sla_state_open"),
+            models.Index(fields=["next_check_at"], name="sla_state_next_check"),
             models.Index(fields=["kind", "settled_at"], name="sla_state_settled"),
         ]
 

@@ -81,6 +81,7 @@ class TargetOut(Schema):
     status: str = Field(..., description="running, at_risk, paused, met, breached, cancelled or not_started")
     due_at: dt.datetime | None
     stopped_at: dt.datetime | None
+    breached_at: dt.datetime | None = None
 
 
 class SlaOut(Schema):
@@ -96,3 +97,15 @@ class SlaOut(Schema):
     @staticmethod
     def resolve_policy(obj: Any) -> Any:
         return obj.policy
+
+
+class AttainmentOut(Schema):
+    """One group's settled SLA targets in one month: how many met, how many breached, the share met."""
+
+    group_id: int | None
+    group_name: str
+    month: str = Field(..., description="YYYY-MM (UTC)")
+    met: int
+    breached: int
+    total: int
+    attainment: float = Field(..., description="Share met, 0..1")

@@ -12,6 +12,7 @@ from opsdesk.incidents.models import Incident
 from opsdesk.tenancy.models import Client
 from opsdesk.workorders.models import CATEGORIES, WorkOrder
 
+from . import tasks
 from .models import SlaPolicy
 from .targets import DEFAULT_PAUSE_STATES, LEVELS, STOP_STATES, WORK_ORDER
 
@@ -81,6 +82,7 @@ def create_policy(data: dict[str, Any], *, actor: Any) -> SlaPolicy:
     _validate(policy)
     policy.save()
     timeline.record(policy, "created", actor=actor, summary=f"SLA policy {policy.name}")
+    tasks.recompute_open.enqueue(policy.applies_to)
     return policy
 
 
@@ -104,4 +106,5 @@ def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: Any) -> Sla
     changes = timeline.diff(before, timeline.snapshot(policy))
     if changes:
         timeline.record(policy, "updated", actor=actor, summary=f"Changed {', '.join(sorted(changes))}", changes=changes)
+        tasks.recompute_open.enqueue(policy.applies_to)
     return policy

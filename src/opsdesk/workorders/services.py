@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from opsdesk.accounts import queries as account_queries
-from opsdesk.core import clock, crud, notify, timeline
+from opsdesk.core import clock, crud, events, notify, timeline
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
 from opsdesk.core.models import Activity
 from opsdesk.people.models import Engineer
@@ -31,6 +31,7 @@ from opsdesk.sites.models import SiteRequirement
 from opsdesk.sites.rules import applies_to
 
 from . import handoffs, queries, readiness_queries
+from .events import WorkOrderChanged
 from .handoffs import acknowledge_handoff  # noqa: F401  (re-exported: services are the entry point)
 from .models import CATEGORIES, Arrangement, Comment, Handoff, Override, Part, WorkOrder
 from .readiness import OWNERS
@@ -236,6 +237,7 @@ def create_work_order(data: dict[str, Any], *, actor: Any) -> WorkOrder:
         _mark_rework(original, wo, actor)
     if _is_client(actor):
         notify.notify([wo.owner], f"New request WO-{wo.pk} from {client.name}", wo.title, handoffs.url_of(wo))
+    events.publish(WorkOrderChanged(wo.pk))
     return derive(wo, actor)
 
 
@@ -275,6 +277,7 @@ def update_work_order(wo: WorkOrder, data: dict[str, Any], *, actor: Any) -> Wor
             wo, to_user=owner if owner is not None else wo.owner_id, to_team=team, actor=actor,
             done_so_far="Reassigned through an edit of the work order.",
         )
+    events.publish(WorkOrderChanged(wo.pk))
     return derive(wo, actor)
 
 

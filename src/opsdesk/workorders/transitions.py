@@ -14,12 +14,13 @@ from typing import Any
 
 from django.db import transaction
 
-from opsdesk.core import clock, schedule, timeline
+from opsdesk.core import clock, events, schedule, timeline
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.models import Activity
 
 from . import readiness_queries, rules
 from .eligibility import zone
+from .events import WorkOrderChanged
 from .models import WorkOrder
 from .readiness import Readiness
 
@@ -154,6 +155,7 @@ def transition_work_order(wo: WorkOrder, to: str, *, actor: Any, reason: str = "
     wo.save(update_fields=update)
     summary = f"State {before} → {to}" + (f": {reason}" if reason else "")
     timeline.record(wo, "transitioned", actor=actor, summary=summary, changes={"state": [before, to]}, visibility=CLIENT)
+    events.publish(WorkOrderChanged(wo.pk))
     # Readiness reads the work order's site, category, window, information, change and engineer, its
     # arrangements, parts and overrides, and the people; never its state. After a gated move's gate
     # only the state and the timeline were written, so the gate's evaluation is what a second one

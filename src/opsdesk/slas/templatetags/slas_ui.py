@@ -8,6 +8,7 @@ the page's rows with one batch call (a fixed number of queries per page), then
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,8 +25,9 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def sla_clocks(context: template.Context, rows: Iterable[Any]) -> dict[int, Sla]:
-    """The SLA of each work order or incident of the page, by id (as the viewer sees it)."""
-    items = list(rows)
+    """The SLA of each work order or incident of the page, by id (as the viewer sees it). Rows may
+    be the objects or tuples led by them (e.g. (work order, checklist))."""
+    items = [row[0] if isinstance(row, tuple) else row for row in rows]
     if not items:
         return {}
     if isinstance(items[0], WorkOrder):
@@ -40,3 +42,12 @@ def sla_clocks(context: template.Context, rows: Iterable[Any]) -> dict[int, Sla]
 def sla_badge(clocks: dict[int, Sla] | None, pk: int) -> dict[str, Any]:
     """The row's SLA badge (nothing when no policy applies or every target is met)."""
     return {"badge": badge((clocks or {}).get(pk))}
+
+
+@register.filter
+def pct(share: float | None) -> str:
+    """A share as a percentage in words: 0.9234 -> '92.3 %', 1.0 -> '100 %' (never rounds up to 100)."""
+    if share is None:
+        return "–"
+    value = math.floor(share * 1000 + 1e-9) / 10
+    return f"{value:.0f} %" if value == int(value) else f"{value:.1f} %"

@@ -48,6 +48,7 @@ urlpatterns = [
     path("work/", include("opsdesk.workorders.urls")),
     path("incidents/", include("opsdesk.incidents.urls")),
     path("alerts/", include("opsdesk.alerts.urls")),
+    path("slos/", include("opsdesk.slas.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

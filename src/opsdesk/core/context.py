@@ -14,7 +14,7 @@ NAVIGATION = [
     ("Dispatch", None, True),
     ("Changes", "changes:list", False),
     ("Incidents", "incidents:list", False),
-    ("SLAs", None, False),
+    ("SLOs", "slos:list", False),
     ("Sites", "sites:list", False),
     ("People", "people:list", True),
     ("Services", "services:list", False),

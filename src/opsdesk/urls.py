@@ -49,6 +49,7 @@ urlpatterns = [
     path("incidents/", include("opsdesk.incidents.urls")),
     path("alerts/", include("opsdesk.alerts.urls")),
     path("slas/", include("opsdesk.slas.sla_urls")),
+    path("slos/", include("opsdesk.slas.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

@@ -29,6 +29,7 @@ from . import (
     people,
     servicegraph,
     slas,
+    slos,
     users,
     volume,
     workorders,
@@ -57,6 +58,7 @@ STEPS: list[Step] = [
     Step("work order volume", volume.build_volume),
     Step("timeline", history.record_creation),
     Step("SLA policies", slas.build_policies),
+    Step("SLOs and their measurements", slos.build_slos),
 ]
 
 DEFAULT_SEED = 1

@@ -1,0 +1,101 @@
+"""Reads for the SLO pages: the SLOs a user may see, their reports in a fixed number of queries,
+and the synthetic checks of an SLO's service with their latest results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from opsdesk.core.errors import NotFound
+from opsdesk.core.tenancy import get_scoped, scope
+from opsdesk.services.models import Service
+
+from .burn import DAY, WORKBOOK_RULES, Series
+from .models import SliBucket, Slo, SyntheticCheck, SyntheticResult
+from .slo_reports import SloReport, report_of
+
+# Ids beyond this do not fit a database integer (SQLite raises instead of finding nothing).
+MAX_ID = 2**63 - 1
+RECENT_RESULTS = 10
+
+
+def list_slos(user: Any, *, client: int | None = None, service: int | None = None) -> QuerySet[Slo]:
+    """SLOs the user may see (client users: their client's services'), by client, service and name."""
+    qs = scope(Slo.objects.select_related("service", "service__client"), user)
+    if client is not None:
+        qs = qs.filter(service__client_id=client)
+    if service is not None:
+        qs = qs.filter(service_id=service)
+    return qs.order_by("service__client__name", "service__name", "name", "id")
+
+
+def get_slo(user: Any, slo_id: int) -> Slo:
+    """One SLO the user may see, or NotFound (the same answer for another client's)."""
+    if not 0 < slo_id <= MAX_ID:
+        raise NotFound(f"No SLO matches id={slo_id}.")
+    return get_scoped(Slo.objects.select_related("service", "service__client"), user, pk=slo_id)
+
+
+def slo_services(user: Any) -> QuerySet[Service]:
+    """Services with at least one SLO the user may see (the list's service filter)."""
+    return scope(Service.objects.filter(slos__isnull=False), user).distinct().order_by("name", "id")
+
+
+def _window_lengths(slos: Sequence[Slo]) -> list[float]:
+    """Every window length (seconds) the reports of these SLOs read: their SLO windows and the
+    Workbook rules' long and short windows, ascending."""
+    lengths = {slo.window_days * DAY for slo in slos}
+    for rule in WORKBOOK_RULES:
+        lengths.update((rule.long_s, rule.short_s))
+    return sorted(lengths)
+
+
+def reports_for(slos: Sequence[Slo], now: dt.datetime) -> dict[int, SloReport]:
+    """The report of each SLO at `now`, by id, from ONE aggregate query whatever their number.
+
+    A report only reads sums over windows (now - length, now] for a few lengths. The database
+    sums each SLO's buckets in the bands between consecutive lengths; each band then becomes
+    one bucket of a small Series, placed at the band's newer edge, so every window of the
+    report sums exactly the bands inside it (the same numbers as the full series, without
+    reading every bucket into Python).
+    """
+    if not slos:
+        return {}
+    lengths = _window_lengths(slos)
+    edges = [0.0, *lengths]  # band i is (now - edges[i + 1], now - edges[i]]
+    bands: dict[str, Any] = {}
+    for i in range(len(lengths)):
+        newer, older = now - dt.timedelta(seconds=edges[i]), now - dt.timedelta(seconds=edges[i + 1])
+        in_band = Q(start_at__gt=older, start_at__lte=newer)
+        bands[f"g{i}"] = Sum("good", filter=in_band)
+        bands[f"v{i}"] = Sum("valid", filter=in_band)
+    rows = (
+        SliBucket.objects.filter(slo__in=[s.pk for s in slos], start_at__gt=now - dt.timedelta(seconds=lengths[-1]),
+                                 start_at__lte=now)
+        .values("slo_id").annotate(**bands).order_by()
+    )
+    sums: dict[int, dict[str, Any]] = {row["slo_id"]: dict(row) for row in rows}
+    end = now.timestamp()
+    out = {}
+    for slo in slos:
+        row: dict[str, Any] = sums.get(slo.pk, {})
+        series = Series(
+            (end - edges[i], float(row.get(f"g{i}") or 0), float(row.get(f"v{i}") or 0))
+            for i in range(len(lengths))
+        )
+        out[slo.pk] = report_of(slo, now, series)
+    return out
+
+
+def checks_for(user: Any, slo: Slo) -> list[SyntheticCheck]:
+    """The synthetic checks of the SLO's service or feeding the SLO, each with `recent`: its
+    latest results, newest first (two queries)."""
+    recent = SyntheticResult.objects.order_by("-at", "-id")[:RECENT_RESULTS]
+    qs = scope(
+        SyntheticCheck.objects.filter(Q(service_id=slo.service_id) | Q(availability_slo=slo) | Q(latency_slo=slo)),
+        user,
+    ).select_related("availability_slo", "latency_slo")
+    return list(qs.distinct().order_by("name", "id").prefetch_related(Prefetch("results", recent, to_attr="recent")))

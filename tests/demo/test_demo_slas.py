@@ -34,3 +34,23 @@ def test_work_orders_and_incidents_have_clocks_and_badges() -> None:
     assert len(shown) >= 2  # the demo shows more than one kind of badge
     incidents = list(Incident.objects.order_by("id"))
     assert all(s.policy is not None for s in clocks_for_incidents(incidents).values())
+
+
+def test_every_work_order_has_stored_clocks_and_they_are_the_live_ones() -> None:
+    from opsdesk.slas.models import SlaClockState
+
+    work = list(WorkOrder.objects.order_by("id"))
+    stored = {(s.object_id, s.target): s.status for s in SlaClockState.objects.filter(kind="work_order")}
+    assert {pk for pk, _target in stored} == {w.pk for w in work}  # every work order has a policy
+    statuses = set(stored.values())
+    assert "met" in statuses and statuses & {"running", "at_risk", "paused"}  # settled and open work
+    sample = work[:60]
+    from opsdesk.core import clock
+
+    with clock.frozen(SlaClockState.objects.order_by("-computed_at").first().computed_at):
+        live = clocks_for_work_orders(sample)
+    for w in sample:
+        assert {(t.target, t.status) for t in live[w.pk].targets} == {
+            (target, status) for (pk, target), status in stored.items() if pk == w.pk}
+    open_incidents = Incident.objects.exclude(state__in=("resolved", "closed")).count()
+    assert SlaClockState.objects.filter(kind="incident").values("object_id").distinct().count() >= open_incidents

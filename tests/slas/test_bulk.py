@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from opsdesk.core import clock
+from opsdesk.core.models import Activity
 from opsdesk.slas import bulk
 from opsdesk.slas.models import SlaClockState
+from opsdesk.slas.recompute import recompute
 from opsdesk.workorders import services as work_services
+from opsdesk.workorders.models import WorkOrder
 from tests.slas.test_clocks import _move, _policy, _work_order, at
 from tests.workorders.builders import make, world
 
@@ -38,16 +42,19 @@ def test_bulk_rows_equal_the_per_change_rows_and_a_second_pass_writes_nothing():
         draft = work_services.create_work_order(
             {"client": w["client"].pk, "site": w["site"].pk, "title": "Draft", "priority": "p2", "state": "draft", "category": "audit"},
             actor=w["desk"])
+    imported = make(w, "submitted", priority="p3", title="Imported, closed, no history")
+    WorkOrder.objects.filter(pk=imported.pk).update(state="closed")
+    Activity.objects.filter(content_type=ContentType.objects.get_for_model(WorkOrder), object_id=imported.pk).delete()
     now = at(24, 15)
     with clock.frozen(now):  # every stored clock brought to `now` by the per-change path
-        from opsdesk.slas.recompute import recompute
-        recompute("work_order", [held.pk, back.pk, late.pk, draft.pk])
+        recompute("work_order", [held.pk, back.pk, late.pk, draft.pk, imported.pk])
         recompute("work_order", list(SlaClockState.objects.values_list("object_id", flat=True).distinct()))
     expected = _table()
-    assert {r[6] for r in expected} >= {"met", "paused", "breached", "cancelled"}
+    assert {r[6] for r in expected} >= {"met", "paused", "breached", "cancelled", "not_started", "unmeasured"}
+    assert {r[6] for r in expected if r[1] == imported.pk} == {"unmeasured"}
     SlaClockState.objects.all().delete()
     figures = bulk.recompute_all(processes=2, now=now)  # in a test transaction: runs in this process
-    assert figures.processes == 1 and figures.work_orders == 6
+    assert figures.processes == 1 and figures.work_orders == 7
     assert _table() == expected
     again = bulk.recompute_all(now=now)
     assert (again.written, again.deleted, again.rows) == (0, 0, len(expected))

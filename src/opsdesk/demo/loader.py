@@ -58,6 +58,7 @@ STEPS: list[Step] = [
     Step("work order volume", volume.build_volume),
     Step("timeline", history.record_creation),
     Step("SLA policies", slas.build_policies),
+    Step("SLA clocks", slas.build_clocks),
     Step("SLOs and their measurements", slos.build_slos),
 ]
 

@@ -4,9 +4,12 @@ client, created through slas.services like an administrator would."""
 from __future__ import annotations
 
 from opsdesk.accounts.models import User
-from opsdesk.slas import services
+from opsdesk.core import clock
+from opsdesk.slas import bulk, recompute, services
+from opsdesk.slas.targets import INCIDENT
 
 from .context import DemoContext
+from .slos import demo_now
 
 # level -> (response, on-site, resolution) in minutes, business hours?
 WORK_ORDER_DEFAULTS = {
@@ -36,3 +39,12 @@ def build_policies(ctx: DemoContext) -> None:
         services.create_policy({"name": f"Incident {level.upper()}", "applies_to": "incident", "level": level,
                                 "response_minutes": response, "resolution_minutes": resolution,
                                 "business_hours": business}, actor=admin)
+
+
+def build_clocks(ctx: DemoContext) -> None:
+    """Store every work order's and open incident's SLA clocks (the bulk path: the volume is
+    loaded without per-object events), so lists, notices and the attainment report have them.
+    Computed at the demo's "now" (its today at the current time of day), as its stories are told."""
+    with clock.frozen(demo_now(ctx)):
+        bulk.recompute_all(now=clock.now())
+        recompute.recompute_open(INCIDENT)

@@ -28,11 +28,11 @@ from opsdesk.sites.businesstime import TWENTY_FOUR_SEVEN, Calendar
 from opsdesk.sites.models import Site
 from opsdesk.workorders.models import WorkOrder
 
-from .clocks import goals_of
+from .clocks import goals_of, status_of
 from .models import SlaClockState, SlaPolicy
 from .queries import candidate_policies, site_calendar
 from .rules import Clock, clocks_of
-from .targets import CANCELLED, WORK_ORDER, WORK_ORDER_LEVELS, choose_policy, history_of
+from .targets import WORK_ORDER, WORK_ORDER_LEVELS, choose_policy, history_of
 
 CHUNK = 20_000
 # (target) -> (policy, client, site, status, target minutes, elapsed minutes, due, settled, next check)
@@ -65,9 +65,10 @@ def _minutes(seconds: float) -> float:
     return round(seconds / 60.0, 2)
 
 
-def state_row(c: Clock, stopped_by: str | None) -> tuple[str, float, float | None, float | None, float | None]:
+def state_row(c: Clock, stopped_by: str | None,
+              history_length: int) -> tuple[str, float, float | None, float | None, float | None]:
     """(status, elapsed minutes, due, settled, next check) of a clock, as slas.recompute stores it."""
-    status = CANCELLED if stopped_by == CANCELLED else str(c.status)
+    status = status_of(c, stopped_by, history_length)
     settled = c.stopped_at if status == "met" else (c.breached_at or c.stopped_at) if status == "breached" else None
     next_check = c.at_risk_at if status == "running" else c.due_at if status == "at_risk" else None
     return status, _minutes(c.elapsed_s), c.due_at, settled, next_check
@@ -173,7 +174,7 @@ def _compute(work_orders: list[tuple[Any, ...]], entries: dict[int, list[tuple[A
         clocks = clocks_of(history, ctx._goal_seconds[policy.pk], calendar=ctx.calendar(policy, site),
                            pause_states=ctx._pauses[policy.pk], now=now)
         for (name, minutes, _stops), (c, stopped_by) in zip(goals, clocks, strict=True):
-            status, elapsed, due, settled, next_check = state_row(c, stopped_by)
+            status, elapsed, due, settled, next_check = state_row(c, stopped_by, len(history))
             out[pk, name] = (policy.pk, client, site, status, minutes, elapsed, due, settled, next_check)
     return out
 

@@ -22,6 +22,7 @@ from .targets import (
     RESOLUTION,
     RESPONSE,
     STOP_STATES,
+    UNMEASURED,
     WORK_ORDER,
     choose_policy,
 )
@@ -33,7 +34,7 @@ class TargetClock:
 
     target: str
     target_minutes: int
-    status: str  # running, at_risk, paused, met, breached, cancelled, not_started
+    status: str  # running, at_risk, paused, met, breached, cancelled, not_started, unmeasured
     elapsed_minutes: float = 0.0
     remaining_minutes: float = 0.0
     paused_minutes: float = 0.0
@@ -84,9 +85,19 @@ def _incident_policies(incidents: Sequence[Incident], user: Any) -> dict[int, Sl
     return {i.pk: choose_policy(policies, client_ids=clients[i.pk], level=i.severity) for i in incidents}
 
 
-def _target_clock(target: str, minutes: int, c: Clock, stopped_by: str | None) -> TargetClock:
-    # Cancelled before the target was reached: the target no longer applies.
-    status = CANCELLED if stopped_by == CANCELLED else str(c.status)
+def status_of(c: Clock, stopped_by: str | None, history_length: int) -> str:
+    """The stored and shown status: the clock's, except "cancelled" (stopped by a cancellation:
+    the target no longer applies) and "unmeasured" (stopped by the history's only entry: work
+    imported already past the target, e.g. generated history, has no clock to measure)."""
+    if stopped_by == CANCELLED:
+        return CANCELLED
+    if stopped_by is not None and history_length == 1:
+        return UNMEASURED
+    return str(c.status)
+
+
+def _target_clock(target: str, minutes: int, c: Clock, stopped_by: str | None, history_length: int) -> TargetClock:
+    status = status_of(c, stopped_by, history_length)
     return TargetClock(
         target, minutes, status, elapsed_minutes=_minutes(c.elapsed_s), remaining_minutes=_minutes(c.remaining_s),
         paused_minutes=_minutes(c.paused_s), due_at=_at(c.due_at), stopped_at=_at(c.stopped_at),
@@ -154,5 +165,6 @@ def _sla(kind: str, pk: int, policy: SlaPolicy, calendar: Calendar, zone: str,
         return sla
     computed = clocks_of(history, [(minutes * 60.0, stops) for _name, minutes, stops in goals], calendar=calendar,
                          pause_states=frozenset(policy.pause_states or ()), now=now)
-    sla.targets = [_target_clock(name, minutes, c, by) for (name, minutes, _s), (c, by) in zip(goals, computed, strict=True)]
+    sla.targets = [_target_clock(name, minutes, c, by, len(history))
+                   for (name, minutes, _s), (c, by) in zip(goals, computed, strict=True)]
     return sla

@@ -78,7 +78,7 @@ class TargetOut(Schema):
     elapsed_minutes: float
     remaining_minutes: float
     paused_minutes: float
-    status: str = Field(..., description="running, at_risk, paused, met, breached, cancelled or not_started")
+    status: str = Field(..., description="running, at_risk, paused, met, breached, cancelled, not_started or unmeasured (imported already past the target)")
     due_at: dt.datetime | None
     stopped_at: dt.datetime | None
     breached_at: dt.datetime | None = None

@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 WORK_ORDER, INCIDENT = "work_order", "incident"
 RESPONSE, ONSITE, RESOLUTION = "response", "onsite", "resolution"
 CANCELLED = "cancelled"
+UNMEASURED = "unmeasured"  # stopped by the history's only entry: imported past the target
 DRAFT = "draft"
 
 WORK_ORDER_LEVELS = ("p1", "p2", "p3", "p4")

@@ -83,9 +83,22 @@ def _epoch_sql(column: str) -> str:
 
 
 def _state_pair_sql() -> str:
+    """The transition's state pair: two columns on PostgreSQL; on SQLite one, the pair's JSON text
+    (one extraction instead of two; split by `_pair`, states being slugs)."""
     if connection.vendor == "postgresql":
         return "changes->'state'->>0, changes->'state'->>1"
-    return "json_extract(changes, '$.state[0]'), json_extract(changes, '$.state[1]')"
+    return "json_extract(changes, '$.state'), NULL"
+
+
+def _pair(before: str | None, after: str | None) -> tuple[str | None, str | None]:
+    """(before, after) from the columns `_state_pair_sql` selects."""
+    if after is not None or before is None:
+        return before, after
+    if before.startswith('["') and before.endswith('"]'):  # SQLite: '["a","b"]'
+        parts = before[2:-2].split('","')
+        if len(parts) == 2:
+            return parts[0], parts[1]
+    return None, None
 
 
 # The SQL below is built only from constant fragments (per database vendor); values are bound.
@@ -153,8 +166,10 @@ def _history(created_at: float, entries: list[tuple[Any, ...]], current: str) ->
         if verb == "created":
             if start is None:
                 start = at
-        elif before is not None and after is not None:
-            transitions.append((at, before, after))
+        else:
+            before, after = _pair(before, after)
+            if before is not None and after is not None:
+                transitions.append((at, before, after))
     return history_of(created_at if start is None else start, transitions, current)
 
 

@@ -7,12 +7,15 @@ import datetime as dt
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opsdesk.core import clock
 from opsdesk.core.models import Activity
 from opsdesk.slas import bulk
-from opsdesk.slas.models import SlaClockState
+from opsdesk.slas.models import SlaClockState, SlaHistory
 from opsdesk.slas.recompute import recompute
+from opsdesk.slas.targets import decode_history, encode_history
 from opsdesk.workorders import services as work_services
 from opsdesk.workorders.models import WorkOrder
 from tests.slas.test_clocks import _move, _policy, _work_order, at
@@ -58,5 +61,20 @@ def test_bulk_rows_equal_the_per_change_rows_and_a_second_pass_writes_nothing():
     assert _table() == expected
     again = bulk.recompute_all(now=now)
     assert (again.written, again.deleted, again.rows) == (0, 0, len(expected))
+    histories = sorted(SlaHistory.objects.values_list("object_id", "entries"))
+    assert len(histories) == 7 and histories[0][1].startswith(f"{at(20, 9).timestamp()!r} submitted;")
+    SlaHistory.objects.filter(object_id__in=[held.pk, imported.pk]).delete()  # e.g. bulk-loaded work
+    SlaClockState.objects.all().delete()
+    rebuilt = bulk.recompute_all(now=now)
+    assert _table() == expected and sorted(SlaHistory.objects.values_list("object_id", "entries")) == histories
+    assert rebuilt.written == len(expected)
+    from_timeline = bulk.recompute_all(now=now, from_timeline=True)
+    assert from_timeline.written == 0 and _table() == expected
     later = bulk.recompute_all(now=now + dt.timedelta(days=3))
     assert later.written > 0  # running clocks moved on
+
+
+@settings(max_examples=100)
+@given(st.lists(st.tuples(st.floats(0, 4e9, allow_nan=False), st.sampled_from(["submitted", "on_hold", "triage"]))))
+def test_the_compact_history_round_trips_exactly(history):
+    assert decode_history(encode_history(history)) == history

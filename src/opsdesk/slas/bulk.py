@@ -2,11 +2,14 @@
 
 Used by `opsdesk sla recompute` (after a restore, an import, a calendar change), by the demo
 after its bulk load, and by bench/sla.py. It gives exactly the rows `slas.recompute.recompute`
-gives (tests compare them), but stays in epoch seconds and plain tuples: work orders, their
-"created" and "transitioned" timeline entries (the state pairs read by the database's JSON
-functions) and the stored rows are read per id range with one query each, clocks are computed
-with `rules.clocks_of` (all targets of a work order in one pass), and only rows that differ
-from the stored ones are written. Ranges are shared among processes, one per core.
+gives (tests compare them), but stays in epoch seconds and plain tuples: work orders with their
+compact state history (SlaHistory, one short text per work order, kept by every change) and the
+stored rows are read per id range with one query each, clocks are computed with
+`rules.clocks_of` (all targets of a work order in one pass), and only rows that differ from the
+stored ones are written. Where a work order has no compact history (bulk-loaded), or with
+`from_timeline`, its "created" and "transitioned" timeline entries are read instead (the state
+pairs extracted by the database's JSON functions; several times slower: every entry is a row)
+and the compact history written. Ranges are shared among processes, one per core.
 """
 
 from __future__ import annotations
@@ -29,10 +32,17 @@ from opsdesk.sites.models import Site
 from opsdesk.workorders.models import WorkOrder
 
 from .clocks import goals_of, status_of
-from .models import SlaClockState, SlaPolicy
+from .models import SlaClockState, SlaHistory, SlaPolicy
 from .queries import candidate_policies, site_calendar
 from .rules import Clock, clocks_of
-from .targets import WORK_ORDER, WORK_ORDER_LEVELS, choose_policy, history_of
+from .targets import (
+    WORK_ORDER,
+    WORK_ORDER_LEVELS,
+    choose_policy,
+    decode_history,
+    encode_history,
+    history_of,
+)
 
 CHUNK = 20_000
 # (target) -> (policy, client, site, status, target minutes, elapsed minutes, due, settled, next check)
@@ -102,14 +112,28 @@ def _pair(before: str | None, after: str | None) -> tuple[str | None, str | None
 
 
 # The SQL below is built only from constant fragments (per database vendor); values are bound.
-def _read(lo: int, hi: int, content_type: int) -> tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]],
-                                                         dict[tuple[int, str], tuple[Any, ...]]]:
-    """Work orders with ids in [lo, hi), their timeline entries by id, and their stored rows."""
+def _read(lo: int, hi: int, from_timeline: bool) -> tuple[list[tuple[Any, ...]], dict[tuple[int, str], tuple[Any, ...]]]:
+    """Work orders with ids in [lo, hi) with their compact state history (None: none stored, or
+    `from_timeline`), and their stored clock rows."""
+    history = "NULL" if from_timeline else "h.entries"
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT id, client_id, site_id, priority, category, state, {_epoch_sql('created_at')} "  # noqa: S608
-            "FROM workorders_workorder WHERE id >= %s AND id < %s ORDER BY id", [lo, hi])
+            f"SELECT w.id, w.client_id, w.site_id, w.priority, w.category, w.state, {_epoch_sql('w.created_at')}, "  # noqa: S608
+            f"{history} FROM workorders_workorder w LEFT JOIN slas_slahistory h "
+            "ON h.kind = %s AND h.object_id = w.id WHERE w.id >= %s AND w.id < %s ORDER BY w.id", [WORK_ORDER, lo, hi])
         work_orders = cur.fetchall()
+        cur.execute(
+            f"SELECT object_id, target, policy_id, client_id, site_id, status, target_minutes, elapsed_minutes, "  # noqa: S608
+            f"{_epoch_sql('due_at')}, {_epoch_sql('settled_at')}, {_epoch_sql('next_check_at')} "
+            "FROM slas_slaclockstate WHERE kind = %s AND object_id >= %s AND object_id < %s",
+            [WORK_ORDER, lo, hi])
+        stored = {(r[0], r[1]): tuple(r[2:]) for r in cur.fetchall()}
+    return work_orders, stored
+
+
+def _timeline(lo: int, hi: int, content_type: int) -> dict[int, list[tuple[Any, ...]]]:
+    """The 'created' and 'transitioned' timeline entries of the work orders with ids in [lo, hi)."""
+    with connection.cursor() as cur:
         cur.execute(
             f"SELECT object_id, verb, {_epoch_sql('at')}, {_state_pair_sql()} FROM core_activity "  # noqa: S608
             "WHERE content_type_id = %s AND object_id >= %s AND object_id < %s AND verb IN ('created', 'transitioned') "
@@ -117,13 +141,7 @@ def _read(lo: int, hi: int, content_type: int) -> tuple[list[tuple[Any, ...]], d
         entries: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for row in cur.fetchall():
             entries[row[0]].append(row)
-        cur.execute(
-            f"SELECT object_id, target, policy_id, client_id, site_id, status, target_minutes, elapsed_minutes, "  # noqa: S608
-            f"{_epoch_sql('due_at')}, {_epoch_sql('settled_at')}, {_epoch_sql('next_check_at')} "
-            "FROM slas_slaclockstate WHERE kind = %s AND object_id >= %s AND object_id < %s",
-            [WORK_ORDER, lo, hi])
-        stored = {(r[0], r[1]): tuple(r[2:]) for r in cur.fetchall()}
-    return work_orders, entries, stored
+    return entries
 
 
 class _Context:
@@ -173,15 +191,22 @@ def _history(created_at: float, entries: list[tuple[Any, ...]], current: str) ->
     return history_of(created_at if start is None else start, transitions, current)
 
 
-def _compute(work_orders: list[tuple[Any, ...]], entries: dict[int, list[tuple[Any, ...]]], ctx: _Context,
-             now: float) -> dict[tuple[int, str], Row]:
+def _compute(work_orders: list[tuple[Any, ...]], timeline: dict[int, list[tuple[Any, ...]]], ctx: _Context,
+             now: float) -> tuple[dict[tuple[int, str], Row], dict[int, str]]:
+    """The clock rows of the work orders, and the compact histories rebuilt from the timeline
+    (for those that had none)."""
     out: dict[tuple[int, str], Row] = {}
-    for pk, client, site, priority, category, state, created in work_orders:
+    rebuilt: dict[int, str] = {}
+    for pk, client, site, priority, category, state, created, stored_history in work_orders:
+        if stored_history is None:
+            history = _history(created, timeline.get(pk, []), state)
+            rebuilt[pk] = encode_history(history)
+        else:
+            history = decode_history(stored_history)
         policy = ctx.policy(client, priority, category)
         if policy is None:
             continue
         goals = ctx._goals[policy.pk]
-        history = _history(created, entries.get(pk, ()), state)  # type: ignore[arg-type]
         if not history:  # a draft: nothing has started
             for name, minutes, _stops in goals:
                 out[pk, name] = (policy.pk, client, site, "not_started", minutes, 0.0, None, None, None)
@@ -191,7 +216,7 @@ def _compute(work_orders: list[tuple[Any, ...]], entries: dict[int, list[tuple[A
         for (name, minutes, _stops), (c, stopped_by) in zip(goals, clocks, strict=True):
             status, elapsed, due, settled, next_check = state_row(c, stopped_by, len(history))
             out[pk, name] = (policy.pk, client, site, status, minutes, elapsed, due, settled, next_check)
-    return out
+    return out, rebuilt
 
 
 def _same(a: Row, b: tuple[Any, ...]) -> bool:
@@ -208,8 +233,12 @@ def _at(epoch: float | None) -> dt.datetime | None:
     return None if epoch is None else dt.datetime.fromtimestamp(round(epoch, 6), dt.UTC)
 
 
-def _write(changed: dict[tuple[int, str], Row], stale: list[tuple[int, str]], now: dt.datetime) -> None:
+def _write(changed: dict[tuple[int, str], Row], stale: list[tuple[int, str]], rebuilt: dict[int, str],
+           now: dt.datetime) -> None:
     with transaction.atomic():
+        SlaHistory.objects.bulk_create(
+            [SlaHistory(kind=WORK_ORDER, object_id=pk, entries=text) for pk, text in rebuilt.items()],
+            batch_size=1000, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=["entries"])
         if stale:
             for pk, target in stale:
                 SlaClockState.objects.filter(kind=WORK_ORDER, object_id=pk, target=target).delete()
@@ -224,21 +253,25 @@ def _write(changed: dict[tuple[int, str], Row], stale: list[tuple[int, str]], no
         )
 
 
-def recompute_range(lo: int, hi: int, now: dt.datetime, write: bool = True) -> Figures:
-    """Recompute the work orders with ids in [lo, hi) at `now`; write what changed."""
+def recompute_range(lo: int, hi: int, now: dt.datetime, write: bool = True, from_timeline: bool = False) -> Figures:
+    """Recompute the work orders with ids in [lo, hi) at `now` from their compact histories (the
+    timeline for those without one, or for all with `from_timeline`); write what changed."""
     figures = Figures()
     ctx = _Context()
     content_type = ContentType.objects.get_for_model(WorkOrder).pk
     for start in range(lo, hi, CHUNK):
+        end = min(hi, start + CHUNK)
         t0 = time.perf_counter()
-        work_orders, entries, stored = _read(start, min(hi, start + CHUNK), content_type)
+        work_orders, stored = _read(start, end, from_timeline)
+        missing = any(row[7] is None for row in work_orders)
+        timeline = _timeline(start, end, content_type) if missing else {}
         t1 = time.perf_counter()
-        computed = _compute(work_orders, entries, ctx, now.timestamp())
+        computed, rebuilt = _compute(work_orders, timeline, ctx, now.timestamp())
         changed = {key: row for key, row in computed.items() if key not in stored or not _same(row, stored[key])}
         stale = [key for key in stored if key not in computed]
         t2 = time.perf_counter()
-        if write and (changed or stale):
-            _write(changed, stale, now)
+        if write and (changed or stale or rebuilt):
+            _write(changed, stale, rebuilt, now)
         t3 = time.perf_counter()
         figures.work_orders += len(work_orders)
         figures.rows += len(computed)
@@ -258,10 +291,10 @@ def _ranges(lo: int, hi: int, parts: int) -> Iterator[tuple[int, int]]:
         yield start, min(hi, start + step)
 
 
-def _in_child(lo: int, hi: int, now: dt.datetime, write: bool) -> Figures:
+def _in_child(lo: int, hi: int, now: dt.datetime, write: bool, from_timeline: bool) -> Figures:
     connections.close_all()  # never share the parent's connection
     try:
-        return recompute_range(lo, hi, now, write)
+        return recompute_range(lo, hi, now, write, from_timeline)
     finally:
         connections.close_all()
 
@@ -271,9 +304,12 @@ def _in_memory() -> bool:
     return connection.vendor == "sqlite" and (name in ("", ":memory:") or "mode=memory" in name)
 
 
-def recompute_all(*, processes: int | None = None, write: bool = True, now: dt.datetime | None = None) -> Figures:
+def recompute_all(*, processes: int | None = None, write: bool = True, now: dt.datetime | None = None,
+                  from_timeline: bool = False) -> Figures:
     """Recompute every work order's stored clocks at `now` (default core.clock.now()), sharing the
-    id range among `processes` (default: one per core; 1 runs in this process)."""
+    id range among `processes` (default: one per core; 1 runs in this process). Histories come
+    from SlaHistory, or from the timeline where there is none or with `from_timeline` (which
+    rewrites the compact histories too)."""
     now = now or core_clock.now()
     started = time.perf_counter()
     bounds = WorkOrder.objects.order_by("id").values_list("id", flat=True)
@@ -285,11 +321,12 @@ def recompute_all(*, processes: int | None = None, write: bool = True, now: dt.d
     if connection.in_atomic_block or _in_memory():
         processes = 1  # other processes would not see this transaction's rows, or this database
     if processes == 1 or last - first < CHUNK:
-        total.add(recompute_range(first, last + 1, now, write))
+        total.add(recompute_range(first, last + 1, now, write, from_timeline))
     else:
         connections.close_all()
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            parts = pool.starmap(_in_child, [(lo, hi, now, write) for lo, hi in _ranges(first, last + 1, processes)])
+            parts = pool.starmap(_in_child, [(lo, hi, now, write, from_timeline)
+                                             for lo, hi in _ranges(first, last + 1, processes)])
         for part in parts:
             total.add(part)
         total.processes = processes

@@ -206,3 +206,24 @@ class SyntheticResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_run_id} @ {self.at}: {self.status_code}"
+
+
+class SlaHistory(models.Model):
+    """An object's state history as its SLA clocks read it: "epoch state" entries in time order.
+
+    Derived from the timeline (slas.queries.state_histories) and rewritten with the stored clocks
+    on every change, so that recomputing a million objects' clocks reads one short row each
+    instead of every timeline entry (slas.bulk). `opsdesk sla recompute --from-timeline` rebuilds
+    it from the timeline (after an import or a direct edit of the timeline).
+    """
+
+    kind = models.CharField(max_length=20, choices=SlaPolicy.AppliesTo.choices)
+    object_id = models.PositiveBigIntegerField()
+    entries = models.TextField(blank=True, help_text='"1779264000.0 submitted;1779265800.0 triage;..."')
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="sla_history_per_object")]
+        verbose_name_plural = "SLA histories"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

@@ -18,9 +18,10 @@ from opsdesk.core import clock as core_clock
 from opsdesk.incidents.models import Incident
 from opsdesk.workorders.models import WorkOrder
 
+from . import queries
 from .clocks import Sla, TargetClock, clocks_for_incidents, clocks_for_work_orders
-from .models import SlaClockState
-from .targets import CANCELLED, DRAFT, INCIDENT, RESOLUTION, STOP_STATES, WORK_ORDER
+from .models import SlaClockState, SlaHistory
+from .targets import CANCELLED, DRAFT, INCIDENT, RESOLUTION, STOP_STATES, WORK_ORDER, encode_history
 
 BATCH = 500
 SETTLED = ("met", "breached")
@@ -92,6 +93,8 @@ def recompute(kind: str, ids: Iterable[int]) -> int:
         chunk = ids[start:start + BATCH]
         objs = _load(kind, chunk)
         slas = clocks_for_work_orders(objs) if kind == WORK_ORDER else clocks_for_incidents(objs)
+        if kind == WORK_ORDER:
+            _store_histories(objs)
         owners = _owners(kind, [o.pk for o in objs])
         now = core_clock.now()
         rows = [row for pk, sla in slas.items() for row in _rows(sla, *owners[pk], now)]
@@ -107,6 +110,15 @@ def recompute(kind: str, ids: Iterable[int]) -> int:
         )
         written += len(rows)
     return written
+
+
+def _store_histories(work_orders: Sequence[WorkOrder]) -> None:
+    """Keep each work order's compact state history (SlaHistory) as the timeline gives it."""
+    histories = queries.state_histories(work_orders)
+    SlaHistory.objects.bulk_create(
+        [SlaHistory(kind=WORK_ORDER, object_id=pk, entries=encode_history(h)) for pk, h in histories.items()],
+        batch_size=BATCH, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=["entries"],
+    )
 
 
 def recompute_work_order(event: Any) -> None:

@@ -89,3 +89,20 @@ def history_of(created_at: float, transitions: Sequence[tuple[float, str, str]],
     while history and history[0][1] == DRAFT:
         history.pop(0)
     return history
+
+
+def encode_history(history: Sequence[tuple[float, str]]) -> str:
+    """A history as SlaHistory stores it: "epoch state" entries joined by ";" (repr keeps each
+    float exact; states are slugs, without spaces or semicolons)."""
+    return ";".join(f"{at!r} {state}" for at, state in history)
+
+
+def decode_history(text: str) -> list[tuple[float, str]]:
+    """The inverse of encode_history."""
+    if not text:
+        return []
+    out = []
+    for entry in text.split(";"):
+        at, _, state = entry.partition(" ")
+        out.append((float(at), state))
+    return out

@@ -35,6 +35,8 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         again = actions.add_parser("recompute", help="recompute every stored clock from the state histories")
         again.add_argument("--processes", type=int, default=0, help="worker processes (default: one per core)")
+        again.add_argument("--from-timeline", action="store_true",
+                           help="read every state history from the timeline (after an import or a direct edit)")
         actions.add_parser("watch", help="refresh due clocks and send at-risk notices and breach escalations now")
         report = actions.add_parser("attainment", help="share of targets met per group and month")
         report.add_argument("--group-by", choices=list(attainment.GROUPS), default="client")
@@ -55,7 +57,7 @@ class Command(BaseCommand):
             raise CommandError(exc.detail) from exc
 
     def _recompute(self, console: Console, options: dict[str, Any]) -> None:
-        figures = bulk.recompute_all(processes=options["processes"] or None)
+        figures = bulk.recompute_all(processes=options["processes"] or None, from_timeline=options["from_timeline"])
         incidents = recompute.recompute_open(INCIDENT)
         console.print(f"Work orders: {figures.work_orders:,} ({figures.rows:,} clocks, {figures.written:,} changed, "
                       f"{figures.deleted:,} removed) in {figures.wall_s:.1f} s; open incidents: {incidents:,} clocks.")

@@ -16,6 +16,7 @@ from opsdesk.people.api import router as people_router
 from opsdesk.services.api import router as services_router
 from opsdesk.sites.api import router as sites_router
 from opsdesk.slas.api import router as slas_router
+from opsdesk.slas.slo_api import router as slo_router
 from opsdesk.tenancy.api import router as tenancy_router
 from opsdesk.workorders.api import router as workorders_router
 
@@ -31,6 +32,7 @@ api.add_router("", alerts_router)
 api.add_router("", incidents_router)
 api.add_router("", learning_router)
 api.add_router("", slas_router)
+api.add_router("", slo_router)
 api.add_router("", core_router)
 
 urlpatterns = [

@@ -18,6 +18,8 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 PUBLIC_COLLECTIONS = {"regions", "skills", "certifications"}
+# Authenticated by a key in the path, not by the user (tests/slas/test_slo_api.py covers them).
+KEY_COLLECTIONS = {"slis"}
 
 
 @pytest.fixture
@@ -54,6 +56,7 @@ def world(api_for):
         "work-orders": _work_order_for(b, site_b, svc_b).pk,
         **_learning_for(svc_b),
         **_alerting_for(b, svc_b),
+        **_slos_for(svc_b),
     }
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
@@ -113,6 +116,17 @@ def _alerting_for(client, service):
     return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk}
 
 
+def _slos_for(service):
+    """An SLO of client B's service and a synthetic check counting into it."""
+    from opsdesk.slas import slo_services
+
+    slo, _key = slo_services.create_slo({"service": service.pk, "name": "Beta availability", "kind": "availability",
+                                         "objective": 0.999}, actor=None)
+    check = slo_services.create_check({"service": service.pk, "name": "Beta home", "url": "http://beta.example/",
+                                       "availability_slo": slo.pk}, actor=None)
+    return {"slos": slo.pk, "synthetic-checks": check.pk}
+
+
 def _object_paths(api) -> list[tuple[str, str, str]]:
     doc = json.loads(api.get("/api/v1/openapi.json").content)
     found = []
@@ -130,7 +144,7 @@ def test_every_object_endpoint_answers_404_for_another_clients_object(world):
     assert len(paths) >= 20
     probed = 0
     for method, path, collection in paths:
-        if collection in PUBLIC_COLLECTIONS:
+        if collection in PUBLIC_COLLECTIONS or collection in KEY_COLLECTIONS:
             continue
         assert collection in world["targets"], f"add {collection} to the isolation probe"
         url = re.sub(r"\{[a-z_]+\}", str(world["targets"][collection]), path)
@@ -165,13 +179,22 @@ def test_nothing_changed_after_the_probe(world):
     assert Alert.objects.get(pk=world["targets"]["alerts"]).status == "firing"
     integration = Integration.objects.get(pk=world["targets"]["integrations"])
     assert integration.active and integration.rules.count() == 0
+    from opsdesk.slas.models import Slo, SyntheticCheck
+
+    slo = Slo.objects.get(pk=world["targets"]["slos"])
+    assert (slo.name, slo.objective, slo.active) == ("Beta availability", 0.999, True)
+    from opsdesk.core.models import Activity
+
+    assert not Activity.objects.filter(verb__in=["key_rotated", "updated"], object_id=slo.pk,
+                                       content_type__model="slo").exists()
+    assert SyntheticCheck.objects.get(pk=world["targets"]["synthetic-checks"]).name == "Beta home"
 
 
 def test_lists_hold_only_the_clients_own_objects(world):
     api = world["api"]
     targets = world["targets"]
     for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes", "work-orders",
-                       "incidents", "alerts", "integrations"):
+                       "incidents", "alerts", "integrations", "slos", "synthetic-checks"):
         ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
         assert targets[collection] not in ids, collection
     assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}

@@ -1,29 +1,37 @@
-"""SLOs and their SLI buckets for tests."""
+"""Helpers for SLO tests: SLOs made through the services, minute buckets written as the API writes them."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable
+from typing import Any
 
-from opsdesk.services.models import Service
-from opsdesk.slas.models import SliBucket, Slo
+from opsdesk.slas import slo_services
+from opsdesk.slas.models import Slo
+from tests import factories as f
 
-
-def make_slo(service: Service, name: str = "Availability", kind: str = "availability", objective: float = 0.999,
-             **kw: object) -> Slo:
-    """An SLO with a key hash of its own (the key is never needed by the pages)."""
-    digest = hashlib.sha256(f"{service.pk}:{name}".encode()).hexdigest()
-    return Slo.objects.create(service=service, name=name, kind=kind, objective=objective, key_hash=digest, **kw)
+NOW = dt.datetime(2030, 5, 20, 12, 0, tzinfo=dt.UTC)
+MIN = dt.timedelta(minutes=1)
 
 
-def fill(slo: Slo, now: dt.datetime, *, hours: int = 48, valid: int = 1000,
-         bad_share: Callable[[float], float] = lambda age_h: 0.0) -> None:
-    """5-minute buckets over the last `hours`, the newest starting at `now`; `bad_share(age in hours)`
-    is the share of bad events of each."""
-    rows = []
-    for i in range(hours * 12):
-        at = now - dt.timedelta(minutes=5 * i)
-        bad = int(valid * bad_share(i / 12))
-        rows.append(SliBucket(slo=slo, start_at=at, seconds=300, good=valid - bad, valid=valid))
-    SliBucket.objects.bulk_create(rows)
+def make_slo(service: Any = None, kind: str = "availability", **kw: Any) -> tuple[Slo, str]:
+    """An SLO and its raw key (latency SLOs default to 95 % under 800 ms)."""
+    data = {"service": (service or f.make_service()).pk, "name": kw.pop("name", f"SLO {f.n()}"), "kind": kind,
+            "objective": kw.pop("objective", 0.999 if kind == "availability" else 0.95), **kw}
+    if kind == "latency":
+        data.setdefault("latency_threshold_ms", 800)
+    return slo_services.create_slo(data, actor=None)
+
+
+def minutes(start: dt.datetime, n: int, good: int, total: int = 1000, seconds: int = 60) -> list[dict[str, Any]]:
+    """n consecutive buckets of `seconds` from `start`, each with these counts."""
+    step = dt.timedelta(seconds=seconds)
+    return [{"start": start + i * step, "seconds": seconds, "good": good, "total": total} for i in range(n)]
+
+
+def write(slo: Slo, buckets: list[dict[str, Any]], now: dt.datetime = NOW) -> dict[str, int]:
+    """Record buckets in batches of at most 1,000, as a sender would."""
+    done = {"written": 0, "replaced": 0}
+    for i in range(0, len(buckets), 1000):
+        got = slo_services.record_measurements(slo, buckets[i : i + 1000], now=now)
+        done = {k: done[k] + got[k] for k in done}
+    return done

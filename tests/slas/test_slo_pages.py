@@ -16,7 +16,7 @@ from opsdesk.slas import slo_page_queries
 from opsdesk.slas.models import SliBucket, SyntheticCheck, SyntheticResult
 from opsdesk.slas.slo_reports import report_of
 from tests import factories as f
-from tests.slas.slo_factories import fill, make_slo
+from tests.slas.slo_page_factories import fill, make_slo
 
 pytestmark = pytest.mark.django_db
 XSS = '<script>alert("x")</script>'

@@ -17,3 +17,6 @@ class SlasConfig(AppConfig):
         events.subscribe(WorkOrderChanged, recompute.recompute_work_order)
         events.subscribe(IncidentsChanged, recompute.recompute_incidents)
         periodic.register("slas-watch", every=60, task=tasks.watch_clocks)
+        # Burn rates move by the minute (buckets are minutes); checks run every 30 s at the most.
+        periodic.register("slos-evaluate", every=60, task=tasks.evaluate_slos)
+        periodic.register("slos-synthetic", every=15, task=tasks.run_synthetic_checks)

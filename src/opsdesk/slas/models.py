@@ -184,6 +184,7 @@ class SyntheticCheck(models.Model):
 
     class Meta:
         ordering = ["service__name", "name", "id"]
+        indexes = [models.Index(fields=["active", "next_run_at"], name="synthetic_check_due")]
 
     def __str__(self) -> str:
         return self.name

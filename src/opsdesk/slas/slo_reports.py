@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .burn import DAY, WORKBOOK_RULES, Series, budget_remaining, burn_rate
 from .models import SliBucket, Slo
+from .sli import MAX_BUCKET_SECONDS
 
 # Enough history for the longest look-back: the SLO window, and the ticket rule's 3 days.
 _LONGEST_RULE_S = max(rule.long_s for rule in WORKBOOK_RULES)
@@ -53,11 +54,18 @@ class SloReport:
         return [rule.name for rule in self.rules if rule.firing]
 
 
+_LONGEST_BUCKET = dt.timedelta(seconds=MAX_BUCKET_SECONDS)  # how far before a window to read
+
+
 def series_of(slo: Slo, start: dt.datetime, end: dt.datetime) -> Series:
-    """The SLO's buckets starting in [start, end] (one query), each at its start instant."""
-    rows = SliBucket.objects.filter(slo=slo, start_at__gte=start, start_at__lte=end).order_by("start_at") \
-        .values_list("start_at", "good", "valid")
-    return Series((at.timestamp(), float(good), float(valid)) for at, good, valid in rows)
+    """The SLO's buckets ending in (start, end] (one query), each at its end instant (start + seconds),
+    or at `end` while it is still open: a window ending now holds the buckets of its last hour,
+    the first minute's included, and the current minute's events count at once."""
+    rows = SliBucket.objects.filter(slo=slo, start_at__gte=start - _LONGEST_BUCKET, start_at__lte=end) \
+        .order_by("start_at").values_list("start_at", "seconds", "good", "valid")
+    last = end.timestamp()
+    return Series((min(at.timestamp() + seconds, last), float(good), float(valid))
+                  for at, seconds, good, valid in rows)
 
 
 def _look_back(slo: Slo) -> float:

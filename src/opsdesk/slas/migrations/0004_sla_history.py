@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('slas', '0002_clock_state_and_slos'),
+        ('slas', '0003_synthetic_check_due'),
     ]
 
     operations = [

@@ -1,0 +1,165 @@
+"""SLO API (thin edges): SLOs and their reports, SLI measurements, downtime, synthetic checks."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.core import clock
+from opsdesk.core.api import require_write
+from opsdesk.core.pagination import Page
+from opsdesk.core.routing import add_timeline
+from opsdesk.core.schemas import Id, Instant
+
+from . import slo_queries as queries
+from . import slo_services as services
+from .models import Slo
+from .slo_reports import budget_history, report_of
+from .slo_schemas import (
+    BudgetHistoryOut,
+    CheckIn,
+    CheckOut,
+    CheckPatch,
+    DowntimeReportOut,
+    Kind,
+    MeasurementsIn,
+    MeasurementsOut,
+    ResultOut,
+    SloDetailOut,
+    SloIn,
+    SloKeyOut,
+    SloOut,
+    SloPatch,
+)
+
+router = Router()
+TAG = ["slos"]
+PERMISSION = "slas.write"
+
+
+def _with(slo: Slo, **extra: Any) -> Slo:
+    """The SLO answered with what is not one of its fields (its key shown once, its report)."""
+    for name, value in extra.items():
+        setattr(slo, name, value)
+    return slo
+
+
+@router.get("/slos", response=list[SloOut], tags=TAG)
+@paginate(Page)
+def list_slos(  # type: ignore[no-untyped-def]
+    request: HttpRequest, service: Id | None = None, client: Id | None = None, kind: Kind | None = None,
+    active: bool | None = None,
+):
+    """SLOs you may see (client users: their own services'), with the rules firing now."""
+    return queries.list_slos(request.user, service=service, client=client, kind=kind, active=active)
+
+
+@router.post("/slos", response={201: SloKeyOut}, tags=TAG)
+def create_slo(request: HttpRequest, payload: SloIn):  # type: ignore[no-untyped-def]
+    """Add an SLO (administrators); the answer carries its SLI key, shown this once."""
+    require_write(request, PERMISSION)
+    slo, raw = services.create_slo(payload.dict(), actor=request.user)
+    return Status(201, _with(queries.get_slo(request.user, slo.pk), key=raw))
+
+
+@router.get("/slos/downtime", response=DowntimeReportOut, tags=TAG)
+def downtime(  # type: ignore[no-untyped-def]
+    request: HttpRequest, start: Instant | None = None, end: Instant | None = None, client: Id | None = None,
+    service: Id | None = None,
+):
+    """Down and degraded seconds per service and per client over [start, end) (default: the last 28 days)."""
+    return queries.downtime_report(request.user, start=start, end=end, client=client, service=service)
+
+
+@router.get("/slos/{int:slo_id}", response=SloDetailOut, tags=TAG)
+def get_slo(request: HttpRequest, slo_id: Id):  # type: ignore[no-untyped-def]
+    """One SLO with its report now: attainment, error budget left, each rule's burn rates, what fires."""
+    slo = queries.get_slo(request.user, slo_id)
+    return _with(slo, report=report_of(slo, clock.now()))
+
+
+@router.patch("/slos/{int:slo_id}", response=SloOut, tags=TAG)
+def update_slo(request: HttpRequest, slo_id: Id, payload: SloPatch):  # type: ignore[no-untyped-def]
+    """Change an SLO (administrators)."""
+    slo = queries.get_slo(request.user, slo_id)
+    require_write(request, PERMISSION)
+    services.update_slo(slo, payload.dict(exclude_unset=True), actor=request.user)
+    return queries.get_slo(request.user, slo_id)
+
+
+@router.post("/slos/{int:slo_id}/rotate-key", response=SloKeyOut, tags=TAG)
+def rotate_key(request: HttpRequest, slo_id: Id):  # type: ignore[no-untyped-def]
+    """Replace the SLI key; the old one stops working at once. The new key is shown this once."""
+    slo = queries.get_slo(request.user, slo_id)
+    require_write(request, PERMISSION)
+    raw = services.rotate_slo_key(slo, actor=request.user)
+    return _with(slo, key=raw)
+
+
+@router.get("/slos/{int:slo_id}/budget-history", response=BudgetHistoryOut, tags=TAG)
+def get_budget_history(  # type: ignore[no-untyped-def]
+    request: HttpRequest, slo_id: Id, points: int = Query(96, ge=2, le=500),
+):
+    """Error budget left and the 1-hour burn rate at `points` instants over the SLO's window."""
+    slo = queries.get_slo(request.user, slo_id)
+    rows = budget_history(slo, clock.now(), points)
+    return {"slo": slo.pk, "points": [{"at": at, "budget_remaining": left, "burn_rate_1h": burn}
+                                      for at, left, burn in rows]}
+
+
+add_timeline(router, "slos", queries.get_slo, "SLO", "slos")
+
+
+@router.post("/slis/{key}/measurements", response={202: MeasurementsOut}, auth=None, tags=TAG)
+def post_measurements(  # type: ignore[no-untyped-def]
+    request: HttpRequest, payload: MeasurementsIn, key: str = Path(..., max_length=200),
+):
+    """Record good and total events per time bucket, authenticated by the SLI key in the path alone.
+
+    All or nothing: a bad bucket refuses the batch (422 naming it by index). A start already
+    recorded is replaced, so a retried batch changes nothing. Unknown or inactive key: 404.
+    """
+    slo = queries.get_slo_by_key(key)
+    counts = services.record_measurements(slo, [b.dict() for b in payload.buckets])
+    return Status(202, {"slo": slo.pk, **counts})
+
+
+@router.get("/synthetic-checks", response=list[CheckOut], tags=TAG)
+@paginate(Page)
+def list_checks(  # type: ignore[no-untyped-def]
+    request: HttpRequest, service: Id | None = None, client: Id | None = None, active: bool | None = None,
+):
+    """Synthetic HTTP checks you may see."""
+    return queries.list_checks(request.user, service=service, client=client, active=active)
+
+
+@router.post("/synthetic-checks", response={201: CheckOut}, tags=TAG)
+def create_check(request: HttpRequest, payload: CheckIn):  # type: ignore[no-untyped-def]
+    """Add a synthetic check (administrators); the worker runs it at once, then every interval."""
+    require_write(request, PERMISSION)
+    return Status(201, services.create_check(payload.dict(), actor=request.user))
+
+
+@router.get("/synthetic-checks/{int:check_id}", response=CheckOut, tags=TAG)
+def get_check(request: HttpRequest, check_id: Id):  # type: ignore[no-untyped-def]
+    """One synthetic check."""
+    return queries.get_check(request.user, check_id)
+
+
+@router.patch("/synthetic-checks/{int:check_id}", response=CheckOut, tags=TAG)
+def update_check(request: HttpRequest, check_id: Id, payload: CheckPatch):  # type: ignore[no-untyped-def]
+    """Change a synthetic check (administrators)."""
+    check = queries.get_check(request.user, check_id)
+    require_write(request, PERMISSION)
+    return services.update_check(check, payload.dict(exclude_unset=True), actor=request.user)
+
+
+@router.get("/synthetic-checks/{int:check_id}/results", response=list[ResultOut], tags=TAG)
+@paginate(Page)
+def list_results(request: HttpRequest, check_id: Id):  # type: ignore[no-untyped-def]
+    """A check's runs, newest first: status, duration, whether it passed and why not."""
+    return queries.list_results(queries.get_check(request.user, check_id))
+
+
+add_timeline(router, "synthetic-checks", queries.get_check, "synthetic check", "slos")

@@ -9,15 +9,15 @@ last bucket is the one in progress at the demo's "now" (today at the current tim
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import secrets
 from typing import Any
 
 from django.db import connection
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock
 from opsdesk.services.models import Service
+from opsdesk.slas import slo_services
 from opsdesk.slas.models import SliBucket, Slo
 
 from .context import DemoContext
@@ -50,15 +50,10 @@ def demo_now(ctx: DemoContext) -> dt.datetime:
     return dt.datetime.combine(ctx.today, clock.now().timetz().replace(tzinfo=None), tzinfo=dt.UTC)
 
 
-def _key() -> tuple[str, str]:
-    """A fresh SLI key's (prefix, SHA-256); the key itself is not kept (the demo never sends one)."""
-    key = secrets.token_urlsafe(32)
-    return key[:8], hashlib.sha256(key.encode()).hexdigest()
-
-
 def build_slos(ctx: DemoContext) -> None:
     """Create the SLOs and their buckets (in batches)."""
     rng = ctx.rng("slos")
+    admin = User.objects.get(username="admin")
     now = demo_now(ctx)
     last = now.replace(second=0, microsecond=0) - dt.timedelta(minutes=now.minute % 5)
     count = DAYS * 86400 // BUCKET_S
@@ -72,13 +67,12 @@ def build_slos(ctx: DemoContext) -> None:
     for client_code, service_code, busy in SLO_SERVICES:
         service: Service = by_code[(ctx.client_for(0, client_code).pk, service_code)]
         for name, kind, objective, threshold, bad_share in OBJECTIVES:
-            prefix, digest = _key()
-            slo = Slo(service=service, name=name, kind=kind, objective=objective, window_days=28,
-                      latency_threshold_ms=threshold, key_prefix=prefix, key_hash=digest)
+            slo, _key = slo_services.create_slo(  # the key is not kept: the demo never sends one
+                {"service": service.pk, "name": name, "kind": kind, "objective": objective, "window_days": 28,
+                 "latency_threshold_ms": threshold}, actor=admin)
             slos.append(slo)
             burning = (client_code, service_code) == BURNING and kind == Slo.Kind.LATENCY
             plans.append((slo, busy, bad_share, burning))
-    Slo.objects.bulk_create(slos)
     # ~85,000 rows: executemany with the values already in the database's form, several times
     # faster than bulk_create, which prepares every field of every row (the check constraint
     # good <= valid still holds every row).

@@ -15,6 +15,7 @@ from opsdesk.services.models import Service
 
 from .burn import DAY, WORKBOOK_RULES, Series
 from .models import SliBucket, Slo, SyntheticCheck, SyntheticResult
+from .sli import MAX_BUCKET_SECONDS
 from .slo_reports import SloReport, report_of
 
 # Ids beyond this do not fit a database integer (SQLite raises instead of finding nothing).
@@ -54,38 +55,46 @@ def _window_lengths(slos: Sequence[Slo]) -> list[float]:
 
 
 def reports_for(slos: Sequence[Slo], now: dt.datetime) -> dict[int, SloReport]:
-    """The report of each SLO at `now`, by id, from ONE aggregate query whatever their number.
+    """The report of each SLO at `now`, by id, in a fixed number of aggregate queries whatever
+    their number: one for the bucket lengths in use, one per length (usually one or two).
 
-    A report only reads sums over windows (now - length, now] for a few lengths. The database
-    sums each SLO's buckets in the bands between consecutive lengths; each band then becomes
-    one bucket of a small Series, placed at the band's newer edge, so every window of the
-    report sums exactly the bands inside it (the same numbers as the full series, without
-    reading every bucket into Python).
+    A report only reads sums over windows (now - length, now] for a few lengths, a bucket counting
+    at its end, or at now while still open (slo_reports.series_of). The database sums each SLO's
+    buckets in the bands between consecutive lengths (for buckets of `s` seconds, a band of ends
+    is the same band of starts moved back by `s`); each band then becomes one bucket of a small
+    Series, placed at the band's newer edge, so every window of the report sums exactly the
+    bands inside it (the same numbers as the full series, without reading every bucket).
     """
     if not slos:
         return {}
     lengths = _window_lengths(slos)
-    edges = [0.0, *lengths]  # band i is (now - edges[i + 1], now - edges[i]]
-    bands: dict[str, Any] = {}
-    for i in range(len(lengths)):
-        newer, older = now - dt.timedelta(seconds=edges[i]), now - dt.timedelta(seconds=edges[i + 1])
-        in_band = Q(start_at__gt=older, start_at__lte=newer)
-        bands[f"g{i}"] = Sum("good", filter=in_band)
-        bands[f"v{i}"] = Sum("valid", filter=in_band)
-    rows = (
-        SliBucket.objects.filter(slo__in=[s.pk for s in slos], start_at__gt=now - dt.timedelta(seconds=lengths[-1]),
-                                 start_at__lte=now)
-        .values("slo_id").annotate(**bands).order_by()
-    )
-    sums: dict[int, dict[str, Any]] = {row["slo_id"]: dict(row) for row in rows}
+    edges = [0.0, *lengths]  # band i holds the ends in (now - edges[i + 1], now - edges[i]]
+    recent = SliBucket.objects.filter(slo__in=[s.pk for s in slos], start_at__lte=now)
+    sizes = sorted(set(recent.filter(start_at__gt=now - dt.timedelta(seconds=lengths[-1] + MAX_BUCKET_SECONDS))
+                       .values_list("seconds", flat=True).distinct()))
+    sums: dict[int, list[float]] = {}
+    for size in sizes:
+        shift = dt.timedelta(seconds=size)
+        bands: dict[str, Any] = {}
+        for i in range(len(lengths)):
+            older = now - dt.timedelta(seconds=edges[i + 1]) - shift
+            # Band 0 also holds the buckets still open (their instant is now).
+            in_band = Q(start_at__gt=older) if i == 0 else \
+                Q(start_at__gt=older, start_at__lte=now - dt.timedelta(seconds=edges[i]) - shift)
+            bands[f"g{i}"] = Sum("good", filter=in_band)
+            bands[f"v{i}"] = Sum("valid", filter=in_band)
+        rows = recent.filter(seconds=size, start_at__gt=now - dt.timedelta(seconds=lengths[-1]) - shift) \
+            .values("slo_id").annotate(**bands).order_by()
+        for row in rows:
+            total = sums.setdefault(int(row["slo_id"]), [0.0] * (2 * len(lengths)))
+            for i in range(len(lengths)):
+                total[2 * i] += float(row.get(f"g{i}") or 0)  # type: ignore[arg-type]
+                total[2 * i + 1] += float(row.get(f"v{i}") or 0)  # type: ignore[arg-type]
     end = now.timestamp()
     out = {}
     for slo in slos:
-        row: dict[str, Any] = sums.get(slo.pk, {})
-        series = Series(
-            (end - edges[i], float(row.get(f"g{i}") or 0), float(row.get(f"v{i}") or 0))
-            for i in range(len(lengths))
-        )
+        total = sums.get(slo.pk, [0.0] * (2 * len(lengths)))
+        series = Series((end - edges[i], total[2 * i], total[2 * i + 1]) for i in range(len(lengths)))
         out[slo.pk] = report_of(slo, now, series)
     return out
 

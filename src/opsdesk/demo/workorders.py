@@ -405,15 +405,18 @@ def _hand_to_dispatch(wo: WorkOrder, spec: Spec, users: dict[str, User], moment:
 
 def _override_rest(wo: WorkOrder, dispatch: User, moment: dt.datetime, ctx: DemoContext) -> WorkOrder:
     """Override what still blocks past work (its history predates a rule), with a recorded reason."""
-    stored = wo.readiness if isinstance(wo.readiness, dict) else {}
-    open_ = [b for b in stored.get("blockers", []) if not b.get("overridden")]
+    # One at a time, reading the readiness again after each: it is evaluated at `moment`, so the
+    # blockers open then can differ from those stored when the work was created (a lead time that
+    # has passed, an engineer's shift on that day), whatever day the demo is loaded on.
     with _at(moment, ctx):
-        for blocker in open_:
+        for _ in range(20):
+            open_ = [b for b in readiness_queries.evaluate_work_order(wo).blockers if not b.overridden]
+            if not open_:
+                break
             services.override_blocker(
-                wo, blocker["key"], reason=f"Dispatcher decision: proceed ({blocker['detail']})", actor=dispatch
+                wo, open_[0].key, reason=f"Dispatcher decision: proceed ({open_[0].detail})", actor=dispatch
             )
-    if open_:
-        wo.refresh_from_db()
+            wo.refresh_from_db()
     return wo
 
 

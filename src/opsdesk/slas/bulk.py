@@ -9,7 +9,12 @@ stored rows are read per id range with one query each, clocks are computed with
 stored ones are written. Where a work order has no compact history (bulk-loaded), or with
 `from_timeline`, its "created" and "transitioned" timeline entries are read instead (the state
 pairs extracted by the database's JSON functions; several times slower: every entry is a row)
-and the compact history written. Ranges are shared among processes, one per core.
+and the compact history written. SlaHistory also keeps a digest of the clock rows last written
+(their JSON): a work order whose new rows encode to the same text is unchanged at the cost of one
+string comparison, without reading its stored rows (where the digest is unknown, written by the
+per-change path, they are read and compared). `from_timeline` ignores both, so it also repairs
+stored rows edited or deleted behind the digest's back. Ranges are shared among processes, one
+per core.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, connections, transaction
 
@@ -32,7 +38,7 @@ from opsdesk.sites.models import Site
 from opsdesk.workorders.models import WorkOrder
 
 from .clocks import goals_of, status_of
-from .models import SlaClockState, SlaHistory, SlaPolicy
+from .models import SlaClockState, SlaHistory
 from .queries import candidate_policies, site_calendar
 from .rules import Clock, clocks_of
 from .targets import (
@@ -45,8 +51,6 @@ from .targets import (
 )
 
 CHUNK = 20_000
-# (target) -> (policy, client, site, status, target minutes, elapsed minutes, due, settled, next check)
-Row = tuple[int | None, int | None, int | None, str, int, float, float | None, float | None, float | None]
 
 
 @dataclass
@@ -75,13 +79,14 @@ def _minutes(seconds: float) -> float:
     return round(seconds / 60.0, 2)
 
 
-def state_row(c: Clock, stopped_by: str | None,
-              history_length: int) -> tuple[str, float, float | None, float | None, float | None]:
-    """(status, elapsed minutes, due, settled, next check) of a clock, as slas.recompute stores it."""
+def state_row(c: Clock, stopped_by: str | None, history_length: int,
+              minutes: int) -> tuple[str, int, float, float | None, float | None, float | None]:
+    """(status, target minutes, elapsed minutes, due, settled, next check) of a clock, as
+    slas.recompute stores it."""
     status = status_of(c, stopped_by, history_length)
     settled = c.stopped_at if status == "met" else (c.breached_at or c.stopped_at) if status == "breached" else None
     next_check = c.at_risk_at if status == "running" else c.due_at if status == "at_risk" else None
-    return status, _minutes(c.elapsed_s), c.due_at, settled, next_check
+    return status, minutes, _minutes(c.elapsed_s), c.due_at, settled, next_check
 
 
 def _epoch_sql(column: str) -> str:
@@ -112,23 +117,31 @@ def _pair(before: str | None, after: str | None) -> tuple[str | None, str | None
 
 
 # The SQL below is built only from constant fragments (per database vendor); values are bound.
-def _read(lo: int, hi: int, from_timeline: bool) -> tuple[list[tuple[Any, ...]], dict[tuple[int, str], tuple[Any, ...]]]:
-    """Work orders with ids in [lo, hi) with their compact state history (None: none stored, or
-    `from_timeline`), and their stored clock rows."""
-    history = "NULL" if from_timeline else "h.entries"
+def _read(lo: int, hi: int, from_timeline: bool) -> list[tuple[Any, ...]]:
+    """Work orders with ids in [lo, hi) with their compact state history and the digest of their
+    stored clock rows (None: none stored or unknown; both None with `from_timeline`)."""
+    history, digest = ("NULL", "NULL") if from_timeline else ("h.entries", "h.clocks")
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT w.id, w.client_id, w.site_id, w.priority, w.category, w.state, {_epoch_sql('w.created_at')}, "  # noqa: S608
-            f"{history} FROM workorders_workorder w LEFT JOIN slas_slahistory h "
+            f"{history}, {digest} FROM workorders_workorder w LEFT JOIN slas_slahistory h "
             "ON h.kind = %s AND h.object_id = w.id WHERE w.id >= %s AND w.id < %s ORDER BY w.id", [WORK_ORDER, lo, hi])
-        work_orders = cur.fetchall()
+        return cur.fetchall()
+
+
+def _stored(lo: int, hi: int) -> dict[int, dict[str, list[Any]]]:
+    """The stored clock rows of the work orders with ids in [lo, hi), by id and target, in the
+    shape `_compute` gives them."""
+    out: dict[int, dict[str, list[Any]]] = defaultdict(dict)
+    with connection.cursor() as cur:
         cur.execute(
             f"SELECT object_id, target, policy_id, client_id, site_id, status, target_minutes, elapsed_minutes, "  # noqa: S608
             f"{_epoch_sql('due_at')}, {_epoch_sql('settled_at')}, {_epoch_sql('next_check_at')} "
             "FROM slas_slaclockstate WHERE kind = %s AND object_id >= %s AND object_id < %s",
             [WORK_ORDER, lo, hi])
-        stored = {(r[0], r[1]): tuple(r[2:]) for r in cur.fetchall()}
-    return work_orders, stored
+        for row in cur.fetchall():
+            out[row[0]][row[1]] = list(row[1:])
+    return out
 
 
 def _timeline(lo: int, hi: int, content_type: int) -> dict[int, list[tuple[Any, ...]]]:
@@ -144,30 +157,39 @@ def _timeline(lo: int, hi: int, content_type: int) -> dict[int, list[tuple[Any, 
     return entries
 
 
+class _Plan(NamedTuple):
+    """What computing one policy's clocks needs, resolved once."""
+
+    policy_id: int
+    goals: list[tuple[str, int, frozenset[str]]]  # (target, minutes, stop states)
+    goal_seconds: list[tuple[float, frozenset[str]]]
+    pauses: frozenset[str]
+    business_hours: bool
+
+
 class _Context:
     """Policies and calendars, loaded once per process and memoised per key."""
 
     def __init__(self) -> None:
         self.policies = candidate_policies(WORK_ORDER, WORK_ORDER_LEVELS)
-        self._chosen: dict[tuple[int, str, str], SlaPolicy | None] = {}
-        self._goals: dict[int, list[tuple[str, int, frozenset[str]]]] = {}
-        self._goal_seconds: dict[int, list[tuple[float, frozenset[str]]]] = {}
-        self._pauses: dict[int, frozenset[str]] = {}
+        self._plans: dict[tuple[int, str, str], _Plan | None] = {}
         self._calendars: dict[int, Calendar] = {}
 
-    def policy(self, client: int, priority: str, category: str) -> SlaPolicy | None:
+    def plan(self, client: int, priority: str, category: str) -> _Plan | None:
+        """The plan of the policy that applies (None: none does)."""
         key = (client, priority, category)
-        if key not in self._chosen:
-            self._chosen[key] = choose_policy(self.policies, client_ids=[client], level=priority, category=category)
-            chosen = self._chosen[key]
-            if chosen is not None and chosen.pk not in self._goals:
-                self._goals[chosen.pk] = goals_of(WORK_ORDER, chosen)
-                self._goal_seconds[chosen.pk] = [(m * 60.0, stops) for _n, m, stops in self._goals[chosen.pk]]
-                self._pauses[chosen.pk] = frozenset(chosen.pause_states or ())
-        return self._chosen[key]
+        if key not in self._plans:
+            chosen = choose_policy(self.policies, client_ids=[client], level=priority, category=category)
+            if chosen is None:
+                self._plans[key] = None
+            else:
+                goals = goals_of(WORK_ORDER, chosen)
+                self._plans[key] = _Plan(chosen.pk, goals, [(m * 60.0, stops) for _n, m, stops in goals],
+                                         frozenset(chosen.pause_states or ()), chosen.business_hours)
+        return self._plans[key]
 
-    def calendar(self, policy: SlaPolicy, site_id: int) -> Calendar:
-        if not policy.business_hours:
+    def calendar(self, plan: _Plan, site_id: int) -> Calendar:
+        if not plan.business_hours:
             return TWENTY_FOUR_SEVEN
         if site_id not in self._calendars:
             site = Site.objects.filter(pk=site_id).first()
@@ -192,38 +214,42 @@ def _history(created_at: float, entries: list[tuple[Any, ...]], current: str) ->
 
 
 def _compute(work_orders: list[tuple[Any, ...]], timeline: dict[int, list[tuple[Any, ...]]], ctx: _Context,
-             now: float) -> tuple[dict[tuple[int, str], Row], dict[int, str]]:
-    """The clock rows of the work orders, and the compact histories rebuilt from the timeline
-    (for those that had none)."""
-    out: dict[tuple[int, str], Row] = {}
+             now: float) -> tuple[dict[int, list[list[Any]]], dict[int, str]]:
+    """Each work order's clock rows ([target, policy, client, site, status, minutes, elapsed,
+    due, settled, next check], none without a policy), and the compact histories rebuilt from the
+    timeline (for those that had none)."""
+    out: dict[int, list[list[Any]]] = {}
     rebuilt: dict[int, str] = {}
-    for pk, client, site, priority, category, state, created, stored_history in work_orders:
+    for pk, client, site, priority, category, state, created, stored_history, _digest in work_orders:
+        history: Any
         if stored_history is None:
             history = _history(created, timeline.get(pk, []), state)
             rebuilt[pk] = encode_history(history)
         else:
             history = decode_history(stored_history)
-        policy = ctx.policy(client, priority, category)
-        if policy is None:
+        plan = ctx.plan(client, priority, category)
+        if plan is None:
+            out[pk] = []
             continue
-        goals = ctx._goals[policy.pk]
         if not history:  # a draft: nothing has started
-            for name, minutes, _stops in goals:
-                out[pk, name] = (policy.pk, client, site, "not_started", minutes, 0.0, None, None, None)
+            out[pk] = [[name, plan.policy_id, client, site, "not_started", minutes, 0.0, None, None, None]
+                       for name, minutes, _stops in plan.goals]
             continue
-        clocks = clocks_of(history, ctx._goal_seconds[policy.pk], calendar=ctx.calendar(policy, site),
-                           pause_states=ctx._pauses[policy.pk], now=now)
-        for (name, minutes, _stops), (c, stopped_by) in zip(goals, clocks, strict=True):
-            status, elapsed, due, settled, next_check = state_row(c, stopped_by, len(history))
-            out[pk, name] = (policy.pk, client, site, status, minutes, elapsed, due, settled, next_check)
+        clocks = clocks_of(history, plan.goal_seconds, calendar=ctx.calendar(plan, site), pause_states=plan.pauses,
+                           now=now)
+        n = len(history)
+        out[pk] = [[name, plan.policy_id, client, site, *state_row(c, stopped_by, n, minutes)]
+                   for (name, minutes, _stops), (c, stopped_by) in zip(plan.goals, clocks, strict=True)]
     return out, rebuilt
 
 
-def _same(a: Row, b: tuple[Any, ...]) -> bool:
+def _same(a: list[Any], b: list[Any]) -> bool:
     """Whether a computed row equals the stored one (instants to the microsecond)."""
-    if a[:5] != tuple(b[:5]) or abs(a[5] - b[5]) > 1e-9:
+    if a == b:
+        return True
+    if a[:6] != b[:6] or abs(a[6] - b[6]) > 1e-9:
         return False
-    for x, y in zip(a[6:], b[6:], strict=True):
+    for x, y in zip(a[7:], b[7:], strict=True):
         if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-5):
             return False
     return True
@@ -233,20 +259,50 @@ def _at(epoch: float | None) -> dt.datetime | None:
     return None if epoch is None else dt.datetime.fromtimestamp(round(epoch, 6), dt.UTC)
 
 
-def _write(changed: dict[tuple[int, str], Row], stale: list[tuple[int, str]], rebuilt: dict[int, str],
-           now: dt.datetime) -> None:
+@dataclass
+class _Changes:
+    """What one id range writes: clock rows, targets to drop, compact histories and digests."""
+
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    stale: list[tuple[int, str]] = field(default_factory=list)
+    histories: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (entries, clocks digest)
+
+
+def _diff(work_orders: list[tuple[Any, ...]], computed: dict[int, list[list[Any]]], rebuilt: dict[int, str],
+          lo: int, hi: int) -> _Changes:
+    """What to write: a work order whose rows encode to its stored digest is unchanged (one string
+    comparison); where the digest is unknown, its stored rows are read and compared row by row."""
+    changes = _Changes()
+    unknown = [row[0] for row in work_orders if not row[8]]
+    stored = _stored(lo, hi) if unknown else {}
+    for pk, _client, _site, _priority, _category, _state, _created, history, old in work_orders:
+        rows = computed[pk]
+        digest = orjson.dumps(rows).decode()
+        if pk in rebuilt or digest != old:
+            changes.histories[pk] = (rebuilt.get(pk, history), digest)
+        if digest == old:
+            continue
+        before = {row[0]: row for row in orjson.loads(old)} if old else stored.get(pk, {})
+        changes.rows += [(pk, row) for row in rows if row[0] not in before or not _same(row, before[row[0]])]
+        targets = {row[0] for row in rows}
+        changes.stale += [(pk, target) for target in before if target not in targets]
+    return changes
+
+
+def _write(changes: _Changes, now: dt.datetime) -> None:
     with transaction.atomic():
         SlaHistory.objects.bulk_create(
-            [SlaHistory(kind=WORK_ORDER, object_id=pk, entries=text) for pk, text in rebuilt.items()],
-            batch_size=1000, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=["entries"])
-        if stale:
-            for pk, target in stale:
-                SlaClockState.objects.filter(kind=WORK_ORDER, object_id=pk, target=target).delete()
+            [SlaHistory(kind=WORK_ORDER, object_id=pk, entries=entries, clocks=digest)
+             for pk, (entries, digest) in changes.histories.items()],
+            batch_size=1000, update_conflicts=True, unique_fields=["kind", "object_id"],
+            update_fields=["entries", "clocks"])
+        for pk, target in changes.stale:
+            SlaClockState.objects.filter(kind=WORK_ORDER, object_id=pk, target=target).delete()
         SlaClockState.objects.bulk_create(
-            [SlaClockState(kind=WORK_ORDER, object_id=pk, target=target, policy_id=r[0], client_id=r[1],
-                           site_id=r[2], status=r[3], target_minutes=r[4], elapsed_minutes=r[5], due_at=_at(r[6]),
-                           settled_at=_at(r[7]), next_check_at=_at(r[8]), computed_at=now)
-             for (pk, target), r in changed.items()],
+            [SlaClockState(kind=WORK_ORDER, object_id=pk, target=r[0], policy_id=r[1], client_id=r[2], site_id=r[3],
+                           status=r[4], target_minutes=r[5], elapsed_minutes=r[6], due_at=_at(r[7]),
+                           settled_at=_at(r[8]), next_check_at=_at(r[9]), computed_at=now)
+             for pk, r in changes.rows],
             batch_size=1000, update_conflicts=True, unique_fields=["kind", "object_id", "target"],
             update_fields=["policy", "client", "site", "status", "target_minutes", "elapsed_minutes", "due_at",
                            "settled_at", "next_check_at", "computed_at"],
@@ -262,26 +318,26 @@ def recompute_range(lo: int, hi: int, now: dt.datetime, write: bool = True, from
     for start in range(lo, hi, CHUNK):
         end = min(hi, start + CHUNK)
         t0 = time.perf_counter()
-        work_orders, stored = _read(start, end, from_timeline)
+        work_orders = _read(start, end, from_timeline)
         missing = any(row[7] is None for row in work_orders)
         timeline = _timeline(start, end, content_type) if missing else {}
         t1 = time.perf_counter()
         computed, rebuilt = _compute(work_orders, timeline, ctx, now.timestamp())
-        changed = {key: row for key, row in computed.items() if key not in stored or not _same(row, stored[key])}
-        stale = [key for key in stored if key not in computed]
+        changes = _diff(work_orders, computed, rebuilt, start, end)
         t2 = time.perf_counter()
-        if write and (changed or stale or rebuilt):
-            _write(changed, stale, rebuilt, now)
+        if write and (changes.rows or changes.stale or changes.histories):
+            _write(changes, now)
         t3 = time.perf_counter()
         figures.work_orders += len(work_orders)
-        figures.rows += len(computed)
-        figures.written += len(changed)
-        figures.deleted += len(stale)
+        figures.rows += sum(len(rows) for rows in computed.values())
+        figures.written += len(changes.rows)
+        figures.deleted += len(changes.stale)
         figures.read_s += t1 - t0
         figures.compute_s += t2 - t1
         figures.write_s += t3 - t2
-        for row in computed.values():
-            figures.by_status[row[3]] = figures.by_status.get(row[3], 0) + 1
+        for rows in computed.values():
+            for row in rows:
+                figures.by_status[row[4]] = figures.by_status.get(row[4], 0) + 1
     return figures
 
 

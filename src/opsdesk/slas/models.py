@@ -220,7 +220,10 @@ class SlaHistory(models.Model):
 
     kind = models.CharField(max_length=20, choices=SlaPolicy.AppliesTo.choices)
     object_id = models.PositiveBigIntegerField()
-    entries = models.TextField(blank=True, help_text='"1779264000.0 submitted;1779265800.0 triage;..."')
+    entries = models.TextField(blank=True, help_text='[[1779264000.0, "submitted"], [1779265800.0, "triage"], ...]')
+    clocks = models.TextField(
+        blank=True, help_text="The stored clock rows as slas.bulk last wrote them (blank: unknown), to compare at once."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="sla_history_per_object")]

@@ -116,8 +116,8 @@ def _store_histories(work_orders: Sequence[WorkOrder]) -> None:
     """Keep each work order's compact state history (SlaHistory) as the timeline gives it."""
     histories = queries.state_histories(work_orders)
     SlaHistory.objects.bulk_create(
-        [SlaHistory(kind=WORK_ORDER, object_id=pk, entries=encode_history(h)) for pk, h in histories.items()],
-        batch_size=BATCH, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=["entries"],
+        [SlaHistory(kind=WORK_ORDER, object_id=pk, entries=encode_history(h), clocks="") for pk, h in histories.items()],
+        batch_size=BATCH, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=["entries", "clocks"],
     )
 
 

@@ -7,7 +7,9 @@ target, and the state history of an object built from its creation and its trans
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+
+import orjson
 
 WORK_ORDER, INCIDENT = "work_order", "incident"
 RESPONSE, ONSITE, RESOLUTION = "response", "onsite", "resolution"
@@ -92,17 +94,11 @@ def history_of(created_at: float, transitions: Sequence[tuple[float, str, str]],
 
 
 def encode_history(history: Sequence[tuple[float, str]]) -> str:
-    """A history as SlaHistory stores it: "epoch state" entries joined by ";" (repr keeps each
-    float exact; states are slugs, without spaces or semicolons)."""
-    return ";".join(f"{at!r} {state}" for at, state in history)
+    """A history as SlaHistory stores it: a JSON array of [epoch, state] pairs (floats written in
+    their shortest exact form, so they read back equal)."""
+    return orjson.dumps([[at, state] for at, state in history]).decode()
 
 
-def decode_history(text: str) -> list[tuple[float, str]]:
-    """The inverse of encode_history."""
-    if not text:
-        return []
-    out = []
-    for entry in text.split(";"):
-        at, _, state = entry.partition(" ")
-        out.append((float(at), state))
-    return out
+def decode_history(text: str) -> list[list[Any]]:
+    """The inverse of encode_history ([epoch, state] pairs; a clock reads them as (at, state))."""
+    return orjson.loads(text) if text else []

@@ -20,8 +20,13 @@ def test_policies_per_priority_and_severity_and_the_hospital_contract() -> None:
         ("incident", s) for s in ("sev1", "sev2", "sev3", "sev4")}
     hospital = SlaPolicy.objects.filter(client__code="northgate")
     assert set(hospital.values_list("level", flat=True)) == {"p1", "p2"}
-    assert all(p.response_minutes < SlaPolicy.objects.get(client=None, applies_to="work_order", level=p.level)
-               .response_minutes for p in hospital)
+    assert all(p.response_minutes < SlaPolicy.objects.get(client=None, applies_to="work_order", level=p.level,
+                                                           category="break_fix").response_minutes for p in hospital)
+    # Reactive work runs on tight targets; planned work (the default for any other category) has
+    # no on-site target and weeks of business time to finish.
+    planned = SlaPolicy.objects.get(client=None, applies_to="work_order", level="p3", category="")
+    reactive = SlaPolicy.objects.get(client=None, applies_to="work_order", level="p3", category="break_fix")
+    assert planned.onsite_minutes is None and planned.resolution_minutes > 4 * reactive.resolution_minutes
 
 
 def test_work_orders_and_incidents_have_clocks_and_badges() -> None:

@@ -128,19 +128,7 @@ def clocks_of(history: History, goals: Sequence[Goal], *, calendar: Calendarlike
     business = calendar.business_at_s
     b_start = business(start)
     # The pause stretches up to now: (start, end or None while still paused), in order.
-    stretches: list[tuple[float, float | None]] = []
-    began: float | None = None
-    for at, state in history:
-        if at > at_now:
-            break
-        if state in pause_states:
-            if began is None:
-                began = at
-        elif began is not None:
-            stretches.append((began, at))
-            began = None
-    if began is not None:
-        stretches.append((began, None))
+    stretches = pauses_of(history, pause_states, at_now)
     out: list[tuple[Clock, str | None]] = []
     for target_s, stop_states in goals:
         if target_s <= 0:

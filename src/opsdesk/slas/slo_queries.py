@@ -142,14 +142,20 @@ class DowntimeReport:
     clients: list[Downtime]
 
 
+DOWN_BELOW = 0.5  # an availability bucket is down when fewer than half of its requests succeeded
+
+
 def downtime(slos: Iterable[Slo], start: dt.datetime, end: dt.datetime) -> DowntimeReport:
     """Down and degraded time of the SLOs' services, and of their clients, over [start, end).
 
-    A bucket fails when it has valid events and good / valid is below its SLO's objective; it
-    covers [start_at, start_at + seconds), clipped to the period. Overlapping buckets are combined
-    as an interval union per service, so time counts once however many buckets or SLOs cover it:
+    A bucket covers [start_at, start_at + seconds), clipped to the period. An availability bucket
+    is down when the service was unavailable in it: fewer than DOWN_BELOW (half) of its valid
+    requests succeeded (a bucket merely below the objective, 99.5 % of 99.9 %, spends error budget
+    but is not "down"). A latency bucket fails when good / valid is below its SLO's objective.
+    Overlapping buckets are combined as an interval union per service, so time counts once
+    however many buckets or SLOs cover it:
 
-    - down: the union of failing buckets of the service's availability SLOs;
+    - down: the union of down buckets of the service's availability SLOs;
     - degraded: the union of failing buckets of its latency SLOs, minus the down time (the latency
       objective violated while the service was available).
 
@@ -167,7 +173,8 @@ def downtime(slos: Iterable[Slo], start: dt.datetime, end: dt.datetime) -> Downt
     ).values_list("slo_id", "start_at", "seconds", "good", "valid")
     for slo_id, at, seconds, good, valid in rows.iterator(chunk_size=5000):
         slo = by_id[slo_id]
-        if not valid or good / valid >= slo.objective:
+        floor = DOWN_BELOW if slo.kind == Slo.Kind.AVAILABILITY else slo.objective
+        if not valid or good / valid >= floor:
             continue
         b_start = at.timestamp()
         clipped = (max(b_start, lo), min(b_start + seconds, hi))

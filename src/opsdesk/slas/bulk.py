@@ -48,6 +48,7 @@ from .targets import (
     decode_history,
     encode_history,
     history_of,
+    settled_and_next,
 )
 
 CHUNK = 20_000
@@ -84,8 +85,8 @@ def state_row(c: Clock, stopped_by: str | None, history_length: int,
     """(status, target minutes, elapsed minutes, due, settled, next check) of a clock, as
     slas.recompute stores it."""
     status = status_of(c, stopped_by, history_length)
-    settled = c.stopped_at if status == "met" else (c.breached_at or c.stopped_at) if status == "breached" else None
-    next_check = c.at_risk_at if status == "running" else c.due_at if status == "at_risk" else None
+    settled, next_check = settled_and_next(status, stopped_at=c.stopped_at, breached_at=c.breached_at,
+                                           at_risk_at=c.at_risk_at, due_at=c.due_at)
     return status, minutes, _minutes(c.elapsed_s), c.due_at, settled, next_check
 
 

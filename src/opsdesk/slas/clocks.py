@@ -112,14 +112,16 @@ def sla_of(obj: WorkOrder | Incident, user: Any = None) -> Sla:
     return clocks_for_incidents([obj], user)[obj.pk]
 
 
-def clocks_for_work_orders(work_orders: Iterable[WorkOrder]) -> dict[int, Sla]:
+def clocks_for_work_orders(work_orders: Iterable[WorkOrder],
+                           histories: dict[int, list[tuple[float, str]]] | None = None) -> dict[int, Sla]:
     """The SLA of each work order at core.clock.now(), in a fixed number of queries for any number:
-    policies, state histories, sites (list rows may have loaded only some of their fields)."""
+    policies, state histories (unless given: queries.state_histories of them), sites (list rows
+    may have loaded only some of their fields)."""
     wos = list(work_orders)
     if not wos:
         return {}
     policies = _work_order_policies(wos)
-    return _slas(WORK_ORDER, wos, policies, queries.work_order_calendars)
+    return _slas(WORK_ORDER, wos, policies, queries.work_order_calendars, histories)
 
 
 def clocks_for_incidents(incidents: Iterable[Incident], user: Any = None) -> dict[int, Sla]:
@@ -133,12 +135,14 @@ def clocks_for_incidents(incidents: Iterable[Incident], user: Any = None) -> dic
 
 
 def _slas(kind: str, objs: Sequence[Any], policies: dict[int, SlaPolicy | None],
-          calendars_of: Callable[[Sequence[Any]], dict[int, tuple[Calendar, str]]]) -> dict[int, Sla]:
+          calendars_of: Callable[[Sequence[Any]], dict[int, tuple[Calendar, str]]],
+          histories: dict[int, list[tuple[float, str]]] | None = None) -> dict[int, Sla]:
     out = {o.pk: Sla(kind, o.pk, None) for o in objs if policies[o.pk] is None}
     covered = [(o, p) for o in objs if (p := policies[o.pk]) is not None]
     if not covered:
         return out
-    histories = queries.state_histories([o for o, _p in covered])
+    if histories is None:
+        histories = queries.state_histories([o for o, _p in covered])
     needs_site = [o for o, p in covered if p.business_hours]  # 24x7 policies need no calendar
     calendars = calendars_of(needs_site) if needs_site else {}
     now = core_clock.now().timestamp()

@@ -21,48 +21,40 @@ from opsdesk.workorders.models import WorkOrder
 from . import queries
 from .clocks import Sla, TargetClock, clocks_for_incidents, clocks_for_work_orders
 from .models import SlaClockState, SlaHistory
-from .targets import CANCELLED, DRAFT, INCIDENT, RESOLUTION, STOP_STATES, WORK_ORDER, encode_history
+from .targets import (
+    CANCELLED,
+    DRAFT,
+    INCIDENT,
+    RESOLUTION,
+    STOP_STATES,
+    WORK_ORDER,
+    encode_history,
+    settled_and_next,
+)
 
 BATCH = 500
 SETTLED = ("met", "breached")
 
 
-def _next_check(target: TargetClock) -> dt.datetime | None:
-    if target.status == "running":
-        return target.at_risk_at
-    if target.status == "at_risk":
-        return target.due_at
-    return None
+def _row(sla: Sla, t: TargetClock, client_id: int | None, site_id: int | None, now: dt.datetime) -> SlaClockState:
+    settled, next_check = settled_and_next(t.status, stopped_at=t.stopped_at, breached_at=t.breached_at,
+                                           at_risk_at=t.at_risk_at, due_at=t.due_at)
+    return SlaClockState(
+        kind=sla.kind, object_id=sla.object_id, target=t.target, policy=sla.policy, client_id=client_id,
+        site_id=site_id, status=t.status, target_minutes=t.target_minutes, elapsed_minutes=t.elapsed_minutes,
+        due_at=t.due_at, settled_at=settled, next_check_at=next_check, computed_at=now,
+    )
 
 
-def _settled_at(target: TargetClock) -> dt.datetime | None:
-    if target.status == "met":
-        return target.stopped_at
-    if target.status == "breached":
-        return target.breached_at or target.stopped_at
-    return None
-
-
-def _rows(sla: Sla, client_id: int | None, site_id: int | None, now: dt.datetime) -> list[SlaClockState]:
-    return [
-        SlaClockState(
-            kind=sla.kind, object_id=sla.object_id, target=t.target, policy=sla.policy, client_id=client_id,
-            site_id=site_id, status=t.status, target_minutes=t.target_minutes, elapsed_minutes=t.elapsed_minutes,
-            due_at=t.due_at, settled_at=_settled_at(t), next_check_at=_next_check(t), computed_at=now,
-        )
-        for t in sla.targets
-    ]
-
-
-def _owners(kind: str, ids: Sequence[int]) -> dict[int, tuple[int | None, int | None]]:
+def _owners(kind: str, objs: Sequence[Any]) -> dict[int, tuple[int | None, int | None]]:
     """(client, site) each object's stored rows are counted under in the attainment report.
 
     Incidents: the first affected client and site (lowest id); an incident affecting several
     clients counts once, under the first.
     """
     if kind == WORK_ORDER:
-        return {pk: (client, site) for pk, client, site in
-                WorkOrder.objects.filter(pk__in=ids).values_list("id", "client_id", "site_id")}
+        return {wo.pk: (wo.client_id, wo.site_id) for wo in objs}
+    ids = [o.pk for o in objs]
     out: dict[int, tuple[int | None, int | None]] = {pk: (None, None) for pk in ids}
     for incident_id, client_id in Incident.clients.through.objects.filter(incident_id__in=ids) \
             .order_by("-client_id").values_list("incident_id", "client_id"):
@@ -92,12 +84,15 @@ def recompute(kind: str, ids: Iterable[int]) -> int:
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         objs = _load(kind, chunk)
-        slas = clocks_for_work_orders(objs) if kind == WORK_ORDER else clocks_for_incidents(objs)
         if kind == WORK_ORDER:
-            _store_histories(objs)
-        owners = _owners(kind, [o.pk for o in objs])
+            histories = queries.state_histories(objs)
+            slas = clocks_for_work_orders(objs, histories)
+            _store_histories(histories)
+        else:
+            slas = clocks_for_incidents(objs)
+        owners = _owners(kind, objs)
         now = core_clock.now()
-        rows = [row for pk, sla in slas.items() for row in _rows(sla, *owners[pk], now)]
+        rows = [_row(sla, t, *owners[pk], now) for pk, sla in slas.items() for t in sla.targets]
         keep = {(r.object_id, r.target) for r in rows}
         stale = [pk for pk, obj, target in SlaClockState.objects.filter(kind=kind, object_id__in=chunk)
                  .values_list("id", "object_id", "target") if (obj, target) not in keep]
@@ -112,9 +107,8 @@ def recompute(kind: str, ids: Iterable[int]) -> int:
     return written
 
 
-def _store_histories(work_orders: Sequence[WorkOrder]) -> None:
+def _store_histories(histories: dict[int, list[tuple[float, str]]]) -> None:
     """Keep each work order's compact state history (SlaHistory) as the timeline gives it."""
-    histories = queries.state_histories(work_orders)
     SlaHistory.objects.bulk_create(
         [SlaHistory(kind=WORK_ORDER, object_id=pk, entries=encode_history(h), clocks="") for pk, h in histories.items()],
         batch_size=BATCH, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=["entries", "clocks"],

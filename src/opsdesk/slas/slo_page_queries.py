@@ -10,34 +10,31 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from opsdesk.core.errors import NotFound
+from opsdesk.core.schemas import MAX_ID
 from opsdesk.core.tenancy import get_scoped, scope
 from opsdesk.services.models import Service
 
+from . import slo_queries
 from .burn import DAY, WORKBOOK_RULES, Series
 from .models import SliBucket, Slo, SyntheticCheck, SyntheticResult
 from .sli import MAX_BUCKET_SECONDS
 from .slo_reports import SloReport, report_of
 
-# Ids beyond this do not fit a database integer (SQLite raises instead of finding nothing).
-MAX_ID = 2**63 - 1
 RECENT_RESULTS = 10
 
 
 def list_slos(user: Any, *, client: int | None = None, service: int | None = None) -> QuerySet[Slo]:
-    """SLOs the user may see (client users: their client's services'), by client, service and name."""
-    qs = scope(Slo.objects.select_related("service", "service__client"), user)
-    if client is not None:
-        qs = qs.filter(service__client_id=client)
-    if service is not None:
-        qs = qs.filter(service_id=service)
-    return qs.order_by("service__client__name", "service__name", "name", "id")
+    """The API's list (slo_queries.list_slos), with the clients, by client, service and name."""
+    return slo_queries.list_slos(user, client=client, service=service).select_related("service__client") \
+        .order_by("service__client__name", "service__name", "name", "id")
 
 
 def get_slo(user: Any, slo_id: int) -> Slo:
-    """One SLO the user may see, or NotFound (the same answer for another client's)."""
+    """One SLO the user may see, or NotFound (the same answer for another client's, or an id no
+    database integer holds: SQLite raises instead of finding nothing)."""
     if not 0 < slo_id <= MAX_ID:
         raise NotFound(f"No SLO matches id={slo_id}.")
-    return get_scoped(Slo.objects.select_related("service", "service__client"), user, pk=slo_id)
+    return get_scoped(list_slos(user), user, pk=slo_id)
 
 
 def slo_services(user: Any) -> QuerySet[Service]:

@@ -93,6 +93,18 @@ def history_of(created_at: float, transitions: Sequence[tuple[float, str, str]],
     return history
 
 
+T = TypeVar("T")
+
+
+def settled_and_next(status: str, *, stopped_at: T | None, breached_at: T | None, at_risk_at: T | None,
+                     due_at: T | None) -> tuple[T | None, T | None]:
+    """When a target settled (met: at its stop; breached: when its time ran out) and when time
+    alone changes its status next (running: at 75 %; at risk: when due); instants of any kind."""
+    settled = stopped_at if status == "met" else (breached_at or stopped_at) if status == "breached" else None
+    next_check = at_risk_at if status == "running" else due_at if status == "at_risk" else None
+    return settled, next_check
+
+
 def encode_history(history: Sequence[tuple[float, str]]) -> str:
     """A history as SlaHistory stores it: a JSON array of [epoch, state] pairs (floats written in
     their shortest exact form, so they read back equal)."""

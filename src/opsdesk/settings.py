@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "opsdesk.services",
     "opsdesk.changes",
     "opsdesk.workorders",
+    "opsdesk.dispatch",
     "opsdesk.alerts",
     "opsdesk.incidents",
     "opsdesk.slas",
@@ -153,6 +154,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(ENV.get("OPSDESK_MAX_BODY_BYTES", 512 * 1024))
 # The lean alert intake (`opsdesk intake`, started by `opsdesk serve`): its port, and how long a
 # delivery waits for the database's write lock before it is answered 503 (the sender retries).
 INTAKE_PORT = int(ENV.get("OPSDESK_INTAKE_PORT", "8001"))
+# How long a dispatch plan may search (seconds); a region's day of ~40 visits settles in about one.
+OPSDESK_DISPATCH_SECONDS = float(ENV.get("OPSDESK_DISPATCH_SECONDS", "5"))
 INTAKE_LOCK_TIMEOUT = float(ENV.get("OPSDESK_INTAKE_LOCK_TIMEOUT", "5"))
 
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.window_api import router as change_windows_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
+from opsdesk.dispatch.api import router as dispatch_router
 from opsdesk.incidents.api import router as incidents_router
 from opsdesk.incidents.learning_api import router as learning_router
 from opsdesk.people.api import router as people_router
@@ -27,6 +28,7 @@ api.add_router("", people_router)
 api.add_router("", services_router)
 api.add_router("", changes_router)
 api.add_router("", workorders_router)
+api.add_router("", dispatch_router)
 api.add_router("", change_windows_router)
 api.add_router("", alerts_router)
 api.add_router("", incidents_router)
@@ -48,6 +50,7 @@ urlpatterns = [
     path("clients/", include("opsdesk.tenancy.urls")),
     path("changes/", include("opsdesk.changes.urls")),
     path("work/", include("opsdesk.workorders.urls")),
+    path("dispatch/", include("opsdesk.dispatch.urls")),
     path("incidents/", include("opsdesk.incidents.urls")),
     path("alerts/", include("opsdesk.alerts.urls")),
     path("slas/", include("opsdesk.slas.sla_urls")),

@@ -58,6 +58,8 @@ def world(api_for):
         **_alerting_for(b, svc_b),
         **_slos_for(svc_b),
     }
+    targets["dispatch/plans"] = _plan_for(region, targets["work-orders"], engineer)
+    targets["sla/policies"] = _sla_policy_for(b)
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
 
@@ -86,6 +88,26 @@ def _work_order_for(client, site, service):
     work_services.add_comment(wo, "Beta internal", visibility="internal", actor=desk)
     work_services.hand_off(wo, to_user=f.make_user("dispatcher", password=None), next_step="book", actor=desk)
     return wo
+
+
+def _sla_policy_for(client):
+    """An SLA policy of client B's own."""
+    from opsdesk.slas.models import SlaPolicy
+
+    return SlaPolicy.objects.create(name="Beta P1", applies_to="work_order", client=client, level="p1",
+                                    response_minutes=15, resolution_minutes=240).pk
+
+
+def _plan_for(region, work_order_id, engineer):
+    """A proposed dispatch plan (staff only) visiting client B's work order."""
+    from opsdesk.dispatch.models import Plan, PlanStop
+
+    start = dt.datetime(2030, 6, 3, 9, 0, tzinfo=dt.UTC)
+    plan = Plan.objects.create(region=region, day=start.date(), origin_at=start.replace(hour=0),
+                               engineers=[{"engineer": engineer.pk, "name": engineer.name}])
+    PlanStop.objects.create(plan=plan, engineer=engineer, work_order_id=work_order_id, position=0, arrival_at=start,
+                            start_at=start, finish_at=start + dt.timedelta(hours=1))
+    return plan.pk
 
 
 def _learning_for(service):
@@ -131,7 +153,7 @@ def _object_paths(api) -> list[tuple[str, str, str]]:
     doc = json.loads(api.get("/api/v1/openapi.json").content)
     found = []
     for path, ops in doc["paths"].items():
-        m = re.match(r"^/api/v1/([a-z-]+)/\{[a-z_]+\}(/.*)?$", path)
+        m = re.match(r"^/api/v1/([a-z-]+(?:/[a-z-]+)?)/\{[a-z_]+\}(/.*)?$", path)
         if m:
             for method in ops:
                 found.append((method, path, m.group(1)))

@@ -216,3 +216,33 @@ def test_block_coverage_is_the_windows_own_coverage(hours, tz, start, minutes):
     engineer = EngineerFacts(id=1, name="E", time_zone=tz, working_hours=hours)
     fast = eligibility._coverage_fast(engineer.hours_id, tz, begin, end)
     assert fast == coverage(hours, tz, begin, end)
+
+
+H = dt.timedelta(hours=1)
+
+
+@pytest.mark.parametrize("start, end, minutes, absent, reason", [
+    # A 1 h visit in a 14:00-18:00 window fits a shift ending 17:00.
+    (14, 18, 60, None, None),
+    # Two hours do not fit in the hour left before 17:00.
+    (16, 18, 120, None, "shift ends before the window (ends 17:00 Europe/London)"),
+    # Nor does an hour that starts before the shift and ends in it with only 30 min on shift.
+    (7, 8.5, 60, None, "shift starts after the window starts (starts 08:00 Europe/London)"),
+    # Away 14:00-16:30: half an hour left on shift in the window, not enough for an hour.
+    (14, 18, 60, (14, 16.5), "absent (dentist) on 2026-03-03"),
+    # Away 14:00-15:00: 15:00-17:00 is left, enough.
+    (14, 18, 60, (14, 15), None),
+    # Work that fills its window is judged on the whole window, as without a duration.
+    (15, 17, 120, None, None),
+    (15, 17, 120, (16, 16.25), "absent (dentist) on 2026-03-03"),
+])
+def test_the_work_must_fit_on_shift_within_its_window(start, end, minutes, absent, reason):
+    def at(hours: float) -> dt.datetime:
+        return utc(2026, 3, 3) + dt.timedelta(hours=hours)
+
+    absences = (AbsenceFact(at(absent[0]), at(absent[1]), "dentist"),) if absent else ()
+    engineer = replace(ENGINEER, absences=absences)
+    work = replace(WORK, window_start=at(start), window_end=at(end), duration=dt.timedelta(minutes=minutes))
+    verdict = judge(engineer, work)
+    timed = [r for r in verdict.reasons if r.startswith(("shift", "absent", "not on shift"))]
+    assert timed == ([reason] if reason else [])

@@ -22,9 +22,10 @@ PRODID = "-//opsdesk//change calendar//EN"
 _STATUS = {"submitted": "TENTATIVE", "assessing": "TENTATIVE"}
 
 
-def _calendar(name: str) -> Calendar:
+def new_calendar(name: str, prodid: str = PRODID) -> Calendar:
+    """An empty published calendar (also the dispatch schedule feed's)."""
     cal = Calendar()
-    cal.add("prodid", PRODID)
+    cal.add("prodid", prodid)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
@@ -34,7 +35,7 @@ def _calendar(name: str) -> Calendar:
 
 def changes_calendar(changes: Iterable[FeedChange], *, name: str, base_url: str, stamp: dt.datetime) -> bytes:
     """One VEVENT per change: UID '<ref>@opsdesk', UTC start/end, title and state, affected sites and services."""
-    cal = _calendar(name)
+    cal = new_calendar(name)
     for change in sorted(changes, key=lambda c: (c.start_at, c.change_id)):
         event = Event()
         event.add("uid", f"{change.ref}@opsdesk")
@@ -57,7 +58,7 @@ def changes_calendar(changes: Iterable[FeedChange], *, name: str, base_url: str,
 
 def windows_calendar(occurrences: Iterable[Occurrence], *, name: str, stamp: dt.datetime) -> bytes:
     """One VEVENT per window or freeze occurrence at a site, labelled with its local times."""
-    cal = _calendar(name)
+    cal = new_calendar(name)
     for occ in occurrences:
         start_utc = occ.start.astimezone(UTC)
         event = Event()

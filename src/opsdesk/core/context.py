@@ -11,7 +11,7 @@ from .notify import unread_count
 # (label, url name or None while the area is still to come, staff only)
 NAVIGATION = [
     ("Work", "workorders:queue", False),
-    ("Dispatch", None, True),
+    ("Dispatch", "dispatch:board", True),
     ("Changes", "changes:list", False),
     ("Incidents", "incidents:list", False),
     ("SLAs", "slas:attainment", False),

@@ -23,6 +23,7 @@ from opsdesk.tenancy.models import Client
 
 from . import (
     changes,
+    dispatch_day,
     history,
     incidents,
     org,
@@ -54,6 +55,7 @@ STEPS: list[Step] = [
     Step("work order history (in the background)", volume.start_history),
     Step("changes, windows and freezes", changes.build_changes),
     Step("work orders", workorders.build_workorders),
+    Step("the dispatch day's work", dispatch_day.build_dispatch_day),
     Step("alerts and incidents", incidents.build_incidents),
     Step("work order volume", volume.build_volume),
     Step("timeline", history.record_creation),

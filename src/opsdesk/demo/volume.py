@@ -454,7 +454,7 @@ def _open_work(
             choice(PRIORITY_TABLE), minutes, None, choice(world.owners), world.team[site_id], None, state,
             w.false, None, None, w.false, w.false, None, "{}", None, None, "", "{}", created_db, created_db, None,
         ])
-        work.append(readiness_queries.WorkRow(pk, site_id, category, start, end, info, None, None))
+        work.append(readiness_queries.WorkRow(pk, site_id, category, start, end, info, None, None, minutes))
     return rows, services, work
 
 

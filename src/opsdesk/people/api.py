@@ -11,6 +11,8 @@ from opsdesk.core.schemas import Id
 
 from . import queries, services
 from .schemas import (
+    AbsenceIn,
+    AbsenceOut,
     CertificationIn,
     CertificationOut,
     EngineerIn,
@@ -74,6 +76,20 @@ def create_certification(request: HttpRequest, payload: CertificationIn):  # typ
     """Add a certification type."""
     require_write(request, "engineers.write")
     return Status(201, services.create_certification(payload.dict(), actor=request.user))
+
+
+@router.get("/engineers/{int:engineer_id}/absences", response=list[AbsenceOut], tags=["engineers"])
+def list_absences(request: HttpRequest, engineer_id: Id):  # type: ignore[no-untyped-def]
+    """The engineer's absences, in date order."""
+    return queries.list_absences(request.user, engineer=queries.get_engineer(request.user, engineer_id).pk)
+
+
+@router.post("/engineers/{int:engineer_id}/absences", response={201: AbsenceOut}, tags=["engineers"])
+def record_absence(request: HttpRequest, engineer_id: Id, payload: AbsenceIn):  # type: ignore[no-untyped-def]
+    """Record time the engineer is away: eligibility and dispatch plans leave it out (re-plan the day after)."""
+    engineer = queries.get_engineer(request.user, engineer_id)
+    require_write(request, "engineers.write")
+    return Status(201, services.record_absence(engineer, payload.dict(), actor=request.user))
 
 
 add_object_routes(router, ObjectRoutes(

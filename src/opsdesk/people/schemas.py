@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from opsdesk.core import clock
-from opsdesk.core.schemas import Id, InSchema
+from opsdesk.core.schemas import Id, InSchema, Instant
 from opsdesk.sites.rules import default_business_hours
 
 from . import rules
@@ -168,3 +168,21 @@ def _cert(c: EngineerCertification, today: dt.date) -> dict[str, object]:
         "certification": c.certification.code, "expires_on": c.expires_on,
         "obtained_on": c.obtained_on, "status": rules.expiry_status(c.expires_on, today),
     }
+
+
+class AbsenceIn(InSchema):
+    """Time an engineer is away (fields optional in the schema; the service says what is missing)."""
+
+    start_at: Instant | None = None
+    end_at: Instant | None = None
+    reason: str = Field("", max_length=200)
+
+
+class AbsenceOut(Schema):
+    """An absence."""
+
+    id: int
+    engineer: int = Field(..., alias="engineer_id")
+    start_at: dt.datetime
+    end_at: dt.datetime
+    reason: str

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
 
 from opsdesk.core import crud, timeline
-from opsdesk.core.errors import field_error
+from opsdesk.core.errors import PermissionDenied, field_error
 from opsdesk.sites.models import Site
 
-from .models import Certification, Engineer, EngineerCertification, EngineerSkill, SiteAccess, Skill
+from .models import (
+    Absence,
+    Certification,
+    Engineer,
+    EngineerCertification,
+    EngineerSkill,
+    SiteAccess,
+    Skill,
+)
 
 NESTED = ("skills", "certifications", "site_access")
 
@@ -104,3 +113,29 @@ def save_engineer(engineer: Engineer | None, data: dict[str, Any], *, actor: Any
 def delete_engineer(engineer: Engineer, *, actor: Any) -> None:
     """Remove an engineer."""
     crud.delete(engineer, actor=actor)
+
+
+MAX_ABSENCE = dt.timedelta(days=366)
+
+
+@transaction.atomic
+def record_absence(engineer: Engineer, data: dict[str, Any], *, actor: Any) -> Absence:
+    """The engineer is away from `start_at` to `end_at` (sick, leave, training): eligibility and
+    dispatch plans leave that time out. On the engineer's timeline."""
+    if not actor.has_perm_code("engineers.write"):
+        raise PermissionDenied(f"Your role ({actor.get_role_display()}) may not do this (engineers.write).")
+    start, end = data.get("start_at"), data.get("end_at")
+    if start is None:
+        raise field_error("start_at", "say when the absence starts")
+    if end is None:
+        raise field_error("end_at", "say when the absence ends")
+    if end <= start:
+        raise field_error("end_at", "must be after start_at")
+    if end - start > MAX_ABSENCE:
+        raise field_error("end_at", "an absence lasts at most a year; record longer ones as leaving (inactive)")
+    reason = (data.get("reason") or "").strip()
+    absence = Absence.objects.create(engineer=engineer, start_at=start, end_at=end, reason=reason)
+    timeline.record(engineer, "absence_recorded", actor=actor,
+                    summary=f"Away {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC" + (f": {reason}" if reason else ""),
+                    changes={"absence": {"start_at": start.isoformat(), "end_at": end.isoformat(), "reason": reason}})
+    return absence

@@ -56,8 +56,8 @@ def create_policy(request: HttpRequest, payload: SlaPolicyIn):  # type: ignore[n
 @router.patch("/sla/policies/{int:policy_id}", response=SlaPolicyOut, tags=TAG)
 def update_policy(request: HttpRequest, policy_id: Id, payload: SlaPolicyPatch):  # type: ignore[no-untyped-def]
     """Change an SLA policy (administrators)."""
+    policy = queries.get_policy(request.user, policy_id)  # another client's policy: 404 before 403
     require_write(request, "slas.write")
-    policy = queries.get_policy(request.user, policy_id)
     return services.update_policy(policy, payload.dict(exclude_unset=True), actor=request.user)
 
 

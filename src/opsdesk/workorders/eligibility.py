@@ -9,11 +9,16 @@ Decisions (relied on by readiness, dispatch and the tests):
 - "Valid on the day" means valid on every site-local day the window touches (an expiry date is
   inclusive, as in `people.rules.valid_on`): a night window from Tue 22:00 to Wed 06:00 needs
   credentials valid on Wednesday.
-- Shift coverage: the window [start, end), in the engineer's own zone, must lie inside one
-  stretch of their weekly working hours; an interval ending 24:00 joins one starting 00:00 the
-  next day, so ["22:00","24:00"] + ["00:00","06:00"] covers a night. Compared in UTC, so
-  daylight-saving changes are honoured.
-- Absence: any absence overlapping the window makes the engineer ineligible.
+- Shift coverage: the work must fit in the window inside one stretch of the engineer's weekly
+  working hours (their own zone): with the work's duration known, some stretch must overlap the
+  window for at least that long (a 1 h visit in a 14:00-18:00 window suits a shift ending 17:00,
+  and the planner places it so); without it, or when the work fills the window, the whole window
+  must lie inside one stretch. An interval ending 24:00 joins one starting 00:00 the next day, so
+  ["22:00","24:00"] + ["00:00","06:00"] covers a night. Compared in UTC, so daylight-saving
+  changes are honoured.
+- Absence: with the duration known, the engineer is ineligible when their absences leave no time
+  on shift in the window long enough for the work; without it, any absence overlapping the window
+  makes them ineligible.
 - Work with no window but a day is judged on that day only: credentials valid that day, no
   absence overlapping that site-local day, and no shift check (nothing to compare with). Work
   with neither is judged on skills, certifications and access held, without dates.
@@ -115,6 +120,7 @@ class WorkFacts:
     skills: tuple[tuple[str, str], ...] = ()
     certifications: tuple[tuple[str, str], ...] = ()
     access_kinds: tuple[str, ...] = ("access",)
+    duration: dt.timedelta | None = None  # how long the work takes (its estimate)
 
     @property
     def has_window(self) -> bool:
@@ -261,6 +267,9 @@ def standing_reasons(engineer: EngineerFacts, work: WorkFacts) -> tuple[str, ...
 
 def timed_reasons(engineer: EngineerFacts, work: WorkFacts) -> tuple[str, ...]:
     """Why the engineer cannot be there at the work's time: absences, and shifts not covering the window."""
+    if work.window_start is not None and work.window_end is not None and work.duration is not None \
+            and work.duration < work.window_end - work.window_start:
+        return _fit_reasons(engineer, work, work.window_start, work.window_end, work.duration)
     reasons: list[str] = []
     if engineer.absences:
         reasons.extend(_absence_reasons(engineer, work))
@@ -269,6 +278,42 @@ def timed_reasons(engineer: EngineerFacts, work: WorkFacts) -> tuple[str, ...]:
         if reason:
             reasons.append(reason)
     return tuple(reasons)
+
+
+def _fit_reasons(
+    engineer: EngineerFacts, work: WorkFacts, start: dt.datetime, end: dt.datetime, duration: dt.timedelta,
+) -> tuple[str, ...]:
+    """Why the work (of `duration`) cannot fit in [start, end) inside the engineer's shift and outside their absences."""
+    reason = _fit_reason_by_id(engineer.hours_id, engineer.time_zone, start, end, duration)
+    if reason is not None:
+        return (reason,)
+    if not engineer.absences:
+        return ()
+    pieces = _on_shift(engineer.hours_id, engineer.time_zone, start, end)
+    for absence in engineer.absences:
+        pieces = [
+            piece for lo, hi in pieces
+            for piece in ((lo, min(hi, absence.start_at)), (max(lo, absence.end_at), hi))
+            if piece[1] > piece[0]
+        ] if absence.start_at < end and absence.end_at > start else pieces
+    if any(hi - lo >= duration for lo, hi in pieces):
+        return ()
+    return tuple(_absence_reasons(engineer, work))
+
+
+def _on_shift(hours_id: int, tz_name: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The engineer's (pattern `hours_id`) working stretches inside [start, end)."""
+    hours = dict(_PATTERN_KEYS[hours_id])
+    return [(max(a, start), min(b, end)) for a, b in stretches(hours, tz_name, start, end) if a < end and b > start]
+
+
+@lru_cache(maxsize=65536)
+def _fit_reason_by_id(hours_id: int, tz_name: str, start: dt.datetime, end: dt.datetime, duration: dt.timedelta) -> str | None:
+    """Why no working stretch holds `duration` of [start, end), in the words of `_shift_reason`; None when one does."""
+    if any(hi - lo >= duration for lo, hi in _on_shift(hours_id, tz_name, start, end)):
+        return None
+    whole = _shift_reason_by_id(hours_id, tz_name, start, end)
+    return whole or f"not on shift long enough during the window ({describe_window(start, end, tz_name)})"
 
 
 def _skill_reasons(engineer: EngineerFacts, work: WorkFacts) -> list[str]:

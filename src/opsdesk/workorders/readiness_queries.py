@@ -62,7 +62,7 @@ from .readiness import (
 CHUNK = 20_000  # work orders loaded and judged together (engineers are loaded once per chunk)
 CATEGORY_LABELS = dict(CATEGORIES)
 KIND_LABELS = dict(SiteRequirement.Kind.choices)
-_WO_FIELDS = ("id", "site_id", "category", "window_start", "window_end", "info", "change_id", "engineer_id")
+_WO_FIELDS = ("id", "site_id", "category", "window_start", "window_end", "info", "change_id", "engineer_id", "estimated_minutes")
 # Absences are loaded for the batch's whole span, widened by a day for whole-day checks.
 _DAY = dt.timedelta(days=1)
 
@@ -79,6 +79,7 @@ class WorkRow:
     info: Any
     change_id: int | None
     engineer_id: int | None
+    estimated_minutes: int | None
 
     @property
     def pk(self) -> int:
@@ -277,6 +278,7 @@ class _Batch:
             window_start=wo.window_start, window_end=wo.window_end,
             skills=tuple(self.skills.get(wo.pk, ())), certifications=tuple(self.certifications.get(wo.pk, ())),
             access_kinds=eligibility.access_kinds_for(kinds),
+            duration=dt.timedelta(minutes=wo.estimated_minutes) if wo.estimated_minutes else None,
         )
 
     def verdicts(self, wo: Work) -> list[Verdict]:
@@ -394,6 +396,12 @@ def inputs_for(wo: WorkOrder, *, exhaustive: bool = True) -> ReadinessInputs:
 def evaluate_work_order(wo: WorkOrder, now: dt.datetime | None = None, *, exhaustive: bool = False) -> Readiness:
     """Readiness of one work order at `now` (default: the clock)."""
     return readiness.evaluate(inputs_for(wo, exhaustive=exhaustive), now or clock.now())
+
+
+def eligibility_batch(work_orders: list[WorkOrder]) -> _Batch:
+    """Everything eligibility needs for these work orders and their regions' engineers, loaded once
+    (dispatch judges every engineer of a region against each piece of a day's work)."""
+    return _Batch(list(work_orders), everyone=True)
 
 
 def eligible_engineers(wo: WorkOrder) -> list[Verdict]:

@@ -1,0 +1,1 @@
+"""Dispatch: plan engineers' days with a routing solver, check every plan, explain every decision."""

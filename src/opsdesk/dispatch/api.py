@@ -1,0 +1,76 @@
+"""Dispatch API (thin edges): build, read, adjust and accept plans of a region's day."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.core.api import require_write
+from opsdesk.core.errors import field_error
+from opsdesk.core.pagination import Page
+from opsdesk.core.schemas import Id
+
+from . import queries, services
+from .answers import plan_answer
+from .schemas import MoveIn, PlanBrief, PlanIn, PlanOut
+
+router = Router()
+TAG = ["dispatch"]
+PERMISSION = "workorders.dispatch"
+
+
+def _brief(plan: Any) -> dict[str, Any]:
+    return {
+        "id": plan.pk, "region": plan.region.code, "day": plan.day, "state": plan.state, "solver": plan.solver,
+        "travel_minutes": plan.travel_minutes, "stops": plan.stops.count(), "unassigned": len(plan.unassigned),
+        "ok": not plan.violations, "created_at": plan.created_at,
+    }
+
+
+@router.get("/dispatch/plans", response=list[PlanBrief], tags=TAG)
+@paginate(Page)
+def list_plans(  # type: ignore[no-untyped-def]
+    request: HttpRequest, region: str | None = None, day: dt.date | None = None, state: str | None = None,
+):
+    """Plans, newest first; filter by region (id or code), day and state."""
+    return [_brief(p) for p in queries.list_plans(request.user, region=region, day=day, state=state)[:500]]
+
+
+@router.post("/dispatch/plans", response={201: PlanOut}, tags=TAG)
+def create_plan(request: HttpRequest, body: PlanIn):  # type: ignore[no-untyped-def]
+    """Build a proposed plan of the region's day, checked by the independent checker."""
+    require_write(request, PERMISSION)
+    plan = services.propose_plan(body.region, body.day, actor=request.user, seconds=body.seconds, fresh=body.fresh)
+    return Status(201, plan_answer(plan))
+
+
+@router.get("/dispatch/plans/{int:plan_id}", response=PlanOut, tags=TAG)
+def get_plan(request: HttpRequest, plan_id: Id):  # type: ignore[no-untyped-def]
+    """A plan: routes with stops, unassigned work with reasons, the checker's verdict, what a re-plan moved."""
+    return plan_answer(queries.get_plan(request.user, plan_id))
+
+
+@router.post("/dispatch/plans/{int:plan_id}/moves", response=PlanOut, tags=TAG)
+def move(request: HttpRequest, plan_id: Id, body: MoveIn):  # type: ignore[no-untyped-def]
+    """Reassign or reorder one visit of a proposed plan; `dry_run` answers the checker's verdict without saving."""
+    plan = queries.get_plan(request.user, plan_id)
+    require_write(request, PERMISSION)
+    if body.work_order is None:
+        raise field_error("work_order", "say which work order to move")
+    changed, _ = services.move_stop(
+        plan, body.work_order, body.engineer, position=body.position, dry_run=body.dry_run, actor=request.user,
+    )
+    return plan_answer(changed)
+
+
+@router.post("/dispatch/plans/{int:plan_id}/accept", response=PlanOut, tags=TAG)
+def accept(request: HttpRequest, plan_id: Id):  # type: ignore[no-untyped-def]
+    """Accept a proposed plan: schedule, dispatch and hand each visit to its engineer."""
+    plan = queries.get_plan(request.user, plan_id)
+    require_write(request, PERMISSION)
+    plan = services.accept_plan(plan, actor=request.user)
+    return plan_answer(plan)
+
+

@@ -283,8 +283,10 @@ class _RegionPlan:
     # -- the work --------------------------------------------------------------------------------
 
     def _doable(self, slot: Slot) -> Work | None:
-        """Work asking for what one engineer who may be there then holds (so someone can do it)."""
-        eligible = self._eligible(self._facts(slot))
+        """Work asking for what one engineer who may be there then, and lives within reach, holds
+        (so someone can do it without crossing the region)."""
+        near = {e.id for e in self.nearby[slot.site.pk]}
+        eligible = [e for e in self._eligible(self._facts(slot)) if e.id in near]
         if not eligible:
             return None
         who = self.rng.choice(eligible)

@@ -216,6 +216,9 @@ def test_block_coverage_is_the_windows_own_coverage(hours, tz, start, minutes):
     engineer = EngineerFacts(id=1, name="E", time_zone=tz, working_hours=hours)
     fast = eligibility._coverage_fast(engineer.hours_id, tz, begin, end)
     assert fast == coverage(hours, tz, begin, end)
+    # The stretches on shift inside the window, from the block, are those of the window's own hours.
+    own = [(max(a, begin), min(b, end)) for a, b in eligibility.stretches(hours, tz, begin, end) if a < end and b > begin]
+    assert eligibility._on_shift(engineer.hours_id, tz, begin, end) == own
 
 
 H = dt.timedelta(hours=1)

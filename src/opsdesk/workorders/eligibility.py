@@ -302,9 +302,18 @@ def _fit_reasons(
 
 
 def _on_shift(hours_id: int, tz_name: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The engineer's (pattern `hours_id`) working stretches inside [start, end)."""
-    hours = dict(_PATTERN_KEYS[hours_id])
-    return [(max(a, start), min(b, end)) for a, b in stretches(hours, tz_name, start, end) if a < end and b > start]
+    """The engineer's (pattern `hours_id`) working stretches inside [start, end), from the block's
+    stretches by bisection when the window and a day either side lie inside the block (as `_coverage_fast`)."""
+    tz = zone(tz_name)
+    first = start.astimezone(tz).date().toordinal() - 1
+    last = end.astimezone(tz).date().toordinal() + 1
+    block = (first - 1) // _BLOCK_DAYS
+    if last > (block + 2) * _BLOCK_DAYS:
+        found = stretches(dict(_PATTERN_KEYS[hours_id]), tz_name, start, end)
+    else:
+        begins, every = _block_stretches(hours_id, tz_name, block)
+        found = every[max(bisect_right(begins, start) - 1, 0) : bisect_right(begins, end)]
+    return [(max(a, start), min(b, end)) for a, b in found if a < end and b > start]
 
 
 @lru_cache(maxsize=65536)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opsdesk.demo.context import DemoContext
-from opsdesk.demo.dispatch_day import demo_now, dispatch_day
+from opsdesk.demo.context import work_now as demo_now
+from opsdesk.demo.dispatch_day import dispatch_day
 from opsdesk.people.models import Engineer, EngineerSkill
 from opsdesk.workorders.eligibility import WEEKDAYS
 from opsdesk.workorders.models import WorkOrder

@@ -17,10 +17,9 @@ from typing import Any, NamedTuple
 from opsdesk.accounts.models import User
 from opsdesk.changes import queries, services, window_queries, windows
 from opsdesk.changes.models import ChangeWindow
-from opsdesk.core import clock
 from opsdesk.services.models import Service
 
-from .context import DemoContext, validate
+from .context import DemoContext, frozen_before, validate, work_now
 from .data import CLIENTS
 
 UTC = dt.UTC
@@ -227,7 +226,7 @@ def _search(
     rng: random.Random,
 ) -> tuple[dt.datetime, dt.datetime, bool]:
     """First day from today+days (going back for past changes) and local hour whose window is clean."""
-    now = _demo_now(ctx)
+    now = work_now(ctx)
     if spec.state == "implementing":  # under way now: started an hour ago
         start = now - dt.timedelta(hours=1)
         return start, start + length, not windows.check(start, start + length, cals, rules)
@@ -255,17 +254,12 @@ def _local(day: dt.date, at: str, zone: Any) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.fromisoformat(at), tzinfo=zone).astimezone(UTC)
 
 
-def _demo_now(ctx: DemoContext) -> dt.datetime:
-    """The demo's 'now': 09:00 UTC on its today."""
-    return dt.datetime.combine(ctx.today, dt.time(9, 0), tzinfo=UTC)
-
-
 # --- driving a change through its lifecycle --------------------------------------------------
 
 
 def _at(moment: dt.datetime, ctx: DemoContext) -> Any:
     """Freeze the clock at a step's moment (never after the demo's now)."""
-    return clock.frozen(min(moment, _demo_now(ctx)))
+    return frozen_before(moment, work_now(ctx))
 
 
 def _drive(
@@ -277,7 +271,7 @@ def _drive(
     kind = spec.type if clean or spec.violate or spec.type == "emergency" else "emergency"
     if not clean and spec.state not in ("draft", "submitted", "cancelled") and kind != "emergency":
         kind = "emergency"
-    created = min(start, _demo_now(ctx)) - dt.timedelta(days=5)
+    created = min(start, work_now(ctx)) - dt.timedelta(days=5)
     with _at(created, ctx):
         change = services.create_change(
             {

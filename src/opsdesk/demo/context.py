@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Model
 
+from opsdesk.core import clock
+
 from .data import CLIENTS
 from .service_data import STACKS
 from .site_data import SITES
@@ -156,3 +158,13 @@ def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def work_now(ctx: DemoContext) -> dt.datetime:
+    """The moment the demo's changes and work orders are as of: 09:00 UTC on its today."""
+    return dt.datetime.combine(ctx.today, dt.time(9, 0), tzinfo=dt.UTC)
+
+
+def frozen_before(moment: dt.datetime, now: dt.datetime) -> Any:
+    """The clock frozen at a step's moment, never after `now` (a context manager)."""
+    return clock.frozen(min(moment, now))

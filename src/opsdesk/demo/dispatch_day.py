@@ -33,15 +33,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
 
 from opsdesk.accounts.models import User
-from opsdesk.core import clock
 from opsdesk.core.models import Activity
 from opsdesk.people.models import (
     Absence,
@@ -61,7 +59,7 @@ from opsdesk.workorders.eligibility import AbsenceFact, AccessFact, EngineerFact
 from opsdesk.workorders.models import Arrangement, Part, WorkOrder
 from opsdesk.workorders.readiness import OWNERS
 
-from .context import DemoContext, km_between
+from .context import DemoContext, frozen_before, km_between, work_now
 from .data import CERTIFICATIONS, SKILLS
 from .volume import TITLE_CHOICES
 
@@ -94,11 +92,6 @@ INFO = {
     "audit_scope": "Hall 1 racks 1–20, power and labels",
     "survey_questions": "Free U per rack, power headroom per PDU, cable routes",
 }
-
-
-def demo_now(ctx: DemoContext) -> dt.datetime:
-    """The demo's 'now' for its work orders: 09:00 UTC on its today."""
-    return dt.datetime.combine(ctx.today, dt.time(9, 0), tzinfo=UTC)
 
 
 def dispatch_day(now: dt.datetime | dt.date, time_zone: str = "UTC") -> dt.date:
@@ -135,7 +128,7 @@ def build_dispatch_day(ctx: DemoContext) -> None:
     """Per region, the dispatch day's work (see the module notes): the deliberate cases and a few
     doable ones through the services, told in full; the rest in bulk, judged by the same gate."""
     rng = ctx.rng("dispatch day")
-    now = demo_now(ctx)
+    now = work_now(ctx)
     users = {u.username: u for u in User.objects.filter(username__in=["desk", "dispatch"])}
     made = 0
     waiting: list[WorkOrder] = []
@@ -151,7 +144,7 @@ def build_dispatch_day(ctx: DemoContext) -> None:
         _bulk(region, doable[TOLD_PER_REGION:], users["desk"], hosted, rng, now)
         made += len(work)
     # What still waits on dispatch, as of the demo's now (at risk once a needed-by time has passed).
-    with _at(now, now):
+    with frozen_before(now, now):
         for wo in waiting:
             services.refresh_readiness(wo)
     ctx.count("work orders", made)  # curated, as opposed to the volume's generated ones
@@ -411,11 +404,6 @@ def _hosting(region: Region) -> dict[tuple[int, int], list[int]]:
 # --- through the services ------------------------------------------------------------------------
 
 
-@contextmanager
-def _at(moment: dt.datetime, now: dt.datetime) -> Iterator[None]:
-    with clock.frozen(min(moment, now)):
-        yield
-
 
 def _create(
     work: Work, users: dict[str, User], hosted: dict[tuple[int, int], list[int]],
@@ -441,24 +429,24 @@ def _create(
         "estimated_minutes": work.minutes, "info": info, "parts": parts,
         "required_skills": list(work.skills), "required_certifications": list(work.certifications),
     }
-    with _at(created, now):
+    with frozen_before(created, now):
         wo = services.create_work_order(data, actor=desk)
-    with _at(created + dt.timedelta(hours=1), now):
+    with frozen_before(created + dt.timedelta(hours=1), now):
         wo = services.transition_work_order(wo, "triage", actor=desk, reason="Request complete enough to triage")
-    with _at(created + dt.timedelta(hours=2), now):
+    with frozen_before(created + dt.timedelta(hours=2), now):
         wo = services.transition_work_order(wo, "readiness", actor=desk, reason="Triage done")
     arranged = created + dt.timedelta(hours=3)
     for requirement in slot.site.requirements.filter(blocking=True).order_by("id"):
         if requirement.kind not in OWNERS or not applies_to(requirement.categories or [], slot.category):
             continue
-        with _at(arranged, now):
+        with frozen_before(arranged, now):
             services.record_arrangement(
                 wo, requirement.pk, state="approved", reference=f"REF-{wo.pk}-{requirement.pk}",
                 note="Arranged by the service desk", actor=desk,
             )
         arranged += dt.timedelta(minutes=10)
     moment = now - dt.timedelta(hours=rng.randint(2, 30))
-    with _at(moment, now):
+    with frozen_before(moment, now):
         wo.refresh_from_db()
         open_ = [b for b in readiness_queries.evaluate_work_order(wo).blockers if not b.overridden]
         for blocker in open_:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from opsdesk.accounts.models import User
 from opsdesk.changes.models import ChangeRequest
-from opsdesk.core import clock
 from opsdesk.core.errors import DomainError
 from opsdesk.services.models import Service
 from opsdesk.workorders import readiness_queries, services
@@ -30,7 +27,7 @@ from opsdesk.workorders.category_rules import (
 from opsdesk.workorders.models import Part, WorkOrder
 from opsdesk.workorders.rules import OPEN_STATES
 
-from .context import DemoContext
+from .context import DemoContext, frozen_before, work_now
 
 UTC = dt.UTC
 # Requirement kinds the demo arranges ahead of the work (the others are rules followed on the day).
@@ -144,7 +141,7 @@ def build_workorders(ctx: DemoContext) -> None:
             built[spec.title] = _build(ctx, copy, spec, users, built, rng)
             made += 1
     # Readiness as of the demo's now (at risk where a needed-by time has passed meanwhile).
-    with _at(_demo_now(ctx), ctx):
+    with _at(work_now(ctx), ctx):
         stale = WorkOrder.objects.filter(state__in=sorted(OPEN_STATES), blocked=True).select_related("site", "owner")
         for wo in stale:
             services.refresh_readiness(wo)
@@ -152,16 +149,9 @@ def build_workorders(ctx: DemoContext) -> None:
     ctx.count("work orders", made)
 
 
-def _demo_now(ctx: DemoContext) -> dt.datetime:
-    """The demo's 'now': 09:00 UTC on its today."""
-    return dt.datetime.combine(ctx.today, dt.time(9, 0), tzinfo=UTC)
-
-
-@contextmanager
-def _at(moment: dt.datetime, ctx: DemoContext) -> Iterator[None]:
+def _at(moment: dt.datetime, ctx: DemoContext) -> Any:
     """Freeze the clock at a step's moment (never after the demo's now)."""
-    with clock.frozen(min(moment, _demo_now(ctx))):
-        yield
+    return frozen_before(moment, work_now(ctx))
 
 
 def _window(ctx: DemoContext, spec: Spec, site: Any) -> tuple[dt.datetime, dt.datetime]:
@@ -208,7 +198,7 @@ def _build(
     start, end = _window(ctx, spec, site)
     desk = users["desk"]
     client_user = users.get(f"client-{client.code}")
-    created = min(start, _demo_now(ctx)) - dt.timedelta(days=rng.choice((6, 7, 9)))
+    created = min(start, work_now(ctx)) - dt.timedelta(days=rng.choice((6, 7, 9)))
     info = {f.key: _info(f.key, spec) for f in CATEGORY_FIELDS if f.category == spec.category}
     if spec.hold == "info":
         info.pop("data_wipe_certificate", None)
@@ -298,7 +288,7 @@ def _arrange(wo: WorkOrder, spec: Spec, users: dict[str, User], moment: dt.datet
             continue
         state = "submitted" if requirement.kind == held else "approved"
         # The one still waiting was submitted lately (so its readiness is as of the demo's now).
-        when = _demo_now(ctx) - dt.timedelta(hours=1) if state == "submitted" else moment + dt.timedelta(minutes=10 * offset)
+        when = work_now(ctx) - dt.timedelta(hours=1) if state == "submitted" else moment + dt.timedelta(minutes=10 * offset)
         with _at(when, ctx):
             try:
                 services.record_arrangement(

@@ -1,7 +1,6 @@
 """Dispatch API (thin edges): build, read, adjust and accept plans of a region's day."""
 
 import datetime as dt
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -21,21 +20,13 @@ TAG = ["dispatch"]
 PERMISSION = "workorders.dispatch"
 
 
-def _brief(plan: Any) -> dict[str, Any]:
-    return {
-        "id": plan.pk, "region": plan.region.code, "day": plan.day, "state": plan.state, "solver": plan.solver,
-        "travel_minutes": plan.travel_minutes, "stops": plan.stops.count(), "unassigned": len(plan.unassigned),
-        "ok": not plan.violations, "created_at": plan.created_at,
-    }
-
-
 @router.get("/dispatch/plans", response=list[PlanBrief], tags=TAG)
 @paginate(Page)
 def list_plans(  # type: ignore[no-untyped-def]
     request: HttpRequest, region: str | None = None, day: dt.date | None = None, state: str | None = None,
 ):
     """Plans, newest first; filter by region (id or code), day and state."""
-    return [_brief(p) for p in queries.list_plans(request.user, region=region, day=day, state=state)[:500]]
+    return queries.list_plans(request.user, region=region, day=day, state=state)
 
 
 @router.post("/dispatch/plans", response={201: PlanOut}, tags=TAG)

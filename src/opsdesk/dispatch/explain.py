@@ -19,7 +19,7 @@ def reason_unassigned(problem: Problem, job: Job) -> str:
         return NO_HOURS
     on_shift = [
         e for e in job.eligible
-        if e in problem.engineer_by_id and earliest_start(job, problem.engineer_by_id[e].available, job.allowed[0][0]) is not None
+        if e in problem.engineer_by_id and earliest_start(job.allowed[0][0], job.duration, job.allowed, problem.engineer_by_id[e].available) is not None
     ]
     if not on_shift:
         return NO_SHIFT

@@ -19,21 +19,7 @@ from dataclasses import dataclass, field
 
 from .explain import reasons_for
 from .problem import EngineerDay, FixedStop, Interval, Problem, Route, Solution, Stop
-from .timing import schedule_route
-
-
-def earliest_start(
-    arrival: int, duration: int, allowed: tuple[Interval, ...], available: tuple[Interval, ...]
-) -> int | None:
-    """The earliest start at or after `arrival` with [start, start + duration] inside one allowed
-    and one available interval, or None."""
-    best: int | None = None
-    for a_lo, a_hi in allowed:
-        for v_lo, v_hi in available:
-            start = max(arrival, a_lo, v_lo)
-            if start + duration <= min(a_hi, v_hi) and (best is None or start < best):
-                best = start
-    return best
+from .timing import earliest_start, schedule_route
 
 
 class _Places:

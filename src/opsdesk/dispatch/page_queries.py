@@ -182,11 +182,9 @@ def _when(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
-def board(plan: Plan, time_zone: str, *, available_from: Plan | None = None) -> Board:
-    """The plan (or an unsaved preview) on the axis of its day; `available_from` lends a preview its
-    engineers' available hours."""
+def board(plan: Plan, time_zone: str) -> Board:
+    """The plan (or an unsaved preview of a move) on the axis of its day."""
     answer = plan_answer(plan)
-    spans = {e["engineer"]: e.get("available", []) for e in (available_from or plan).engineers}
     moments = [_when(t) for r in answer["routes"] for s in r["stops"] for t in (s["start"], s["finish"])]
     moments += [_when(s["arrival"]) - dt.timedelta(minutes=s["travel_minutes"]) for r in answer["routes"] for s in r["stops"]]
     axis = Axis(plan.day, time_zone, moments)
@@ -197,7 +195,7 @@ def board(plan: Plan, time_zone: str, *, available_from: Plan | None = None) -> 
     rows = []
     for route in answer["routes"]:
         row = Row(route["engineer"], route["name"], route["travel_minutes"], axis.local(route["departure"]), axis.local(route["back"]))
-        for lo, hi in route.get("available") or spans.get(route["engineer"], []):
+        for lo, hi in route["available"]:
             left, right = axis.pct(_when(lo)), axis.pct(_when(hi))
             if right > left:
                 row.shifts.append({"left": left, "width": right - left, "label": f"{axis.local(lo)}–{axis.local(hi)}"})

@@ -21,10 +21,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from opsdesk.core import clock
 from opsdesk.core.errors import NotFound, PermissionDenied
+from opsdesk.core.queries import id_or_code
 from opsdesk.people.models import Engineer
 from opsdesk.sites.models import Region
 from opsdesk.workorders import eligibility, readiness_queries
@@ -66,10 +67,9 @@ def travel_times_for(region: Region) -> TravelTimes:
 
 def get_region(value: Any) -> Region:
     """A region by id or code."""
-    text = str(value).strip()
-    found = Region.objects.filter(id=int(text)).first() if text.isdigit() else Region.objects.filter(code__iexact=text).first()
+    found = Region.objects.filter(id_or_code(value)).first()
     if found is None:
-        raise NotFound(f"No region {text!r}.")
+        raise NotFound(f"No region {str(value).strip()!r}.")
     return found
 
 
@@ -233,9 +233,9 @@ def _staff(user: Any) -> None:
 
 
 def list_plans(user: Any, *, region: Any = None, day: dt.date | None = None, state: str | None = None) -> QuerySet[Plan]:
-    """Plans, newest first, by region, day and state."""
+    """Plans, newest first, by region, day and state (each with its number of stops, `stop_count`)."""
     _staff(user)
-    qs = Plan.objects.select_related("region").order_by("-id")
+    qs = Plan.objects.select_related("region").annotate(stop_count=Count("stops")).order_by("-id")
     if region not in (None, ""):
         qs = qs.filter(region=get_region(region))
     if day is not None:

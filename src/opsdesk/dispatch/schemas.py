@@ -94,7 +94,22 @@ class PlanBrief(Schema):
     state: str
     solver: str
     travel_minutes: int
-    stops: int
+    stops: int = Field(..., alias="stop_count")
     unassigned: int
     ok: bool
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_region(plan: Any) -> str:
+        """The region's code."""
+        return str(plan.region.code)
+
+    @staticmethod
+    def resolve_unassigned(plan: Any) -> int:
+        """How much work the plan leaves out."""
+        return len(plan.unassigned)
+
+    @staticmethod
+    def resolve_ok(plan: Any) -> bool:
+        """Whether the checker passed the plan."""
+        return not plan.violations

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from opsdesk.core import clock, timeline
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
+from opsdesk.workorders import eligibility
 from opsdesk.workorders import services as wo_services
 from opsdesk.workorders.models import WorkOrder
 
@@ -26,8 +27,13 @@ from .timing import force_route, schedule_route
 MAX_SECONDS = 120.0
 
 
+def can_dispatch(user: Any) -> bool:
+    """Whether the user may plan, adjust and accept plans (the dispatcher's permission)."""
+    return bool(getattr(user, "has_perm_code", lambda _c: False)("workorders.dispatch"))
+
+
 def _require(actor: Any) -> None:
-    if not getattr(actor, "has_perm_code", lambda _c: False)("workorders.dispatch"):
+    if not can_dispatch(actor):
         raise PermissionDenied("Planning and dispatching work needs the dispatcher's permission.")
 
 
@@ -72,10 +78,9 @@ def _unassigned(loaded: queries.Day, solution: Solution) -> list[dict[str, Any]]
     return out
 
 
-def _store(plan: Plan, loaded: queries.Day, solution: Solution) -> None:
-    """Save the plan's figures, verdict and stops (replacing any it had)."""
+def _describe(plan: Plan, loaded: queries.Day, solution: Solution, violations: list[checker.Violation]) -> list[PlanStop]:
+    """Set the plan's figures, verdict and engineers' days from `solution`; its stops, unsaved."""
     problem = loaded.problem
-    violations = checker.check(problem, solution)
     plan.solver, plan.solve_seconds = solution.solver, round(solution.seconds, 3)
     plan.travel_minutes = round(solution.travel / 60)
     plan.unassigned = _unassigned(loaded, solution)
@@ -89,16 +94,24 @@ def _store(plan: Plan, loaded: queries.Day, solution: Solution) -> None:
         }
         for r in solution.routes if r.engineer_id in problem.engineer_by_id
     ]
-    plan.save()
-    PlanStop.objects.filter(plan=plan).delete()
-    PlanStop.objects.bulk_create([
+    return [
         PlanStop(
             plan=plan, engineer_id=r.engineer_id, work_order_id=s.job_id, position=i,
             arrival_at=problem.at(s.arrival), start_at=problem.at(s.start), finish_at=problem.at(s.finish),
             travel_seconds=s.travel, fixed=s.fixed,
         )
         for r in solution.routes for i, s in enumerate(r.stops)
-    ])
+    ]
+
+
+def _store(plan: Plan, loaded: queries.Day, solution: Solution, violations: list[checker.Violation] | None = None) -> None:
+    """Save the plan's figures, verdict (checked here unless given) and stops (replacing any it had)."""
+    if violations is None:
+        violations = checker.check(loaded.problem, solution)
+    stops = _describe(plan, loaded, solution, violations)
+    plan.save()
+    PlanStop.objects.filter(plan=plan).delete()
+    PlanStop.objects.bulk_create(stops)
 
 
 def _moved(loaded: queries.Day, solution: Solution) -> list[dict[str, Any]]:
@@ -150,6 +163,7 @@ def solution_of(plan: Plan, problem: Problem) -> Solution:
             engineer_id, stops, problem.seconds(dt.datetime.fromisoformat(m["departure"])), m["return_travel_seconds"],
             problem.seconds(dt.datetime.fromisoformat(m["back"])),
         ))
+    out += [Route(m["engineer"], ()) for m in plan.engineers if m["engineer"] not in routes]
     unassigned = {u["work_order"]: u["reason"] for u in plan.unassigned}
     return Solution(tuple(out), unassigned, solver=plan.solver)
 
@@ -163,18 +177,12 @@ def _refusal(template: str, violations: list[checker.Violation]) -> Conflict:
     )
 
 
-def _check_now(plan: Plan) -> tuple[queries.Day, Solution, list[checker.Violation]]:
-    """The plan against the region's day as it is now."""
+def _day_of(plan: Plan) -> queries.Day:
+    """The plan's region and day as they are now, in the plan's time base."""
     loaded = queries.load_day(plan.region, plan.day)
-    loaded.problem = _in_time_base(loaded.problem, plan)
-    solution = solution_of(plan, loaded.problem)
-    return loaded, solution, checker.check(loaded.problem, solution)
-
-
-def _in_time_base(problem: Problem, plan: Plan) -> Problem:
-    if problem.origin == plan.origin_at:
-        return problem
-    raise Conflict("The plan was made in another time base; build a new plan.")
+    if loaded.problem.origin != plan.origin_at:
+        raise Conflict("The plan was made in another time base; build a new plan.")
+    return loaded
 
 
 def move_stop(
@@ -188,8 +196,8 @@ def move_stop(
     _require(actor)
     if plan.state != Plan.State.PROPOSED:
         raise Conflict(f"Plan {plan.pk} is {plan.state}; only a proposed plan can be adjusted. Build a new plan to change the day.")
-    loaded = queries.load_day(plan.region, plan.day)
-    problem = _in_time_base(loaded.problem, plan)
+    loaded = _day_of(plan)
+    problem = loaded.problem
     if work_order_id not in problem.job_by_id:
         fixed = any(f.job_id == work_order_id for f in problem.fixed)
         why = "is dispatched or in progress and stays where it is" if fixed else "is not work this plan can place"
@@ -215,41 +223,30 @@ def move_stop(
     unassigned = reasons_for(problem, {j.id for j in problem.jobs} - placed)
     if engineer_id is None:
         unassigned[work_order_id] = "taken out of the plan by the dispatcher"
-    solution = Solution(tuple(routes[e] for e in sorted(routes)), unassigned, solver=plan.solver, seconds=plan.solve_seconds)
+    solution = Solution(tuple(routes[e] for e in sorted(routes)), unassigned, solver="adjusted", seconds=plan.solve_seconds)
     violations = checker.check(problem, solution)
     if dry_run:
-        preview = Plan(pk=plan.pk, region=plan.region, day=plan.day, state=plan.state, origin_at=plan.origin_at)
-        return _preview(preview, loaded, solution), violations
+        return _preview(plan, loaded, solution, violations), violations
     if violations:
         raise _refusal("The checker refuses this move: {}.", violations)
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         if plan.state != Plan.State.PROPOSED:
             raise Conflict(f"Plan {plan.pk} is {plan.state}; only a proposed plan can be adjusted.")
-        _store(plan, loaded, solution)
-        plan.solver = "adjusted" if plan.solver != "adjusted" else plan.solver
-        plan.save(update_fields=["solver"])
+        _store(plan, loaded, solution, violations)
     return plan, violations
 
 
-def _preview(plan: Plan, loaded: queries.Day, solution: Solution) -> Plan:
-    """An unsaved plan carrying what the answer shows (stops in `preview_stops`)."""
-    problem = loaded.problem
-    plan.unassigned = _unassigned(loaded, solution)
-    plan.travel_minutes = round(solution.travel / 60)
-    plan.violations = [v.as_dict() for v in checker.check(problem, solution)]
-    plan.engineers = [{"engineer": r.engineer_id, "name": problem.engineer_by_id[r.engineer_id].name} for r in solution.routes]
-    plan.preview_stops = [  # type: ignore[attr-defined]
-        PlanStop(plan=None, engineer_id=r.engineer_id, work_order_id=s.job_id, position=i, arrival_at=problem.at(s.arrival),
-                 start_at=problem.at(s.start), finish_at=problem.at(s.finish), travel_seconds=s.travel, fixed=s.fixed)
-        for r in solution.routes for i, s in enumerate(r.stops)
-    ]
-    return plan
+def _preview(plan: Plan, loaded: queries.Day, solution: Solution, violations: list[checker.Violation]) -> Plan:
+    """An unsaved copy of the plan as `solution` would make it (its stops in `preview_stops`)."""
+    preview = Plan(pk=plan.pk, region=plan.region, day=plan.day, state=plan.state, origin_at=plan.origin_at)
+    preview.preview_stops = _describe(preview, loaded, solution, violations)  # type: ignore[attr-defined]
+    return preview
 
 
 def _visit_words(wo: WorkOrder, stop: PlanStop) -> str:
     tz = wo.site.time_zone
-    a, b = stop.start_at.astimezone(queries.eligibility.zone(tz)), stop.finish_at.astimezone(queries.eligibility.zone(tz))
+    a, b = stop.start_at.astimezone(eligibility.zone(tz)), stop.finish_at.astimezone(eligibility.zone(tz))
     return f"{a:%a} {a.day} {a:%b %H:%M}–{b:%H:%M} {tz} at {wo.site.code}"
 
 
@@ -260,7 +257,8 @@ def accept_plan(plan: Plan, *, actor: Any) -> Plan:
     _require(actor)
     if plan.state != Plan.State.PROPOSED:
         raise Conflict(f"Plan {plan.pk} is {plan.state}; only a proposed plan can be accepted.")
-    _, _, violations = _check_now(plan)
+    loaded = _day_of(plan)
+    violations = checker.check(loaded.problem, solution_of(plan, loaded.problem))
     if violations:
         raise _refusal(f"Plan {plan.pk} no longer holds: {{}}. Build a new plan.", violations)
     with transaction.atomic():
@@ -302,7 +300,7 @@ def _dispatch(plan: Plan, stop: PlanStop, actor: Any) -> None:
     if user is not None and user.is_active and wo.owner_id != user.pk:
         wo_services.hand_off(
             wo, to_user=user, actor=actor, done_so_far=f"Ready and dispatched by plan {plan.pk}.",
-            next_step=f"Visit {when}; arrive by {stop.arrival_at.astimezone(queries.eligibility.zone(wo.site.time_zone)):%H:%M}.",
+            next_step=f"Visit {when}; arrive by {stop.arrival_at.astimezone(eligibility.zone(wo.site.time_zone)):%H:%M}.",
         )
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
@@ -75,9 +75,7 @@ class _Segment:
 class _Model:
     data: pyvrp.ProblemData
     client_job: list[int]  # client index -> job id
-    segments: list[_Segment]
     parts: dict[int, list[tuple[str, int]]]  # engineer -> ("segment", index) | ("fixed", job id), in order
-    left_out: set[int] = field(default_factory=set)  # jobs that are no client at all
 
 
 def _segments(problem: Problem) -> tuple[list[_Segment], dict[int, list[tuple[str, int]]]]:
@@ -200,8 +198,7 @@ def build(problem: Problem) -> _Model | None:
         ))
     locations = [pyvrp.Location(0, 0) for _ in places]  # coordinates unused: explicit matrices
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices, groups=groups)  # type: ignore[arg-type]
-    left_out = {j.id for j in problem.jobs} - set(client_job)
-    return _Model(data, client_job, segments, parts, left_out)
+    return _Model(data, client_job, parts)
 
 
 def _stop(seconds: float, first_feasible: bool) -> StoppingCriterion:

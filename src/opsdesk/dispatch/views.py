@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +25,6 @@ from opsdesk.core.errors import Conflict, DomainError
 from opsdesk.core.views import staff_page
 from opsdesk.people import queries as people_queries
 from opsdesk.people import services as people_services
-from opsdesk.people.models import Engineer
 from opsdesk.sites.models import Region
 from opsdesk.workorders import eligibility
 
@@ -56,10 +55,6 @@ def _region(value: str | None) -> Region | None:
     return page_queries.default_region()
 
 
-def _can_dispatch(user: Any) -> bool:
-    return bool(getattr(user, "has_perm_code", lambda _c: False)("workorders.dispatch"))
-
-
 def _context(
     request: HttpRequest, region: Region | None, day: dt.date | None, plan: Plan | None = None, *,
     preview: Plan | None = None, verdict: list[Any] | None = None, move: dict[str, Any] | None = None,
@@ -73,14 +68,14 @@ def _context(
     plans = page_queries.plans_of_day(request.user, region, day)
     plan = plan or page_queries.latest_plan(plans)
     shown = preview or plan
-    board = page_queries.board(shown, zone, available_from=plan if preview else None) if shown is not None else None
+    board = page_queries.board(shown, zone) if shown is not None else None
     engineers = page_queries.region_engineers(region)
     return {
         "regions": page_queries.regions(), "region": region, "day": day, "zone": zone, "zones": page_queries.zones_of(region),
         "zone_offset": page_queries.Axis(day, zone).start.strftime("%z"),
         "plans": plans, "plan": plan, "older": [p for p in plans if plan is None or p.pk != plan.pk],
         "board": board, "preview": preview is not None, "move": move or {}, "refused": refused,
-        "engineers": engineers, "can_dispatch": _can_dispatch(request.user),
+        "engineers": engineers, "can_dispatch": services.can_dispatch(request.user),
         "can_accept": plan is not None and preview is None and plan.state == Plan.State.PROPOSED and not plan.violations,
         "adjustable": plan is not None and plan.state == Plan.State.PROPOSED,
         "feed_url": request.session.pop("dispatch_feed_url", None),
@@ -242,7 +237,7 @@ def schedule_ics(request: HttpRequest, engineer_id: int) -> HttpResponse:
         return response
     if getattr(user, "is_client_user", False):
         raise Http404("No such page.")
-    engineer = get_object_or_404(Engineer, pk=engineer_id)
+    engineer = people_queries.get_engineer(user, engineer_id)  # NotFound -> 404
     now = clock.now()
     stops = queries.engineer_stops(engineer, now - dt.timedelta(days=FEED_DAYS_BACK))
     body = feeds.engineer_calendar(
@@ -258,7 +253,7 @@ def schedule_ics(request: HttpRequest, engineer_id: int) -> HttpResponse:
 @staff_page
 def schedule_link(request: HttpRequest, engineer_id: int) -> HttpResponse:
     """Issue a calendar-only token and show the engineer's subscription URL once."""
-    engineer = get_object_or_404(Engineer, pk=engineer_id)
+    engineer = people_queries.get_engineer(request.user, engineer_id)
     me = account_queries.get_user(request.user, int(request.user.pk or 0))
     _, raw = account_services.create_token(me, scopes=["calendar"], name=f"schedule feed of {engineer.name}", actor=me)
     path = reverse("dispatch:schedule-ics", args=[engineer.pk]) + "?" + urlencode({"token": raw})

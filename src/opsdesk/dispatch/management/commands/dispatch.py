@@ -97,14 +97,15 @@ class Command(BaseCommand):
         console.print(table)
 
     def _print(self, console: Console, plan: Plan, options: dict[str, Any]) -> None:
-        answer = plan_answer(plan)
+        rows = queries.stops_of(plan)
+        answer = plan_answer(plan, rows)
         if options["json"]:
             console.print_json(json.dumps(answer))
             return
         verdict = "checker: ok" if answer["checker"]["ok"] else f"checker: {len(answer['checker']['violations'])} violation(s)"
         console.print(f"Plan {plan.pk} · {plan.region.code} {plan.day} · {plan.state} · {plan.solver} "
                       f"{plan.solve_seconds:.1f} s · travel {plan.travel_minutes} min · {verdict}", markup=False)
-        stops = {s.work_order_id: s for s in queries.stops_of(plan)}
+        stops = {s.work_order_id: s for s in rows}
         table = Table("engineer", "#", "work order", "site", "arrive", "start", "finish", "travel min")
         for route in answer["routes"]:
             for i, s in enumerate(route["stops"]):

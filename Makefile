@@ -13,11 +13,13 @@ PYTEST_ARGS ?=
 PYTEST := $(PY) -m pytest -q --tb=short $(PYTEST_ARGS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test test-sqlite test-postgres system-deps lint fmt clean distclean
+.PHONY: help run test test-sqlite test-postgres system-deps lint fmt clean distclean lock upgrade
 
 help:
 	@echo "make run        install into .venv, migrate, load the demo, serve http://127.0.0.1:8000"
 	@echo "make test       the suite on SQLite, then on a throw-away PostgreSQL (PYTEST_ARGS=... to narrow)"
+	@echo "make lock       re-lock requirements/*.txt after editing pyproject.toml (keeps pins that fit)"
+	@echo "make upgrade    newest releases into the lock, then make test"
 	@echo "make lint | fmt | clean | distclean"
 
 # --- environment -------------------------------------------------------------------------
@@ -30,16 +32,45 @@ $(PY):
 	    exit 1
 	fi
 
-# Reinstall only when pyproject.toml changes.
-$(RUN_STAMP): pyproject.toml | $(PY)
-	@echo "Installing opsdesk into $(VENV) ..."
-	$(PY) -m pip install --quiet --quiet -e .
+# Installs come from the lock (requirements/*.txt: every package of the tree pinned with its
+# hashes, compiled from pyproject.toml by pip-tools), never from the newest release on the index.
+# Reinstall only when the lock changes. opsdesk itself goes in last, editable, with the locked
+# setuptools (no build isolation, so nothing unlocked is fetched to build it).
+LOCK_RUN := requirements/run.txt
+LOCK_DEV := requirements/dev.txt
+PIP_LOCKED := $(PY) -m pip install --quiet --quiet --require-hashes
+PIP_SELF := $(PY) -m pip install --quiet --quiet --no-deps --no-build-isolation -e .
+
+$(RUN_STAMP): $(LOCK_RUN) pyproject.toml | $(PY)
+	@echo "Installing opsdesk into $(VENV) from $(LOCK_RUN) ..."
+	$(PIP_LOCKED) -r $(LOCK_RUN)
+	$(PIP_SELF)
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(PY)
-	@echo "Installing opsdesk with test dependencies into $(VENV) ..."
-	$(PY) -m pip install --quiet --quiet -e ".[dev]"
+$(DEV_STAMP): $(LOCK_DEV) pyproject.toml | $(PY)
+	@echo "Installing opsdesk with test dependencies into $(VENV) from $(LOCK_DEV) ..."
+	$(PIP_LOCKED) -r $(LOCK_DEV)
+	$(PIP_SELF)
 	touch $@ $(RUN_STAMP)
+
+# --- the lock ----------------------------------------------------------------------------
+# `make lock` after editing pyproject.toml's dependencies: keeps every pin that still fits.
+# `make upgrade` moves every package to its newest release that fits, then runs the whole
+# suite: a newer release reaches users only through a lock that passed `make test`.
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+    --no-emit-index-url --no-emit-find-links --build-deps-for editable
+
+lock: $(DEV_STAMP)
+	@$(PIP_COMPILE) $(LOCK_ARGS) --extra dev -o $(LOCK_DEV) pyproject.toml
+	# The runtime lock is the dev lock's subset: the same versions, seeded from it.
+	cp $(LOCK_DEV) $(LOCK_RUN)
+	$(PIP_COMPILE) -o $(LOCK_RUN) pyproject.toml
+	echo "Locked: $(LOCK_RUN) ($$(grep -c '==' $(LOCK_RUN)) packages), $(LOCK_DEV) ($$(grep -c '==' $(LOCK_DEV)))"
+
+upgrade:
+	@$(MAKE) --no-print-directory lock LOCK_ARGS=--upgrade
+	git --no-pager diff --stat -- requirements || true
+	$(MAKE) --no-print-directory test
 
 # PostgreSQL server, Chromium and Prometheus Alertmanager (tests/e2e) from the system packages,
 # when missing and apt-get exists.

@@ -81,6 +81,7 @@ class _Work:
     acknowledged: set[int] = field(default_factory=set)
     resolved: set[int] = field(default_factory=set)
     resolved_new: list[Alert] = field(default_factory=list)
+    done: dict[str, int] = field(default_factory=dict)  # what _commit wrote, as counts (for the log)
 
 
 def process_batch(limit: int | None = None, counts: dict[str, int] | None = None) -> int:
@@ -98,12 +99,20 @@ def process_batch(limit: int | None = None, counts: dict[str, int] | None = None
             if not _exclusive():
                 return 0
             work = _plan(limit or BATCH)
-            return _commit(work, counts) if work else 0
+            return _counted(_commit(work), work, counts) if work else 0
     work = _plan(limit or BATCH)
     if work is None:
         return 0
     with transaction.atomic():
-        return _commit(work, counts)
+        return _counted(_commit(work), work, counts)
+
+
+def _counted(taken: int, work: _Work, counts: dict[str, int] | None) -> int:
+    """`taken`, with what the committed batch did added to `counts`."""
+    if counts is not None and taken:
+        for name, n in work.done.items():
+            counts[name] = counts.get(name, 0) + n
+    return taken
 
 
 PROCESSING_LOCK = 7_406_853_201  # the advisory lock key of alert processing (any constant of ours)
@@ -139,11 +148,10 @@ def _plan(limit: int) -> _Work | None:
     return work
 
 
-def _commit(work: _Work, counts: dict[str, int] | None = None) -> int:
+def _commit(work: _Work) -> int:
     """Claim the deliveries and write what they did, in the caller's transaction; how many were taken
     (0 when another worker processed some of them meanwhile: this batch is dropped, nothing written).
-    `counts` gets what the batch did added: deliveries, new alerts, updated, retriggered,
-    acknowledged, resolved."""
+    `work.done` says what it did: deliveries, new alerts, updated, retriggered, acknowledged, resolved."""
     claimed = RawEvent.objects.filter(id__in=id_list(work.taken), processed_at__isnull=True).update(processed_at=work.now)
     if claimed != len(work.taken):
         transaction.set_rollback(True)
@@ -157,12 +165,9 @@ def _commit(work: _Work, counts: dict[str, int] | None = None) -> int:
         acknowledged=tuple(sorted(work.acknowledged)),
         resolved=tuple(sorted(work.resolved | {a.pk for a in work.resolved_new})),
     ))
-    if counts is not None:
-        done = {"deliveries": len(work.taken), "new_alerts": len(work.new), "updated": len(work.changed),
-                "retriggered": len(work.retriggered), "acknowledged": len(work.acknowledged),
-                "resolved": len(work.resolved) + len(work.resolved_new)}
-        for name, n in done.items():
-            counts[name] = counts.get(name, 0) + n
+    work.done = {"deliveries": len(work.taken), "new_alerts": len(work.new), "updated": len(work.changed),
+                 "retriggered": len(work.retriggered), "acknowledged": len(work.acknowledged),
+                 "resolved": len(work.resolved) + len(work.resolved_new)}
     return len(work.taken)
 
 

@@ -157,6 +157,8 @@ INTAKE_PORT = int(ENV.get("OPSDESK_INTAKE_PORT", "8001"))
 # How long a dispatch plan may search (seconds); a region's day of ~40 visits settles in about one.
 OPSDESK_DISPATCH_SECONDS = float(ENV.get("OPSDESK_DISPATCH_SECONDS", "5"))
 INTAKE_LOCK_TIMEOUT = float(ENV.get("OPSDESK_INTAKE_LOCK_TIMEOUT", "5"))
+# Where `opsdesk backup`/`restore` look first for pg_dump and pg_restore (then Debian's layout, PATH).
+PG_BIN = ENV.get("OPSDESK_PG_BIN", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _flag("OPSDESK_SECURE_COOKIES")
@@ -186,7 +188,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Keys in paths and tokens in query strings never reach a log line (opsdesk.core.redact).
+    "filters": {"redact": {"()": "opsdesk.core.redact.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": ENV.get("OPSDESK_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

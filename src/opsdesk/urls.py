@@ -42,6 +42,7 @@ urlpatterns = [
     # Only the three kinds match, so /api/v1/integrations/{id}/rotate-key stays the API's.
     path("v2/enqueue", intake_views.enqueue),
     re_path(r"^api/v1/integrations/(?P<kind>alertmanager|grafana|generic)/(?P<key>[^/]+)$", intake_views.integration),
+    re_path(r"^api/v1/integrations/(?P<kind>alertmanager|grafana|generic)$", intake_views.integration),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("sites/", include("opsdesk.sites.urls")),

@@ -4,8 +4,9 @@ The one hot path, shared by the Django views (alerts.intake_views, on `opsdesk s
 one commit per request) and the lean server (alerts.intake_server, `opsdesk intake`, commits
 grouped by a writer thread). A delivery goes through:
 
-1. `locate(kind, path_key, body)`: which integration key to look up (the path's, or the Events
-   API's `routing_key`, for which the body is parsed and checked first);
+1. `locate(kind, path_key, body)`: which integration key to look up (the path's, else the one in
+   the `Authorization: Bearer` or `X-Opsdesk-Key` header (`header_key`), or the Events API's
+   `routing_key`, for which the body is parsed and checked first);
 2. the integration's `Source`, by the key's hash: `find_source` (database) or the server's cache;
 3. `accept(...)`: signature (Grafana HMAC), JSON, format adapter -> the RawEvent row to store and
    the answer to give once it is committed, or a refusal;
@@ -51,6 +52,7 @@ JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 INTEGRATIONS_PREFIX = "/api/v1/integrations/"
 ENQUEUE_PATH = "/v2/enqueue"
+KEY_HEADER = "X-Opsdesk-Key"  # for senders that can add a header but not Authorization (Grafana)
 ROWS_PER_INSERT = 1000  # rows per INSERT statement (5 parameters each; every database takes 5,000)
 
 # integration_id, received_at, signals (JSON text), digest (SHA-256 hex of the body), how many signals
@@ -160,16 +162,30 @@ def route(path: str) -> tuple[str, str | None] | Answer:
         return EVENTS_V2, None
     if path.startswith(INTEGRATIONS_PREFIX):
         kind, _, key = path[len(INTEGRATIONS_PREFIX) :].partition("/")
-        if kind in ADAPTERS and key and "/" not in key:
-            return kind, key
+        if kind in ADAPTERS and "/" not in key:
+            return kind, key or None  # None: the key comes in a header
     return not_found(f"No intake endpoint at {path[:200]}.")
 
 
+def header_key(header: Callable[[str], str | None]) -> str | None:
+    """The integration key a sender put in a header: `Authorization: Bearer KEY` (Alertmanager's
+    http_config.authorization) or `X-Opsdesk-Key: KEY` (Grafana's custom headers)."""
+    authorization = (header("Authorization") or "").strip()
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return (header(KEY_HEADER) or "").strip() or None
+
+
 def locate(kind: str, path_key: str | None, body: bytes) -> Located | Answer:
-    """The key to find the integration by; for the Events API the body is parsed and checked here."""
+    """The key to find the integration by (the path's, or the header's: see `header_key`); for the
+    Events API the body is parsed and checked here."""
     if kind != EVENTS_V2:
-        if kind not in ADAPTERS or not path_key:
+        if kind not in ADAPTERS:
             return not_found(f"No intake endpoint for '{kind[:50]}' deliveries.")
+        if not path_key:
+            return problem(401, "Unauthorized", "The integration key is missing: send it as 'Authorization: "
+                           f"Bearer KEY' or '{KEY_HEADER}: KEY', or in the path (/api/v1/integrations/{kind}/KEY).")
         return Located(kind, path_key)
     try:
         document = parse(body)

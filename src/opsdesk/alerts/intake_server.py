@@ -1,7 +1,7 @@
 """The lean intake server (`opsdesk intake`): a raw ASGI application for uvicorn (uvloop, httptools).
 
-Serves `POST /v2/enqueue`, `POST /api/v1/integrations/{alertmanager|grafana|generic}/{key}` and
-`GET /healthz` with the steps of alerts.intake. Parsing and checks run on the event loop; the one
+Serves `POST /v2/enqueue`, `POST /api/v1/integrations/{alertmanager|grafana|generic}[/{key}]` (the
+key in the path or in a header: intake.header_key) and `GET /healthz` with the steps of alerts.intake. Parsing and checks run on the event loop; the one
 writer thread takes everything queued, inserts it in one transaction, commits, and only then
 completes each request (group commit: many deliveries share one commit). Integrations are read
 from a cache of every active one by key hash, reloaded every second (a deactivated or rotated
@@ -24,6 +24,7 @@ import orjson
 from django.db import close_old_connections
 
 from opsdesk.core import clock
+from opsdesk.core.redact import redact
 
 from . import intake, keys
 from .intake import Answer, Row, Source, Unavailable
@@ -256,7 +257,7 @@ class IntakeApp:
         try:
             answer = await self.deliver(kind, path_key, body, scope["headers"])
         except Exception:
-            logger.exception("unexpected error on %s", path[:100])
+            logger.exception("unexpected error on %s", redact(path[:100]))
             answer = intake.problem(500, "Internal server error", "Something went wrong on our side; it was logged.")
         await respond(send, answer)
 
@@ -264,7 +265,8 @@ class IntakeApp:
         """Locate, find the integration, accept, and (after the commit) the answer."""
         if not self.started:
             await self.start()
-        located = intake.locate(kind, path_key, body)
+        read_header = header_reader(headers)
+        located = intake.locate(kind, path_key or intake.header_key(read_header), body)
         if isinstance(located, Answer):
             return located
         key_hash = keys.hash_key(located.key)
@@ -274,7 +276,7 @@ class IntakeApp:
                 source = await self.sources.find(key_hash)
             except Unavailable as exc:
                 return intake.unavailable(kind, str(exc))
-        result = intake.accept(located, source, body, header_reader(headers), clock.now())
+        result = intake.accept(located, source, body, read_header, clock.now())
         if isinstance(result, Answer) or result.row is None:
             return result if isinstance(result, Answer) else result.answer
         assert self.writer is not None

@@ -1,8 +1,9 @@
 """The alert intake on the main web port (`opsdesk serve`): plain Django views over alerts.intake.
 
 Same paths, checks and answers as the lean server (`opsdesk intake`), one commit per request.
-Senders authenticate with the integration key (in the path, or the Events API's routing_key),
-so these views are CSRF-exempt and take no session.
+Senders authenticate with the integration key (in the path, in an `Authorization: Bearer` or
+`X-Opsdesk-Key` header, or the Events API's routing_key), so these views are CSRF-exempt and take
+no session.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _deliver(request: HttpRequest, kind: str, path_key: str | None) -> HttpRespo
     body = _body(request)
     if body is None:
         return _response(intake.too_large(kind))
-    located = intake.locate(kind, path_key, body)
+    located = intake.locate(kind, path_key or intake.header_key(request.headers.get), body)
     if isinstance(located, Answer):
         return _response(located)
     try:
@@ -67,6 +68,7 @@ def enqueue(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-def integration(request: HttpRequest, kind: str, key: str) -> HttpResponse:
-    """Alertmanager, Grafana and generic JSON: POST /api/v1/integrations/{kind}/{key}."""
+def integration(request: HttpRequest, kind: str, key: str | None = None) -> HttpResponse:
+    """Alertmanager, Grafana and generic JSON: POST /api/v1/integrations/{kind}/{key}, or
+    /api/v1/integrations/{kind} with the key in a header."""
     return _deliver(request, kind, key)

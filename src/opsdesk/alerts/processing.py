@@ -39,12 +39,13 @@ DRAIN_SECONDS = 5.0  # one drain call works at most this long, so the worker can
 
 
 
-def drain(seconds: float = DRAIN_SECONDS) -> int:
-    """Process pending events batch by batch until none are left or `seconds` have passed; the events processed."""
+def drain(seconds: float = DRAIN_SECONDS, counts: dict[str, int] | None = None) -> int:
+    """Process pending events batch by batch until none are left or `seconds` have passed; the events
+    processed. `counts` (when given) adds up what the batches did (see `_commit`)."""
     deadline = time.monotonic() + seconds
     done = 0
     while True:
-        n = process_batch()
+        n = process_batch(counts=counts)
         done += n
         if n == 0 or time.monotonic() >= deadline:
             return done
@@ -80,9 +81,10 @@ class _Work:
     acknowledged: set[int] = field(default_factory=set)
     resolved: set[int] = field(default_factory=set)
     resolved_new: list[Alert] = field(default_factory=list)
+    done: dict[str, int] = field(default_factory=dict)  # what _commit wrote, as counts (for the log)
 
 
-def process_batch(limit: int | None = None) -> int:
+def process_batch(limit: int | None = None, counts: dict[str, int] | None = None) -> int:
     """Process up to `limit` (default BATCH) pending events; how many were taken.
 
     Deliveries are applied in the order they were accepted, by one processor at a time (a trigger
@@ -97,12 +99,20 @@ def process_batch(limit: int | None = None) -> int:
             if not _exclusive():
                 return 0
             work = _plan(limit or BATCH)
-            return _commit(work) if work else 0
+            return _counted(_commit(work), work, counts) if work else 0
     work = _plan(limit or BATCH)
     if work is None:
         return 0
     with transaction.atomic():
-        return _commit(work)
+        return _counted(_commit(work), work, counts)
+
+
+def _counted(taken: int, work: _Work, counts: dict[str, int] | None) -> int:
+    """`taken`, with what the committed batch did added to `counts`."""
+    if counts is not None and taken:
+        for name, n in work.done.items():
+            counts[name] = counts.get(name, 0) + n
+    return taken
 
 
 PROCESSING_LOCK = 7_406_853_201  # the advisory lock key of alert processing (any constant of ours)
@@ -140,7 +150,8 @@ def _plan(limit: int) -> _Work | None:
 
 def _commit(work: _Work) -> int:
     """Claim the deliveries and write what they did, in the caller's transaction; how many were taken
-    (0 when another worker processed some of them meanwhile: this batch is dropped, nothing written)."""
+    (0 when another worker processed some of them meanwhile: this batch is dropped, nothing written).
+    `work.done` says what it did: deliveries, new alerts, updated, retriggered, acknowledged, resolved."""
     claimed = RawEvent.objects.filter(id__in=id_list(work.taken), processed_at__isnull=True).update(processed_at=work.now)
     if claimed != len(work.taken):
         transaction.set_rollback(True)
@@ -154,6 +165,9 @@ def _commit(work: _Work) -> int:
         acknowledged=tuple(sorted(work.acknowledged)),
         resolved=tuple(sorted(work.resolved | {a.pk for a in work.resolved_new})),
     ))
+    work.done = {"deliveries": len(work.taken), "new_alerts": len(work.new), "updated": len(work.changed),
+                 "retriggered": len(work.retriggered), "acknowledged": len(work.acknowledged),
+                 "resolved": len(work.resolved) + len(work.resolved_new)}
     return len(work.taken)
 
 

@@ -1,6 +1,10 @@
 """Copy-ready configuration for the senders of each kind of integration: Alertmanager's
 webhook_configs and pagerduty_configs, Grafana's webhook contact point, a curl for the Events API
-and for the generic JSON format. Plain text in, plain text out (the page escapes it)."""
+and for the generic JSON format. Plain text in, plain text out (the page escapes it).
+
+The integration key goes in a header (`Authorization: Bearer KEY`, or `X-Opsdesk-Key: KEY`), not
+in the URL: URLs end up in access logs, proxies' logs and browser histories. The path form
+(`/api/v1/integrations/{kind}/{key}`) still works for senders configured before."""
 
 from __future__ import annotations
 
@@ -19,16 +23,23 @@ class Example:
     text: str
 
 
-def intake_url(base: str, kind: str, key: str) -> str:
-    """Where an integration of `kind` delivers (the Events API takes its key in the body)."""
+def intake_url(base: str, kind: str, key: str = KEY_PLACEHOLDER) -> str:
+    """Where an integration of `kind` delivers: the key goes in a header (`key` is unused, kept for
+    callers), the Events API's in the body."""
     base = base.rstrip("/")
     if kind == "events_v2":
         return f"{base}/v2/enqueue"
-    return f"{base}/api/v1/integrations/{kind}/{key}"
+    return f"{base}/api/v1/integrations/{kind}"
 
 
-def _curl(url: str, body: dict[str, object]) -> str:
-    return (f"curl -sS -X POST '{url}' \\\n  -H 'Content-Type: application/json' \\\n"
+def path_url(base: str, kind: str, key: str) -> str:
+    """The older form with the key in the path, for senders that cannot set a header."""
+    return f"{intake_url(base, kind)}/{key}"
+
+
+def _curl(url: str, body: dict[str, object], key: str | None = None) -> str:
+    auth = f"  -H 'Authorization: Bearer {key}' \\\n" if key else ""
+    return (f"curl -sS -X POST '{url}' \\\n{auth}  -H 'Content-Type: application/json' \\\n"
             f"  -d '{json.dumps(body, separators=(',', ':'))}'")
 
 
@@ -36,9 +47,12 @@ def _alertmanager(base: str, key: str) -> list[Example]:
     url = intake_url(base, "alertmanager", key)
     return [Example(
         "Prometheus Alertmanager (alertmanager.yml)",
-        "Add the receiver and route alerts to it; Alertmanager retries on errors and sends resolves.",
+        "Add the receiver and route alerts to it; Alertmanager retries on errors and sends resolves. "
+        "The key travels in the Authorization header (Alertmanager 0.22 or later; older ones can "
+        f"put it in the URL: {path_url(base, 'alertmanager', key)}).",
         "route:\n  receiver: opsdesk\nreceivers:\n  - name: opsdesk\n    webhook_configs:\n"
-        f"      - url: \"{url}\"\n        send_resolved: true\n",
+        f"      - url: \"{url}\"\n        send_resolved: true\n        http_config:\n"
+        f"          authorization:\n            type: Bearer\n            credentials: \"{key}\"\n",
     )]
 
 
@@ -68,6 +82,9 @@ def _grafana(base: str, key: str, signature_header: str, timestamp_header: str, 
         "Integration: Webhook",
         f"URL: {url}",
         "HTTP Method: POST",
+        "Optional settings → Authorization Header - Scheme: Bearer",
+        f"Optional settings → Authorization Header - Credentials: {key}",
+        f"(or, as a custom HTTP header: X-Opsdesk-Key: {key})",
     ]
     if signature_header:
         lines += [
@@ -86,9 +103,11 @@ def _generic(base: str, key: str) -> list[Example]:
     url = intake_url(base, "generic", key)
     return [Example(
         "Generic JSON (curl)",
-        'One event, or {"events": [...]}. "resolve" with the same key closes the alert.',
+        'One event, or {"events": [...]}. "resolve" with the same key closes the alert. '
+        "The key goes in the Authorization header (or X-Opsdesk-Key; a sender that cannot set a header "
+        f"can put it in the URL: {path_url(base, 'generic', key)}).",
         _curl(url, {"action": "trigger", "key": "backup-db1", "summary": "Nightly backup of db1 failed",
-                    "severity": "error", "source": "db1.example.net", "labels": {"service": "billing"}}),
+                    "severity": "error", "source": "db1.example.net", "labels": {"service": "billing"}}, key),
     )]
 
 

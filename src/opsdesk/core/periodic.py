@@ -39,6 +39,11 @@ def jobs() -> list[Job]:
     return list(_jobs.values())
 
 
+def task_paths() -> set[str]:
+    """The module paths of the periodic jobs' tasks (the worker logs their no-op runs at DEBUG)."""
+    return {job.task.module_path for job in _jobs.values()}
+
+
 def enqueue_due() -> list[str]:
     """Enqueue every job whose interval has passed; returns the names enqueued."""
     now = clock.now()

@@ -57,6 +57,7 @@ class Command(BaseCommand):
             lifespan="on",
             access_log=False,
             log_level="warning",
+            log_config=None,  # uvicorn's loggers go through Django's handler, which redacts keys
             backlog=4096,
             timeout_keep_alive=75,  # longer than Alertmanager's and Grafana's idle connections
             server_header=False,

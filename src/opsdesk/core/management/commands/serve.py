@@ -6,6 +6,10 @@ they stop gracefully; a second signal kills them). When any child exits, the oth
 stopped and `serve` exits with the first one's status. Static files come from whitenoise.
 The alert intake (`opsdesk intake`, on `--intake-port`) is the lean server for monitoring
 senders; the web port accepts the same deliveries too. `--no-intake` leaves it out.
+
+Each child dies with `serve` (opsdesk.core.lifeline: PR_SET_PDEATHSIG on Linux; gunicorn's workers
+with their master), so after a `kill -9` of `serve` nothing keeps the ports and a supervisor's
+restart comes up.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from opsdesk.core.lifeline import child_setup
 
 GRACE_SECONDS = 20.0
 
@@ -59,6 +65,7 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
     cmd += ["--bind", f"{host}:{port}", "--workers", str(workers)]
     cmd += ["--worker-class", "gthread", "--threads", str(threads)]
     cmd += ["--graceful-timeout", "10", "--access-logfile", "-"]
+    cmd += ["--config", "python:opsdesk.core.gunicorn_conf"]  # redacted logs, workers die with master
     if has_control_socket():
         cmd.append("--no-control-socket")  # no runtime admin socket under $HOME
     return cmd
@@ -111,13 +118,16 @@ class Command(BaseCommand):
                 sys.executable, "-m", "opsdesk.cli", "intake", "--host", host, "--port", str(intake_port)
             ]
         # Children inherit the environment (DJANGO_SETTINGS_MODULE, OPSDESK_*) as it is.
-        web = subprocess.Popen(web_cmd, process_group=0)  # noqa: S603
+        # Each child gets SIGTERM when serve dies, however it dies (kill -9 included).
+        web = subprocess.Popen(web_cmd, process_group=0, preexec_fn=child_setup())  # noqa: S603
         procs = {"web server": web}
         try:
             for name, cmd in others.items():
                 # The intake's own "listening" line would race ours: serve says where it is.
                 out = subprocess.DEVNULL if name == "alert intake" else None
-                procs[name] = subprocess.Popen(cmd, process_group=web.pid, stdout=out)  # noqa: S603
+                procs[name] = subprocess.Popen(  # noqa: S603
+                    cmd, process_group=web.pid, stdout=out, preexec_fn=child_setup()
+                )
         except OSError:
             for proc in procs.values():
                 proc.kill()

@@ -56,6 +56,28 @@ def requeue_stale(*, older_than: dt.timedelta | None) -> int:
     return count
 
 
+def did_something(value: Any) -> bool:
+    """Whether a task's return value says it changed something (a count above 0, a non-empty list...)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, dict):
+        return any(did_something(v) for v in value.values())
+    if isinstance(value, list | tuple | set | str):
+        return len(value) > 0
+    return value is not None
+
+
+def summary(value: Any) -> str:
+    """A task's return value in a log line (at most 200 characters)."""
+    if isinstance(value, dict):
+        text = ", ".join(f"{k}={v}" for k, v in value.items())
+    else:
+        text = "nothing returned" if value is None else str(value)
+    return text[:200]
+
+
 class OpsdeskWorker(Worker):
     """django-tasks-db's worker, plus periodic jobs and stale-task recovery between tasks."""
 
@@ -94,12 +116,24 @@ class OpsdeskWorker(Worker):
             if now >= self._next_periodic:
                 self._next_periodic = now + PERIODIC_EVERY
                 for name in periodic.enqueue_due():
-                    logger.info("Enqueued periodic job %s", name)
+                    logger.debug("Enqueued periodic job %s", name)
             if now >= self._next_recovery:
                 self._next_recovery = now + RECOVERY_EVERY
                 requeue_stale(older_than=self.lease)
         except DatabaseError as exc:  # a busy or briefly unreachable database: try next time
             logger.warning("Periodic scheduling skipped: %s", exc)
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        """Run a task; say at INFO what it did when it did something (periodic no-ops at DEBUG)."""
+        began = time.monotonic()
+        super().run_task(db_task_result)
+        if db_task_result.status != TaskResultStatus.SUCCESSFUL:
+            return  # django-tasks logged the failure (ERROR, with the traceback)
+        value = db_task_result.return_value
+        periodic_job = db_task_result.task_path in periodic.task_paths()
+        level = logging.INFO if did_something(value) or not periodic_job else logging.DEBUG
+        logger.log(level, "Task %s done in %.2f s: %s", db_task_result.task_path,
+                   time.monotonic() - began, summary(value))
 
     def claim_next(self) -> tuple[DBTaskResult | None, bool]:
         """Lock and claim the next ready task; (task or None, whether the queue was read)."""
@@ -158,8 +192,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Configure logging and run the worker loop."""
         level = {0: logging.CRITICAL, 1: logging.INFO}.get(options["verbosity"], logging.DEBUG)
-        for name in ("opsdesk.worker", "django_tasks_db", TASKS_LOGGER):
+        for name in ("opsdesk.worker", "django_tasks_db"):
             logging.getLogger(name).setLevel(level)
+        # django-tasks logs every task's RUNNING and SUCCESSFUL at INFO (two lines a second from
+        # alerts-process alone): bookkeeping, kept for -v 2. Failures stay (ERROR, with traceback);
+        # what a task did is logged by OpsdeskWorker.run_task and by the task itself.
+        tasks_level = logging.WARNING if level == logging.INFO else level
+        logging.getLogger(TASKS_LOGGER).setLevel(tasks_level)
         worker = OpsdeskWorker(
             queue_names=options["queue"].split(","),
             interval=options["interval"],

@@ -251,6 +251,7 @@ def evaluate(change: ChangeRequest) -> Evaluation:
         similar_failed=k,
         business_hours=_business_hours(change),
         collisions=tuple(f"{c.label} ({', '.join(c.reasons)})" for c in found),
+        collision_refs=tuple(c.ref for c in found),
         violations=tuple(v.detail for v in violations),
     )
     return Evaluation(risk.assess(inputs), found, violations)

@@ -23,8 +23,7 @@ def add_timeline(router: Router, collection: str, getter: Callable[[Any, int], A
     @paginate(Page)
     def object_timeline(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
         obj = getter(request.user, obj_id)
-        client_only = getattr(request.user, "is_client_user", False)
-        return timeline.for_object(obj, client_visible_only=client_only)
+        return timeline.for_reader(obj, request.user)
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,8 @@ class ObjectRoutes:
     delete: Callable[..., None] | None = None
     # How the object is answered, when `out` is built from something other than the instance.
     present: Callable[[Any], Any] | None = None
+    # How one reader may read the object (a client user: their own part of a shared object).
+    reader: Callable[[Any, Any], Any] | None = None
 
 
 def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
@@ -53,10 +54,11 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
     path = f"/{spec.collection}/{{int:obj_id}}"
     name = spec.collection.replace("-", "_")
     present = spec.present or (lambda obj: obj)
+    read = spec.reader or (lambda obj, user: obj)
 
     @router.get(path, response=spec.out, tags=[spec.tag], operation_id=f"get_{name}", summary=f"One {spec.noun}")
     def get_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
-        return present(spec.get(request.user, obj_id))
+        return present(read(spec.get(request.user, obj_id), request.user))
 
     if spec.patch is not None and spec.update is not None:
         update = spec.update
@@ -67,7 +69,7 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)
             update(obj, payload.dict(exclude_unset=True), actor=request.user)
-            return present(spec.get(request.user, obj_id))
+            return present(read(spec.get(request.user, obj_id), request.user))
 
     if spec.delete is not None:
         delete = spec.delete

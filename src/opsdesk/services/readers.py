@@ -29,12 +29,12 @@ def redactor_for(user: Any) -> Redactor:
         return NO_REDACTION
     cached = getattr(user, _CACHE, None)
     if cached is None:
-        cached = Redactor(_replacements(user.client_id))
+        cached = Redactor(_replacements(user.client_id or 0))
         setattr(user, _CACHE, cached)
     return cached
 
 
-def _replacements(client_id: int | None) -> dict[str, str]:
+def _replacements(client_id: int) -> dict[str, str]:
     own_names = _own_names(client_id)
     out: dict[str, str] = {}
 
@@ -61,7 +61,7 @@ def _replacements(client_id: int | None) -> dict[str, str]:
     return out
 
 
-def _own_names(client_id: int | None) -> set[str]:
+def _own_names(client_id: int) -> set[str]:
     """What the reader's own things and the staff are called: never redacted, even when another's shares it."""
     names: set[str] = set()
     names.update(*(Client.objects.filter(pk=client_id).values_list("code", "name")))

@@ -33,7 +33,10 @@ NOW = dt.datetime(2030, 6, 3, 12, 0, tzinfo=dt.UTC)
 WINDOW = dt.datetime(2030, 6, 4, 1, 0, tzinfo=dt.UTC)
 # Pages that are not content (static files, the admin, the API's own interactive docs).
 SKIP_PREFIXES = ("/static/", "/admin/", "/api/v1/docs", "/accounts/logout")
-MAX_PAGES = 400
+MAX_PAGES = 600
+# Pages that differ only in their query's values (calendar weeks, filters, pages) are visited this
+# many times each: enough to see their content, without walking the calendar to the end of time.
+VARIANTS = 3
 
 
 class _Links(HTMLParser):
@@ -74,6 +77,18 @@ def _change(actor: Any, *, title: str, services: list[Any], sites: list[Any], de
     )
 
 
+def _scheduled(wo: Any, dispatcher: Any) -> Any:
+    """The work order scheduled (its visit is then on core.schedule), its blockers overridden."""
+    from opsdesk.workorders import services as work_services
+
+    for to in ("triage", "readiness", "ready", "scheduled"):
+        for blocker in (wo.readiness or {}).get("blockers", []):
+            if not blocker.get("overridden"):
+                work_services.override_blocker(wo, blocker["key"], reason="probe world", actor=dispatcher)
+        wo = work_services.transition_work_order(wo, to, actor=dispatcher, reason="probe world")
+    return wo
+
+
 @pytest.fixture
 def shared_world():
     """A and B share a site, a change (approved by both clients' approvers), an incident and its learning."""
@@ -81,7 +96,10 @@ def shared_world():
     from opsdesk.incidents import services as incident_services
     from opsdesk.incidents.models import Problem
     from opsdesk.incidents.updates import post_update
+    from opsdesk.alerts.models import Alert
+    from opsdesk.slas import slo_services
     from opsdesk.slas.models import SlaPolicy
+    from tests.alerts.pipeline import deliver, make_integration, process, signal
     from opsdesk.workorders import services as work_services
     from tests.incidents.factories import make_action, make_postmortem
 
@@ -101,8 +119,15 @@ def shared_world():
     approver = f.make_user("change_approver", username="cab-carl", first_name="Carl", last_name="Cab")
     peer = f.make_user("change_approver", username="cab-pia", first_name="Pia", last_name="Peer")
     commander = f.make_user("incident_commander", username="ic-ivo", first_name="Ivo", last_name="Ic")
-    SlaPolicy.objects.create(name="Aurora P1", applies_to="work_order", client=a, level="p1",
-                             response_minutes=15, resolution_minutes=240)
+    policy = SlaPolicy.objects.create(name="Aurora P1", applies_to="work_order", client=a, level="p1",
+                                      response_minutes=15, resolution_minutes=240)
+    requirement = f.make_requirement(shared, description="Badge in at the common desk")
+    slo, _ = slo_services.create_slo({"service": a_svc.pk, "name": "Aurora availability", "kind": "availability",
+                                      "objective": 0.999}, actor=None)
+    check = slo_services.create_check({"service": a_svc.pk, "name": "Aurora home", "url": "http://aurora.example/",
+                                       "availability_slo": slo.pk}, actor=None)
+    slo_services.create_slo({"service": b_svc.pk, "name": "Quillfeather availability", "kind": "availability",
+                             "objective": 0.999}, actor=None)
 
     with clock.frozen(NOW - dt.timedelta(days=1)):
         # B's own work at the shared site and on its own service, overlapping the shared change.
@@ -120,6 +145,8 @@ def shared_world():
             actor=desk,
         )
         work_services.add_comment(a_wo, "Cabling booked for you.", visibility="client", actor=desk)
+        dispatcher = f.make_user("dispatcher", username="disp-dan", first_name="Dan", last_name="Dispatch")
+        b_wo, a_wo = _scheduled(b_wo, dispatcher), _scheduled(a_wo, dispatcher)
         # The shared change, as staff write it (naming both clients in free text).
         change = _change(desk, title="Core switch firmware", services=[a_svc, b_svc], sites=[shared, a_site, b_site],
                          description="Firmware upgrade for Aurora Care and Quillfeather Bank (qfbzx) at qfb-vaultsite.")
@@ -137,6 +164,14 @@ def shared_world():
         )
         post_update(incident, {"audience": "clients", "body": "We are restoring the core network."}, actor=commander)
         impact.refresh(incident)
+    with clock.frozen(WINDOW + dt.timedelta(minutes=40)):
+        integration = make_integration(a, default_service=a_svc)
+        deliver(integration, signal("aurora-down", summary="Aurora EPR slow"))
+        process()
+        b_integration = make_integration(b, default_service=b_svc, name="Quillfeather Prometheus")
+        deliver(b_integration, signal("qfb-down", summary="Quillfeather Ledger errors"))
+        process()
+    alert = Alert.objects.get(integration=integration)
     pm = make_postmortem(incident, state="published")
     make_action(pm, due_on=dt.date(2030, 7, 1), title="Stage firmware first")
     problem = Problem.objects.create(title="Core network recurring", service=a_svc, signature="core", state="open")
@@ -152,11 +187,14 @@ def shared_world():
         b.name, b.code, user_b.username, "Xanthe", "Quillington", b_site.code, b_site.name, b_svc.name, b_svc.code,
         b_down.name, b_down.code, b_change.title, b_wo.title, "Quillfeather", "Quokka", "Zorblax",
     ]
-    numbers = [f"CHG-{b_change.pk}", f"WO-{b_wo.pk}"]
+    numbers = [f"CHG-{b_change.pk}", f"WO-{b_wo.pk}", f"changes.changerequest:{b_change.pk}",
+               f"workorders.workorder:{b_wo.pk}", f"/changes/{b_change.pk}/", f"/work/{b_wo.pk}/",
+               f"/sites/{b_site.pk}/", f"/services/{b_svc.pk}/", f"/services/{b_down.pk}/", f"/clients/{b.pk}/"]
     own = {
         "changes": change.pk, "work-orders": a_wo.pk, "sites": shared.pk, "services": a_svc.pk, "clients": a.pk,
         "incidents": incident.pk, "postmortems": pm.pk, "actions": pm.actions.get().pk, "problems": problem.pk,
-        "users": user_a.pk, "regions": region.pk,
+        "users": user_a.pk, "regions": region.pk, "site-requirements": requirement.pk, "sla/policies": policy.pk,
+        "slos": slo.pk, "synthetic-checks": check.pk, "integrations": integration.pk, "alerts": alert.pk,
     }
     return {"user": user_a, "markers": markers, "numbers": numbers, "b_ids": b_ids, "own": own, "change": change,
             "a": a, "b": b, "shared_site": shared, "a_site": a_site}
@@ -191,14 +229,24 @@ def _id_leaks(world: dict[str, Any], data: Any, path: str = "") -> list[str]:
     return out
 
 
+def _shape(url: str) -> tuple[str, tuple[str, ...]]:
+    parts = urlsplit(url)
+    return parts.path, tuple(sorted({p.split("=", 1)[0] for p in parts.query.split("&") if p}))
+
+
 def _crawl(http: HttpClient, starts: list[str]) -> dict[str, tuple[int, str]]:
     seen: dict[str, tuple[int, str]] = {}
     queue = deque(starts)
     linked_from: dict[str, str] = {}
+    shapes: dict[tuple[str, tuple[str, ...]], int] = {}
     while queue and len(seen) < MAX_PAGES:
         url = queue.popleft()
         if url in seen:
             continue
+        shape = _shape(url)
+        if shape[1] and shapes.get(shape, 0) >= VARIANTS and url not in starts:
+            continue
+        shapes[shape] = shapes.get(shape, 0) + 1
         r = http.get(url, follow=True)
         body = r.content.decode("utf-8", "replace")
         seen[url] = (r.status_code, linked_from.get(url, "(start)"))
@@ -218,10 +266,13 @@ def test_a_client_sees_only_its_part_of_shared_objects_on_every_page(shared_worl
     own = world["own"]
     starts = ["/", f"/changes/{own['changes']}/", f"/work/{own['work-orders']}/", f"/incidents/{own['incidents']}/",
               f"/sites/{own['sites']}/", f"/services/{own['services']}/", f"/clients/{own['clients']}/",
-              "/changes/calendar/?week=2030-06-03"]
+              f"/work/portal/{own['work-orders']}/", f"/incidents/postmortems/{own['postmortems']}/",
+              f"/incidents/problems/{own['problems']}/", "/incidents/postmortems/", "/incidents/problems/",
+              "/incidents/actions/", f"/slos/{own['slos']}/", "/changes/calendar/?week=2030-06-03"]
     with clock.frozen(NOW):
         pages = _crawl(http, starts)
-    assert len(pages) >= 20, sorted(pages)
+    assert len(pages) >= 30, sorted(pages)
+    assert len(pages) < MAX_PAGES, "the crawl did not finish"
     problems = []
     for url, (status, rest) in pages.items():
         source, _, body = rest.partition("\n")
@@ -292,3 +343,23 @@ def test_the_shared_change_shows_a_its_own_part(shared_world, api_for):
     assert change["clients"] == [world["a"].pk]
     assert [a["approver_name"] for a in change["approvals"] if a["capacity"] == "client"] == ["Amy Aurelian"]
     assert change["risk"]["score"] == world["change"].risk["score"]
+    with clock.frozen(NOW):
+        collisions = api.get(f"changes/{world['change'].pk}/collisions").json()
+    labels = sorted(c["label"] for c in collisions)
+    assert labels == ["Other planned work", "Other planned work", f"WO-{world['own']['work-orders']} Aurora ward cabling"]
+    assert all(c["ref"] == "" and c["change"] is None for c in collisions if c["label"] == "Other planned work")
+    [risk] = [c for c in change["risk"]["components"] if c["name"] == "collisions"]
+    assert risk["detail"].startswith("3 collision(s): ") and "Aurora ward cabling" in risk["detail"]
+    assert risk["detail"].count("other planned work") == 2 and "parts" not in risk
+
+
+def test_the_world_really_shares(shared_world, admin_api):
+    """The probe has teeth: staff see B's part of the same objects (collisions with B's own work included)."""
+    world = shared_world
+    with clock.frozen(NOW):
+        change = admin_api.get(f"changes/{world['change'].pk}").content.decode()
+        collisions = admin_api.get(f"changes/{world['change'].pk}/collisions").content.decode()
+        incident = admin_api.get(f"incidents/{world['own']['incidents']}").content.decode()
+    assert {"Quillfeather Bank", "Quillfeather Ledger", "Xanthe", "qfb-vaultsite"} <= set(_leaks(world, change))
+    assert set(world["numbers"][:2]) <= set(_leaks(world, collisions))
+    assert {"Quillfeather Bank", "Zorblax Teller", "qfb-vaultsite"} <= set(_leaks(world, incident))

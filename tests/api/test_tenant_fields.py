@@ -92,15 +92,15 @@ def _scheduled(wo: Any, dispatcher: Any) -> Any:
 @pytest.fixture
 def shared_world():
     """A and B share a site, a change (approved by both clients' approvers), an incident and its learning."""
+    from opsdesk.alerts.models import Alert
     from opsdesk.incidents import impact
     from opsdesk.incidents import services as incident_services
     from opsdesk.incidents.models import Problem
     from opsdesk.incidents.updates import post_update
-    from opsdesk.alerts.models import Alert
     from opsdesk.slas import slo_services
     from opsdesk.slas.models import SlaPolicy
-    from tests.alerts.pipeline import deliver, make_integration, process, signal
     from opsdesk.workorders import services as work_services
+    from tests.alerts.pipeline import deliver, make_integration, process, signal
     from tests.incidents.factories import make_action, make_postmortem
 
     a = f.make_client(code="aurora", name="Aurora Care")

@@ -24,7 +24,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from opsdesk.changes import services as change_services
-from opsdesk.core import clock
+from opsdesk.core import clock, timeline
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -174,10 +174,16 @@ def shared_world():
     alert = Alert.objects.get(integration=integration)
     pm = make_postmortem(incident, state="published")
     make_action(pm, due_on=dt.date(2030, 7, 1), title="Stage firmware first")
-    problem = Problem.objects.create(title="Core network recurring", service=a_svc, signature="core", state="open")
+    problem = Problem.objects.create(title="Core network recurring", service=b_svc, signature="core", state="open",
+                                     known_error="Quillfeather Ledger floods the core switch")
     problem.clients.set([a, b])
     incident.problem = problem
     incident.save(update_fields=["problem"])
+    for shared_object in (change, incident, problem):
+        # Client-visible entries as staff and B's user write them, naming B.
+        timeline.record(shared_object, "note", actor=desk, visibility="client",
+                        summary="Slot agreed with Quillfeather Bank (Xanthe Quillington) and Aurora Care")
+        timeline.record(shared_object, "note", actor=user_b, visibility="client", summary="Confirmed for us")
 
     b_ids = {
         "site": {b_site.pk}, "service": {b_svc.pk, b_down.pk}, "client": {b.pk}, "user": {user_b.pk},
@@ -351,6 +357,9 @@ def test_the_shared_change_shows_a_its_own_part(shared_world, api_for):
     [risk] = [c for c in change["risk"]["components"] if c["name"] == "collisions"]
     assert risk["detail"].startswith("3 collision(s): ") and "Aurora ward cabling" in risk["detail"]
     assert risk["detail"].count("other planned work") == 2 and "parts" not in risk
+    with clock.frozen(NOW):
+        entries = api.get(f"changes/{world['change'].pk}/timeline").json()["items"]
+    assert [e["summary"] for e in entries] == ["Slot agreed with another client (another client's user) and Aurora Care"]
 
 
 def test_the_world_really_shares(shared_world, admin_api):

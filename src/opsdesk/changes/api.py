@@ -11,6 +11,7 @@ from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import ReaderPage
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id, Instant
+from opsdesk.services import readers
 
 from . import client_view, queries, services
 from .schemas import (
@@ -135,4 +136,5 @@ add_object_routes(router, ObjectRoutes(
     collection="changes", noun="change", tag="changes", permission="changes.write",
     out=ChangeOut, get=queries.get_change, patch=ChangePatch,
     update=services.update_change, delete=services.delete_change, reader=client_view.for_reader,
+    timeline_reader=readers.timeline,
 ))

@@ -26,6 +26,7 @@ from opsdesk.core.views import (
     paginate,
     submit_form,
 )
+from opsdesk.services import readers
 
 from . import client_view, page_queries, queries, services, window_queries
 from .forms import ChangeForm, DecisionForm, ReviewForm, TransitionForm
@@ -293,7 +294,7 @@ def _detail_context(request: HttpRequest, change_id: int) -> dict[str, Any]:
         "can_edit": can_write and change.state in EDITABLE_STATES,
         "can_review": can_write and change.state in ("completed", "rolled_back", "failed"),
         "can_write": can_write,
-        "timeline": object_timeline(request, change),
+        "timeline": readers.timeline(object_timeline(request, change), user),
     }
 
 

@@ -10,17 +10,21 @@ from ninja.pagination import paginate
 
 from . import timeline
 from .api import require_write
-from .pagination import Page
+from .pagination import ReaderPage
 from .schemas import ActivityOut, Id
 
 
-def add_timeline(router: Router, collection: str, getter: Callable[[Any, int], Any], noun: str, tag: str) -> None:
-    """Add `GET /{collection}/{id}/timeline`: the object's activity, oldest first."""
+def add_timeline(
+    router: Router, collection: str, getter: Callable[[Any, int], Any], noun: str, tag: str,
+    reader: Callable[[Any, Any], Any] | None = None,
+) -> None:
+    """Add `GET /{collection}/{id}/timeline`: the object's activity, oldest first (`reader(entries,
+    user)`: how a reader may read a page of them, e.g. a client user on a shared object)."""
 
     @router.get(f"/{collection}/{{int:obj_id}}/timeline", response=list[ActivityOut], tags=[tag],
                 operation_id=f"{collection.replace('-', '_')}_timeline",
                 summary=f"Timeline of a {noun}")
-    @paginate(Page)
+    @paginate(ReaderPage, reader=reader)
     def object_timeline(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
         obj = getter(request.user, obj_id)
         return timeline.for_reader(obj, request.user)
@@ -43,6 +47,8 @@ class ObjectRoutes:
     present: Callable[[Any], Any] | None = None
     # How one reader may read the object (a client user: their own part of a shared object).
     reader: Callable[[Any, Any], Any] | None = None
+    # How a reader may read a page of the object's timeline entries (entries, user) -> entries.
+    timeline_reader: Callable[[Any, Any], Any] | None = None
 
 
 def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
@@ -82,4 +88,4 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
             delete(obj, actor=request.user)
             return Status(204, None)
 
-    add_timeline(router, spec.collection, spec.get, spec.noun, spec.tag)
+    add_timeline(router, spec.collection, spec.get, spec.noun, spec.tag, spec.timeline_reader)

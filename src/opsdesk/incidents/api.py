@@ -12,6 +12,7 @@ from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import Page, ReaderPage
 from opsdesk.core.routing import add_timeline
 from opsdesk.core.schemas import Id
+from opsdesk.services import readers
 
 from . import client_view, queries, roles, services, updates
 from .schemas import (
@@ -163,4 +164,4 @@ def link_change(request: HttpRequest, incident_id: Id, payload: LinkChangeIn):  
     return _present(request, queries.get_incident(request.user, incident_id))
 
 
-add_timeline(router, "incidents", queries.get_incident, "incident", "incidents")
+add_timeline(router, "incidents", queries.get_incident, "incident", "incidents", readers.timeline)

@@ -103,3 +103,37 @@ def updates(found: Iterable[Any], user: Any) -> list[Any]:
             setattr(shown, name, redactor.text(getattr(update, name) or ""))
         out.append(shown)
     return out
+
+
+class ProblemForReader:
+    """A problem shared by several clients as one client's user may read it: the service only if
+    they may open it, the known error, workaround and title without other clients' names."""
+
+    def __init__(self, problem: Any, *, service_ids: set[int], redactor: Redactor) -> None:
+        self._problem = problem
+        visible = problem.service_id in service_ids
+        self.service = problem.service if visible else None
+        self.service_id = problem.service_id if visible else None
+        for name in ("title", "signature", "known_error", "workaround"):
+            setattr(self, name, redactor.text(getattr(problem, name) or ""))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._problem, name)
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+
+def problems_for_readers(problems: Iterable[Any], user: Any) -> list[Any]:
+    """The problems as `user` may read them (staff: unchanged)."""
+    items = list(problems)
+    if not is_client_reader(user):
+        return items
+    service_ids = visible_ids(Service.objects.all(), user, {p.service_id for p in items})
+    redactor = redactor_for(user)
+    return [ProblemForReader(p, service_ids=service_ids, redactor=redactor) for p in items]
+
+
+def problem_for_reader(problem: Any, user: Any) -> Any:
+    """One problem as `user` may read it."""
+    return problems_for_readers([problem], user)[0]

@@ -7,12 +7,13 @@ from ninja.pagination import paginate
 from opsdesk.core import clock
 from opsdesk.core.api import require_write
 from opsdesk.core.errors import field_error
-from opsdesk.core.pagination import Page
+from opsdesk.core.pagination import Page, ReaderPage
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import ActivityOut, Id
+from opsdesk.services import readers
 
+from . import client_view, postmortems, problems
 from . import learning_queries as queries
-from . import postmortems, problems
 from .learning_schemas import (
     ActionIn,
     ActionOut,
@@ -146,7 +147,7 @@ def update_action(request: HttpRequest, action_id: Id, payload: ActionPatch):  #
 
 
 @router.get("/problems", response=list[ProblemOut], tags=PRB_TAG)
-@paginate(Page)
+@paginate(ReaderPage, reader=client_view.problems_for_readers)
 def list_problems(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     state: str | None = Query(None, max_length=100, description="One state or several, comma-separated"),
@@ -172,4 +173,5 @@ def link_incident(request: HttpRequest, problem_id: Id, payload: LinkIn):  # typ
 add_object_routes(router, ObjectRoutes(
     collection="problems", noun="problem", tag="problems", permission=PERMISSION,
     out=ProblemOut, get=queries.get_problem, patch=ProblemPatch, update=problems.update_problem,
+    reader=client_view.problem_for_reader, timeline_reader=readers.timeline,
 ))

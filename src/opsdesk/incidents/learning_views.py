@@ -22,10 +22,11 @@ from opsdesk.core.views import (
     paginate,
     run_action,
 )
+from opsdesk.services import readers
 
+from . import client_view, postmortems, problems
 from . import learning_queries as queries
 from . import learning_rules as rules
-from . import postmortems, problems
 from .learning_forms import (
     SECTION_LABELS,
     ActionForm,
@@ -280,6 +281,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "q": _words(request),
     }
     page = paginate(request, queries.list_problems(request.user, **filters))
+    page.object_list = client_view.problems_for_readers(page.object_list, request.user)
     user: Any = request.user
     states = [(v, label) for v, label in Problem.State.choices
               if not user.is_client_user or v in rules.CLIENT_VISIBLE_PROBLEM_STATES]
@@ -304,13 +306,13 @@ def problem_detail(request: HttpRequest, problem_id: int) -> HttpResponse:
         form = ProblemForm(initial=ProblemForm.initial_for(problem))
         form.fields["state"].choices = [c for c in Problem.State.choices if c[0] in allowed]  # type: ignore[attr-defined]
     context = {
-        "problem": problem,
-        "incidents": [(i, incident_url(i.pk)) for i in problem.incidents.all()],
+        "problem": client_view.problem_for_reader(problem, user),
+        "incidents": [(client_view.for_reader(i, user), incident_url(i.pk)) for i in problem.incidents.all()],
         "form": form,
         "link_form": LinkForm() if can_write else None,
         "can_write": can_write,
         "state_class": STATE_CLASS,
-        "timeline": object_timeline(request, problem),
+        "timeline": readers.timeline(object_timeline(request, problem), request.user),
     }
     return render(request, "incidents/problem_detail.html", context)
 

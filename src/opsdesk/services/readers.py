@@ -7,6 +7,8 @@ use it in their client views (changes.client_view, incidents.client_view) with c
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from typing import Any
 
 from opsdesk.accounts.models import User
@@ -71,3 +73,20 @@ def _own_names(client_id: int) -> set[str]:
     names.update(n for pair in Site.objects.filter(clients=client_id).values_list("code", "name") for n in pair)
     names.update(n for pair in Service.objects.filter(client_id=client_id).values_list("code", "name") for n in pair)
     return {n.strip().lower() for n in names if n and n.strip()}
+
+
+def timeline(entries: Iterable[Any], user: Any) -> list[Any]:
+    """Timeline entries of a shared object as the reader may read them: other clients' names replaced
+    in what they say (core.timeline.for_reader has already left out other clients' doings)."""
+    items = list(entries)
+    if not is_client_reader(user):
+        return items
+    redactor = redactor_for(user)
+    out = []
+    for entry in items:
+        shown = copy.copy(entry)
+        shown.summary = redactor.text(entry.summary)
+        shown.actor_label = redactor.text(entry.actor_label)
+        shown.changes = redactor.data(entry.changes or {})
+        out.append(shown)
+    return out

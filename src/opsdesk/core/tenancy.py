@@ -94,8 +94,13 @@ def visible_ids(queryset: QuerySet[M], user: Any, ids: Any) -> set[int]:
 class Redactor:
     """Replaces other clients' names in text with neutral words, whole words only, ignoring case."""
 
-    def __init__(self, replacements: dict[str, str]) -> None:
+    def __init__(self, replacements: dict[str, str], plurals: dict[str, str] | None = None) -> None:
         self.replacements = {k.lower(): v for k, v in replacements.items() if k and k.strip()}
+        # A list naming several hidden things ("another site, another site") says how many instead.
+        self._runs = [
+            (re.compile(rf"{re.escape(word)}(?:, {re.escape(word)})+(?![\w'])"), word, plural)
+            for word, plural in (plurals or {}).items()
+        ]
         names = sorted(self.replacements, key=len, reverse=True)
         self._pattern = (
             re.compile(r"(?<![\w])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.IGNORECASE)
@@ -106,7 +111,10 @@ class Redactor:
         """`value` with every other client's name replaced."""
         if not value or self._pattern is None:
             return value
-        return self._pattern.sub(lambda m: self.replacements[m.group(1).lower()], value)
+        out = self._pattern.sub(lambda m: self.replacements[m.group(1).lower()], value)
+        for run, word, plural in self._runs:
+            out = run.sub(lambda m, w=word, p=plural: f"{m.group(0).count(w)} {p}", out)
+        return out
 
     def data(self, value: Any) -> Any:
         """JSON-like data with every string redacted (keys are left alone)."""

@@ -22,6 +22,8 @@ ANOTHER_CLIENT = "another client"
 ANOTHER_USER = "another client's user"
 ANOTHER_SITE = "another site"
 ANOTHER_SERVICE = "another service"
+PLURALS = {ANOTHER_CLIENT: "other clients", ANOTHER_USER: "other clients' users", ANOTHER_SITE: "other sites",
+           ANOTHER_SERVICE: "other services"}
 _CACHE = "_opsdesk_redactor"
 
 
@@ -31,7 +33,7 @@ def redactor_for(user: Any) -> Redactor:
         return NO_REDACTION
     cached = getattr(user, _CACHE, None)
     if cached is None:
-        cached = Redactor(_replacements(user.client_id or 0))
+        cached = Redactor(_replacements(user.client_id or 0), PLURALS)
         setattr(user, _CACHE, cached)
     return cached
 

@@ -113,7 +113,7 @@ class Redactor:
             return value
         out = self._pattern.sub(lambda m: self.replacements[m.group(1).lower()], value)
         for run, word, plural in self._runs:
-            out = run.sub(lambda m, w=word, p=plural: f"{m.group(0).count(w)} {p}", out)
+            out = run.sub(_counted(word, plural), out)
         return out
 
     def data(self, value: Any) -> Any:
@@ -125,6 +125,13 @@ class Redactor:
         if isinstance(value, dict):
             return {k: self.data(v) for k, v in value.items()}
         return value
+
+
+def _counted(word: str, plural: str) -> Any:
+    def say(match: re.Match[str]) -> str:
+        return f"{match.group(0).count(word)} {plural}"
+
+    return say
 
 
 NO_REDACTION = Redactor({})

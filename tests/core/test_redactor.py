@@ -22,6 +22,7 @@ R = Redactor(
     ("lon-dc10 and xlon-dc1 stay", "lon-dc10 and xlon-dc1 stay"),
     ("Meridianism is a word", "Meridianism is a word"),
     ("Approved by Lakshmi Sato", "Approved by another client's user"),
+    ("Meridian Bank asked. meridian agreed; 2. tyo-dc first", "Another client asked. Another client agreed; 2. Another site first"),
     ("", ""),
 ])
 def test_redacts_whole_names(text: str, shown: str) -> None:
@@ -30,7 +31,7 @@ def test_redacts_whole_names(text: str, shown: str) -> None:
 
 def test_redacts_strings_in_data_not_keys() -> None:
     assert R.data({"meridian": ["Meridian Bank", 3, {"x": "tyo-dc"}]}) == {
-        "meridian": ["another client", 3, {"x": "another site"}]
+        "meridian": ["Another client", 3, {"x": "Another site"}]
     }
 
 

@@ -111,10 +111,16 @@ class Redactor:
         """`value` with every other client's name replaced."""
         if not value or self._pattern is None:
             return value
-        out = self._pattern.sub(lambda m: self.replacements[m.group(1).lower()], value)
+        out = self._pattern.sub(self._replace, value)
         for run, word, plural in self._runs:
             out = run.sub(_counted(word, plural), out)
         return out
+
+    def _replace(self, match: re.Match[str]) -> str:
+        word = self.replacements[match.group(1).lower()]
+        before = match.string[: match.start()].rstrip()
+        # A sentence that began with the name begins with the neutral word.
+        return word[:1].upper() + word[1:] if not before or before[-1] in ".!?\n" else word
 
     def data(self, value: Any) -> Any:
         """JSON-like data with every string redacted (keys are left alone)."""

@@ -372,3 +372,30 @@ def test_the_world_really_shares(shared_world, admin_api):
     assert {"Quillfeather Bank", "Quillfeather Ledger", "Xanthe", "qfb-vaultsite"} <= set(_leaks(world, change))
     assert set(world["numbers"][:2]) <= set(_leaks(world, collisions))
     assert {"Quillfeather Bank", "Zorblax Teller", "qfb-vaultsite"} <= set(_leaks(world, incident))
+
+
+FILTERS = {"site": "site", "service": "service", "client": "client"}
+
+
+def test_filtering_by_another_clients_object_finds_nothing(shared_world, api_for):
+    """Asking for the shared objects that touch B's own site, service or B itself tells A nothing."""
+    world = shared_world
+    api = api_for(world["user"])
+    doc = json.loads(api.get("/api/v1/openapi.json").content)
+    problems, probed = [], 0
+    with clock.frozen(NOW):
+        for path, ops in doc["paths"].items():
+            if "get" not in ops or "{" in path:
+                continue
+            names = {p["name"] for p in ops["get"].get("parameters", []) if p.get("in") == "query"}
+            for name in sorted(names & set(FILTERS)):
+                b_id = min(world["b_ids"][FILTERS[name]])
+                r = api.get(path, **{name: b_id})
+                probed += 1
+                if r.status_code == 200:
+                    body = r.json()
+                    items = body.get("items", body) if isinstance(body, dict) else body
+                    if isinstance(items, list) and items:
+                        problems.append(f"GET {path}?{name}={b_id} finds {len(items)}")
+    assert probed >= 8
+    assert not problems, "\n".join(problems)

@@ -160,3 +160,16 @@ def visible_refs(refs: Any, user: Any) -> set[str]:
             continue
         found |= {ids[i] for i in visible_ids(model._default_manager.all(), user, ids)}
     return found
+
+
+def filters_hidden(user: Any, **filters: tuple[QuerySet[Any], Any]) -> bool:
+    """Whether a list filter names an object the user may not see (name=(queryset of its model, id)).
+
+    A client user filtering shared objects by another client, or by a site or service only another
+    client has, gets an empty list: a non-empty one would tell them which objects that client shares.
+    """
+    if not is_client_reader(user):
+        return False
+    return any(
+        value is not None and not visible_ids(qs, user, [value]) for qs, value in filters.values()
+    )

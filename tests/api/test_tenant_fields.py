@@ -172,8 +172,8 @@ def shared_world():
         deliver(b_integration, signal("qfb-down", summary="Quillfeather Ledger errors"))
         process()
     alert = Alert.objects.get(integration=integration)
-    pm = make_postmortem(incident, state="published")
-    make_action(pm, due_on=dt.date(2030, 7, 1), title="Stage firmware first")
+    pm = make_postmortem(incident, state="published", impact="Aurora Care and Quillfeather Bank lost the core network.")
+    make_action(pm, due_on=dt.date(2030, 7, 1), title="Stage firmware first with Quillfeather Bank")
     problem = Problem.objects.create(title="Core network recurring", service=b_svc, signature="core", state="open",
                                      known_error="Quillfeather Ledger floods the core switch")
     problem.clients.set([a, b])

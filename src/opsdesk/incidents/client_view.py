@@ -137,3 +137,57 @@ def problems_for_readers(problems: Iterable[Any], user: Any) -> list[Any]:
 def problem_for_reader(problem: Any, user: Any) -> Any:
     """One problem as `user` may read it."""
     return problems_for_readers([problem], user)[0]
+
+
+# -- postmortems and their action items --------------------------------------------------------------
+
+POSTMORTEM_TEXT = ("summary", "impact", "detection", "response", "contributing_factors", "went_well", "was_hard")
+
+
+class _Shown:
+    """An object with some attributes shown otherwise (reads of the rest delegate to it)."""
+
+    def __init__(self, obj: Any, **shown: Any) -> None:
+        self._obj = obj
+        for name, value in shown.items():
+            setattr(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._obj, name)
+
+    def __str__(self) -> str:
+        return str(getattr(self, "title", "") or self._obj)
+
+
+def actions_for_readers(actions: Iterable[Any], user: Any) -> list[Any]:
+    """Action items as `user` may read them: the title without other clients' names."""
+    items = list(actions)
+    if not is_client_reader(user):
+        return items
+    redactor = redactor_for(user)
+    return [_Shown(a, title=redactor.text(a.title)) for a in items]
+
+
+def action_for_reader(action: Any, user: Any) -> Any:
+    """One action item as `user` may read it."""
+    return actions_for_readers([action], user)[0]
+
+
+def postmortems_for_readers(postmortems: Iterable[Any], user: Any) -> list[Any]:
+    """Postmortems of shared incidents as `user` may read them: every section, the incident and the
+    action items without other clients' names (a postmortem is written for every impacted client)."""
+    items = list(postmortems)
+    if not is_client_reader(user):
+        return items
+    redactor = redactor_for(user)
+    incidents = {i.pk: i for i in for_readers({p.incident_id: p.incident for p in items}.values(), user)}
+    return [
+        _Shown(p, incident=incidents[p.incident_id], actions=_Rows(actions_for_readers(p.actions.all(), user)),
+               **{name: redactor.text(getattr(p, name) or "") for name in POSTMORTEM_TEXT})
+        for p in items
+    ]
+
+
+def postmortem_for_reader(postmortem: Any, user: Any) -> Any:
+    """One postmortem as `user` may read it."""
+    return postmortems_for_readers([postmortem], user)[0]

@@ -91,7 +91,8 @@ def _sections(pm: Postmortem, form: PostmortemForm | None) -> list[dict[str, Any
 def postmortem_detail(request: HttpRequest, postmortem_id: int) -> HttpResponse:
     """One postmortem: its sections (editable while draft or in review), state and action items."""
     user: Any = request.user
-    pm = queries.get_postmortem(user, postmortem_id)
+    found = queries.get_postmortem(user, postmortem_id)
+    pm = client_view.postmortem_for_reader(found, user)
     can_write = _can_write(user)
     today = clock.today_utc()
     actions = [
@@ -117,7 +118,7 @@ def postmortem_detail(request: HttpRequest, postmortem_id: int) -> HttpResponse:
         "can_write": can_write,
         "state_class": STATE_CLASS,
         "action_states": dict(ActionItem.State.choices),
-        "timeline": queries.postmortem_activity(pm, user),
+        "timeline": readers.timeline(queries.postmortem_activity(found, user), user),
     }
     return render(request, "incidents/postmortem_detail.html", context)
 
@@ -233,6 +234,7 @@ def postmortem_list(request: HttpRequest) -> HttpResponse:
         "q": _words(request),
     }
     page = paginate(request, queries.list_postmortem_rows(user, today=clock.today_utc(), **filters))
+    page.object_list = client_view.postmortems_for_readers(page.object_list, user)
     context = {"page": page, "filters": filters, "states": states, "state_class": STATE_CLASS}
     template = list_template(request, "incidents/postmortem_list.html", "incidents/postmortem_rows.html")
     return render(request, template, context)
@@ -254,8 +256,10 @@ def action_list(request: HttpRequest) -> HttpResponse:
         owner=user.pk if filters["mine"] else None, overdue=True if filters["overdue"] else None,
         overdue_first=True,
     )
+    page = paginate(request, items)
+    page.object_list = client_view.actions_for_readers(page.object_list, user)
     context = {
-        "page": paginate(request, items), "filters": filters, "state_class": STATE_CLASS,
+        "page": page, "filters": filters, "state_class": STATE_CLASS,
         "states": [(v, label) for v, (label, _) in ACTION_STATE_FILTERS.items()],
     }
     template = list_template(request, "incidents/action_list.html", "incidents/action_rows.html")

@@ -8,11 +8,12 @@ from ninja.pagination import paginate
 
 from opsdesk.core.api import require_scope, require_write
 from opsdesk.core.errors import field_error
-from opsdesk.core.pagination import Page
+from opsdesk.core.pagination import ReaderPage
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id, Instant
+from opsdesk.services import readers
 
-from . import queries, services
+from . import client_view, queries, services
 from .schemas import (
     ApprovalStatusOut,
     ChangeIn,
@@ -31,7 +32,7 @@ TAG = ["changes"]
 
 
 @router.get("/changes", response=list[ChangeOut], tags=TAG)
-@paginate(Page)
+@paginate(ReaderPage, reader=client_view.for_readers)
 def list_changes(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     state: str | None = Query(None, max_length=200, description="One state or several, comma-separated"),
@@ -56,7 +57,7 @@ def create_change(request: HttpRequest, payload: ChangeIn):  # type: ignore[no-u
     """Draft a change; risk is assessed at once and shown component by component."""
     require_write(request, "changes.write")
     change = services.create_change(payload.dict(), actor=request.user)
-    return Status(201, queries.get_change(request.user, change.pk))
+    return Status(201, client_view.for_reader(queries.get_change(request.user, change.pk), request.user))
 
 
 @router.get("/changes/failure-rate", response=list[FailureRateOut], tags=TAG)
@@ -73,16 +74,18 @@ def transition(request: HttpRequest, change_id: Id, payload: TransitionIn):  # t
     if not payload.to:
         raise field_error("to", "the state to move to is required")
     services.transition_change(change, payload.to, actor=request.user, reason=payload.reason)
-    return queries.get_change(request.user, change_id)
+    return client_view.for_reader(queries.get_change(request.user, change_id), request.user)
 
 
 def _approval_status(request: HttpRequest, change_id: int) -> dict:
     change = queries.get_change(request.user, change_id)
     violations = queries.window_violations(change)
-    status = queries.approval_status(change, change.risk_level or "low", violations)
+    status = client_view.approval_status(
+        queries.approval_status(change, change.risk_level or "low", violations), request.user
+    )
     return {
         "change": change.pk, "state": change.state, "risk_level": change.risk_level,
-        "decisions": list(change.approvals.all()), "required": list(status.required),
+        "decisions": list(client_view.for_reader(change, request.user).approvals.all()), "required": list(status.required),
         "missing": list(status.missing), "blocked_by": list(status.blocked_by), "complete": status.complete,
     }
 
@@ -107,13 +110,14 @@ def decide(request: HttpRequest, change_id: Id, payload: DecisionIn):  # type: i
 @router.get("/changes/{int:change_id}/collisions", response=list[CollisionOut], tags=TAG)
 def collisions(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-def]
     """Planned changes and on-site visits overlapping this change on a related service or site, and why."""
-    return queries.collisions_for(queries.get_change(request.user, change_id))
+    return client_view.collisions(queries.collisions_for(queries.get_change(request.user, change_id)), request.user)
 
 
 @router.get("/changes/{int:change_id}/risk", response=RiskOut, tags=TAG)
 def risk(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-def]
     """Risk assessed now (the change's `risk` field holds the assessment of its last write)."""
-    return queries.evaluate(queries.get_change(request.user, change_id)).assessment.as_dict()
+    assessment = queries.evaluate(queries.get_change(request.user, change_id)).assessment.as_dict()
+    return client_view.risk(assessment, request.user)
 
 
 @router.post("/changes/{int:change_id}/review", response=ChangeOut, tags=TAG)
@@ -125,11 +129,12 @@ def review(request: HttpRequest, change_id: Id, payload: ReviewIn):  # type: ign
         change, outcome=payload.outcome, caused_incident=payload.caused_incident, lessons=payload.lessons,
         actor=request.user,
     )
-    return queries.get_change(request.user, change_id)
+    return client_view.for_reader(queries.get_change(request.user, change_id), request.user)
 
 
 add_object_routes(router, ObjectRoutes(
     collection="changes", noun="change", tag="changes", permission="changes.write",
     out=ChangeOut, get=queries.get_change, patch=ChangePatch,
-    update=services.update_change, delete=services.delete_change,
+    update=services.update_change, delete=services.delete_change, reader=client_view.for_reader,
+    timeline_reader=readers.timeline,
 ))

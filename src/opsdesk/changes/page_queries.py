@@ -19,7 +19,7 @@ from opsdesk.sites import queries as site_queries
 from opsdesk.sites.models import Site
 from opsdesk.tenancy import queries as client_queries
 
-from . import queries
+from . import client_view, queries
 from .models import ChangeRequest
 
 # States shown on the calendar: everything that occupied, or occupies, its window.
@@ -260,7 +260,7 @@ def calendar_changes(user: Any, start: dt.datetime, end: dt.datetime, filters: d
     """Changes the user may see whose window overlaps [start, end), filtered, without drafts,
     rejected or cancelled ones."""
     qs = queries.list_changes(user, **_lifecycle_filters(filters), window_from=start, window_to=end)
-    return list(qs.exclude(state__in=CALENDAR_HIDDEN))
+    return client_view.for_readers(qs.exclude(state__in=CALENDAR_HIDDEN), user)
 
 
 def calendar_week(

@@ -11,11 +11,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from opsdesk.core import schedule
 from opsdesk.core.queries import id_or_code
-from opsdesk.core.tenancy import get_scoped, scope
+from opsdesk.core.tenancy import filters_hidden, get_scoped, scope
 from opsdesk.services import queries as service_queries
 from opsdesk.services import rules as service_rules
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
+from opsdesk.tenancy.models import Client
 
 from . import approvals, collisions, risk, rules, window_queries
 from .models import Approval, ChangeRequest
@@ -48,6 +49,9 @@ def list_changes(
 ) -> QuerySet[ChangeRequest]:
     """Changes the user may see, filtered, soonest window first. `state` may list several, comma-separated."""
     qs = scope(ChangeRequest.objects.all(), user)
+    if filters_hidden(user, site=(Site.objects.all(), site), service=(Service.objects.all(), service),
+                      client=(Client.objects.all(), client)):
+        return _with_relations(qs.none())
     if state:
         qs = qs.filter(state__in=[s.strip() for s in state.split(",")])
     if type:
@@ -251,6 +255,7 @@ def evaluate(change: ChangeRequest) -> Evaluation:
         similar_failed=k,
         business_hours=_business_hours(change),
         collisions=tuple(f"{c.label} ({', '.join(c.reasons)})" for c in found),
+        collision_refs=tuple(c.ref for c in found),
         violations=tuple(v.detail for v in violations),
     )
     return Evaluation(risk.assess(inputs), found, violations)

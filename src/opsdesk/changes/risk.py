@@ -81,6 +81,7 @@ class RiskInputs:
     similar_failed: int = 0
     business_hours: tuple[BusinessHoursHit, ...] = ()
     collisions: tuple[str, ...] = ()  # one line per collision
+    collision_refs: tuple[str, ...] = ()  # the colliding work's schedule reference, line by line
     violations: tuple[str, ...] = ()  # one detail per window/freeze violation
 
 
@@ -91,6 +92,9 @@ class Component:
     name: str
     points: int
     detail: str
+    # What the detail names, part by part ({"ref", "text"}), so each reader's client view can say it
+    # without what that reader may not see (collisions name other work).
+    parts: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,19 @@ class Assessment:
 
     def as_dict(self) -> dict:
         """The stored and API form: {"level", "score", "components": [{"name", "points", "detail"}]}."""
-        return {"level": self.level, "score": self.score, "components": [asdict(c) for c in self.components]}
+        return {"level": self.level, "score": self.score, "components": [_plain(c) for c in self.components]}
 
     def points(self, name: str) -> int:
         """Points of one component (0 if absent)."""
         return next((c.points for c in self.components if c.name == name), 0)
+
+
+def _plain(component: Component) -> dict:
+    out = asdict(component)
+    out["parts"] = list(component.parts)
+    if not out["parts"]:
+        del out["parts"]
+    return out
 
 
 def level_for(score: int) -> str:
@@ -216,10 +228,16 @@ def _verification(i: RiskInputs) -> Component:
 def _collisions(i: RiskInputs) -> Component:
     if not i.collisions:
         return Component("collisions", 0, "No overlapping changes or visits.")
+    refs = i.collision_refs if len(i.collision_refs) == len(i.collisions) else ("",) * len(i.collisions)
     return Component(
-        "collisions", min(COLLISIONS_MAX, COLLISION_POINTS * len(i.collisions)),
-        f"{len(i.collisions)} collision(s): " + "; ".join(i.collisions) + ".",
+        "collisions", min(COLLISIONS_MAX, COLLISION_POINTS * len(i.collisions)), collisions_detail(i.collisions),
+        tuple({"ref": ref, "text": line} for ref, line in zip(refs, i.collisions, strict=True)),
     )
+
+
+def collisions_detail(lines: list[str] | tuple[str, ...]) -> str:
+    """'2 collision(s): CHG-4 Patch (same site lon-dc1); ...' (also each reader's shorter list)."""
+    return f"{len(lines)} collision(s): " + "; ".join(lines) + "."
 
 
 def _windows(i: RiskInputs) -> Component:

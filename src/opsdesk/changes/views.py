@@ -26,8 +26,9 @@ from opsdesk.core.views import (
     paginate,
     submit_form,
 )
+from opsdesk.services import readers
 
-from . import page_queries, queries, services, window_queries
+from . import client_view, page_queries, queries, services, window_queries
 from .forms import ChangeForm, DecisionForm, ReviewForm, TransitionForm
 from .models import Approval, ChangeRequest
 from .rules import MACHINE, OUTCOMES_FOR
@@ -54,6 +55,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
     """Changes the user may see, soonest window first, filtered by state, type, risk and place."""
     filters = _filters(request)
     page = paginate(request, page_queries.list_changes(request.user, filters))
+    page.object_list = client_view.for_readers(page.object_list, request.user)
     context = {"page": page, "filters": filters, **page_queries.filter_options(request.user)}
     template = list_template(request, "changes/change_list.html", "changes/partials/change_rows.html")
     return render(request, template, context)
@@ -272,15 +274,16 @@ def _detail_context(request: HttpRequest, change_id: int) -> dict[str, Any]:
     violations = queries.window_violations(change)
     capacities = _capacities(user, change, bool(violations))
     status = queries.approval_status(change, change.risk_level or "low", violations)
+    shown = client_view.for_reader(change, user)
     return {
-        "change": change,
-        "site_windows": page_queries.site_windows(change),
+        "change": shown,
+        "site_windows": page_queries.site_windows(shown),
         "viewer_window": page_queries.local_window(change.window_start, change.window_end, zone, "You"),
-        "risk": change.risk or {},
-        "approvals": list(change.approvals.all()),
-        "approval_status": status,
-        "violations": violations,
-        "collisions": queries.collisions_for(change),
+        "risk": shown.risk or {},
+        "approvals": list(shown.approvals.all()),
+        "approval_status": client_view.approval_status(status, user),
+        "violations": client_view.violations(violations, user),
+        "collisions": client_view.collisions(queries.collisions_for(change), user),
         "transitions": _buttons(change, status) if can_write else [],
         "review_outcomes": [
             (value, label) for value, label in ChangeRequest.Outcome.choices
@@ -291,7 +294,7 @@ def _detail_context(request: HttpRequest, change_id: int) -> dict[str, Any]:
         "can_edit": can_write and change.state in EDITABLE_STATES,
         "can_review": can_write and change.state in ("completed", "rolled_back", "failed"),
         "can_write": can_write,
-        "timeline": object_timeline(request, change),
+        "timeline": readers.timeline(object_timeline(request, change), user),
     }
 
 

@@ -21,7 +21,7 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 from opsdesk.tenancy.models import Client
 
-from . import windows
+from . import client_view, windows
 from .models import ChangeRequest, ChangeWindow
 from .rules import IMPLEMENTED_STATES, PLANNED_STATES
 from .windows import SiteCalendar, WindowRule, WindowViolation
@@ -233,12 +233,14 @@ def feed_changes(user: Any, *, site: Site | None = None, client: Client | None =
     if client is not None:
         changes = changes.filter(clients=client)
     found = {i: (kind, title) for i, kind, title in changes.values_list("id", "type", "title")}
-    names = _names(p for i, p in ids.items() if i in found)
+    # Only the sites and services the reader may see are named (a shared change: their own part).
+    names = _names((p for i, p in ids.items() if i in found), user)
     return [
         FeedChange(
-            ref=p.ref, change_id=i, title=found[i][1], type=found[i][0], state=p.state, start_at=p.start_at, end_at=p.end_at,
-            site_names=sorted(names[0].get(s, f"site {s}") for s in p.site_ids),
-            service_names=sorted(names[1].get(s, f"service {s}") for s in p.service_ids),
+            ref=p.ref, change_id=i, title=client_view.text(found[i][1], user), type=found[i][0], state=p.state,
+            start_at=p.start_at, end_at=p.end_at,
+            site_names=sorted(names[0][s] for s in p.site_ids if s in names[0]),
+            service_names=sorted(names[1][s] for s in p.service_ids if s in names[1]),
         )
         for i, p in ids.items() if i in found
     ]
@@ -249,10 +251,12 @@ def _change_id(ref: str) -> int | None:
     return int(ref[len(prefix):]) if ref.startswith(prefix) and ref[len(prefix):].isdigit() else None
 
 
-def _names(planned: Iterable[schedule.Planned]) -> tuple[dict[int, str], dict[int, str]]:
+def _names(planned: Iterable[schedule.Planned], user: Any) -> tuple[dict[int, str], dict[int, str]]:
     items = list(planned)
     site_ids = {s for p in items for s in p.site_ids}
     service_ids = {s for p in items for s in p.service_ids}
-    sites = {i: f"{c} · {n}" for i, c, n in Site.objects.filter(id__in=site_ids).values_list("id", "code", "name")}
-    services = dict(Service.objects.filter(id__in=service_ids).values_list("id", "name"))
+    sites = {
+        i: f"{c} · {n}" for i, c, n in scope(Site.objects.filter(id__in=site_ids), user).values_list("id", "code", "name")
+    }
+    services = dict(scope(Service.objects.filter(id__in=service_ids), user).values_list("id", "name"))
     return sites, services

@@ -10,21 +10,24 @@ from ninja.pagination import paginate
 
 from . import timeline
 from .api import require_write
-from .pagination import Page
+from .pagination import ReaderPage
 from .schemas import ActivityOut, Id
 
 
-def add_timeline(router: Router, collection: str, getter: Callable[[Any, int], Any], noun: str, tag: str) -> None:
-    """Add `GET /{collection}/{id}/timeline`: the object's activity, oldest first."""
+def add_timeline(
+    router: Router, collection: str, getter: Callable[[Any, int], Any], noun: str, tag: str,
+    reader: Callable[[Any, Any], Any] | None = None,
+) -> None:
+    """Add `GET /{collection}/{id}/timeline`: the object's activity, oldest first (`reader(entries,
+    user)`: how a reader may read a page of them, e.g. a client user on a shared object)."""
 
     @router.get(f"/{collection}/{{int:obj_id}}/timeline", response=list[ActivityOut], tags=[tag],
                 operation_id=f"{collection.replace('-', '_')}_timeline",
                 summary=f"Timeline of a {noun}")
-    @paginate(Page)
+    @paginate(ReaderPage, reader=reader)
     def object_timeline(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
         obj = getter(request.user, obj_id)
-        client_only = getattr(request.user, "is_client_user", False)
-        return timeline.for_object(obj, client_visible_only=client_only)
+        return timeline.for_reader(obj, request.user)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,10 @@ class ObjectRoutes:
     delete: Callable[..., None] | None = None
     # How the object is answered, when `out` is built from something other than the instance.
     present: Callable[[Any], Any] | None = None
+    # How one reader may read the object (a client user: their own part of a shared object).
+    reader: Callable[[Any, Any], Any] | None = None
+    # How a reader may read a page of the object's timeline entries (entries, user) -> entries.
+    timeline_reader: Callable[[Any, Any], Any] | None = None
 
 
 def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
@@ -53,10 +60,11 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
     path = f"/{spec.collection}/{{int:obj_id}}"
     name = spec.collection.replace("-", "_")
     present = spec.present or (lambda obj: obj)
+    read = spec.reader or (lambda obj, user: obj)
 
     @router.get(path, response=spec.out, tags=[spec.tag], operation_id=f"get_{name}", summary=f"One {spec.noun}")
     def get_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
-        return present(spec.get(request.user, obj_id))
+        return present(read(spec.get(request.user, obj_id), request.user))
 
     if spec.patch is not None and spec.update is not None:
         update = spec.update
@@ -67,7 +75,7 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)
             update(obj, payload.dict(exclude_unset=True), actor=request.user)
-            return present(spec.get(request.user, obj_id))
+            return present(read(spec.get(request.user, obj_id), request.user))
 
     if spec.delete is not None:
         delete = spec.delete
@@ -80,4 +88,4 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
             delete(obj, actor=request.user)
             return Status(204, None)
 
-    add_timeline(router, spec.collection, spec.get, spec.noun, spec.tag)
+    add_timeline(router, spec.collection, spec.get, spec.noun, spec.tag, spec.timeline_reader)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from . import clock
 from .models import Activity
@@ -81,6 +81,16 @@ def for_object(obj: Model, *, client_visible_only: bool = False) -> QuerySet[Act
     if client_visible_only:
         qs = qs.filter(visibility=Activity.Visibility.CLIENT)
     return qs.order_by("at", "id")
+
+
+def for_reader(obj: Model, user: Any) -> QuerySet[Activity]:
+    """The object's timeline as `user` may read it: a client user reads the client-visible entries
+    that are not another client's doing (on a shared object, each client's own part)."""
+    if not getattr(user, "is_client_user", False):
+        return for_object(obj)
+    return for_object(obj, client_visible_only=True).filter(
+        Q(actor__client__isnull=True) | Q(actor__client_id=user.client_id)
+    )
 
 
 def record_many(objs: Iterable[Model], verb: str, *, actor_label: str, summary: str) -> int:

@@ -182,5 +182,4 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 
 def object_timeline(request: HttpRequest, obj: Any) -> Any:
     """The object's timeline as this user may read it (client users: client-visible entries)."""
-    client = getattr(request.user, "is_client_user", False)
-    return timeline.for_object(obj, client_visible_only=client)
+    return timeline.for_reader(obj, request.user)

@@ -9,11 +9,12 @@ from ninja.pagination import paginate
 from opsdesk.changes import queries as change_queries
 from opsdesk.core.api import require_write
 from opsdesk.core.errors import field_error
-from opsdesk.core.pagination import Page
+from opsdesk.core.pagination import Page, ReaderPage
 from opsdesk.core.routing import add_timeline
 from opsdesk.core.schemas import Id
+from opsdesk.services import readers
 
-from . import queries, roles, services, updates
+from . import client_view, queries, roles, services, updates
 from .schemas import (
     IncidentIn,
     IncidentOut,
@@ -36,7 +37,8 @@ TAG = ["incidents"]
 def _present(request: HttpRequest, incident: Any) -> Any:
     """The incident as this viewer may see it: client users are not shown internal analysis
     (what changed may name other clients' work) nor who holds which role (IncidentOut reads the flag)."""
-    incident.internal_hidden = getattr(request.user, "is_client_user", False)
+    if getattr(request.user, "is_client_user", False):
+        return client_view.for_reader(incident, request.user)
     return incident
 
 
@@ -61,7 +63,7 @@ def list_incidents(  # type: ignore[no-untyped-def]
     """Incidents you may see (client users: those impacting their organisation), newest first."""
     qs = queries.list_incidents(request.user, state=state, severity=severity, service=service, site=site,
                                 client=client, owner=owner, open=open)
-    return [_present(request, i) for i in qs] if getattr(request.user, "is_client_user", False) else qs
+    return client_view.for_readers(qs, request.user) if getattr(request.user, "is_client_user", False) else qs
 
 
 @router.post("/incidents", response={201: IncidentOut}, tags=TAG)
@@ -126,7 +128,7 @@ def acknowledge_role(request: HttpRequest, incident_id: Id, payload: RoleAckIn):
 
 
 @router.get("/incidents/{int:incident_id}/updates", response=list[UpdateOut], tags=TAG)
-@paginate(Page)
+@paginate(ReaderPage, reader=client_view.updates)
 def list_updates(  # type: ignore[no-untyped-def]
     request: HttpRequest, incident_id: Id, audience: str | None = Query(None, max_length=20),
 ):
@@ -162,4 +164,4 @@ def link_change(request: HttpRequest, incident_id: Id, payload: LinkChangeIn):  
     return _present(request, queries.get_incident(request.user, incident_id))
 
 
-add_timeline(router, "incidents", queries.get_incident, "incident", "incidents")
+add_timeline(router, "incidents", queries.get_incident, "incident", "incidents", readers.timeline)

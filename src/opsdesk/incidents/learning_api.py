@@ -7,12 +7,13 @@ from ninja.pagination import paginate
 from opsdesk.core import clock
 from opsdesk.core.api import require_write
 from opsdesk.core.errors import field_error
-from opsdesk.core.pagination import Page
+from opsdesk.core.pagination import ReaderPage
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import ActivityOut, Id
+from opsdesk.services import readers
 
+from . import client_view, postmortems, problems
 from . import learning_queries as queries
-from . import postmortems, problems
 from .learning_schemas import (
     ActionIn,
     ActionOut,
@@ -36,7 +37,7 @@ PRB_TAG = ["problems"]
 
 
 @router.get("/postmortems", response=list[PostmortemOut], tags=PM_TAG)
-@paginate(Page)
+@paginate(ReaderPage, reader=client_view.postmortems_for_readers)
 def list_postmortems(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     incident: Id | None = None,
@@ -60,7 +61,7 @@ def start_postmortem(request: HttpRequest, payload: PostmortemStartIn):  # type:
 @router.get("/postmortems/{int:postmortem_id}", response=PostmortemOut, tags=PM_TAG, operation_id="get_postmortem")
 def get_postmortem(request: HttpRequest, postmortem_id: Id):  # type: ignore[no-untyped-def]
     """One postmortem with its action items."""
-    return queries.get_postmortem(request.user, postmortem_id)
+    return client_view.postmortem_for_reader(queries.get_postmortem(request.user, postmortem_id), request.user)
 
 
 @router.patch("/postmortems/{int:postmortem_id}", response=PostmortemOut, tags=PM_TAG,
@@ -86,14 +87,14 @@ def transition_postmortem(request: HttpRequest, postmortem_id: Id, payload: Tran
 
 @router.get("/postmortems/{int:postmortem_id}/timeline", response=list[ActivityOut], tags=PM_TAG,
             operation_id="postmortems_timeline", summary="Timeline of a postmortem")
-@paginate(Page)
+@paginate(ReaderPage, reader=readers.timeline)
 def postmortem_timeline(request: HttpRequest, postmortem_id: Id):  # type: ignore[no-untyped-def]
     """The postmortem's history, as recorded on its incident's timeline, oldest first."""
     return queries.postmortem_activity(queries.get_postmortem(request.user, postmortem_id), request.user)
 
 
 @router.get("/postmortems/{int:postmortem_id}/actions", response=list[ActionOut], tags=PM_TAG)
-@paginate(Page)
+@paginate(ReaderPage, reader=client_view.actions_for_readers)
 def list_postmortem_actions(request: HttpRequest, postmortem_id: Id):  # type: ignore[no-untyped-def]
     """The postmortem's action items, soonest due first."""
     pm = queries.get_postmortem(request.user, postmortem_id)
@@ -113,7 +114,7 @@ def add_action(request: HttpRequest, postmortem_id: Id, payload: ActionIn):  # t
 
 
 @router.get("/actions", response=list[ActionOut], tags=PM_TAG)
-@paginate(Page)
+@paginate(ReaderPage, reader=client_view.actions_for_readers)
 def list_actions(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     overdue: bool | None = Query(None, description="true: open past their due day (UTC); false: the others"),
@@ -130,7 +131,7 @@ def list_actions(  # type: ignore[no-untyped-def]
 @router.get("/actions/{int:action_id}", response=ActionOut, tags=PM_TAG, operation_id="get_action")
 def get_action(request: HttpRequest, action_id: Id):  # type: ignore[no-untyped-def]
     """One action item."""
-    return queries.get_action(request.user, action_id)
+    return client_view.action_for_reader(queries.get_action(request.user, action_id), request.user)
 
 
 @router.patch("/actions/{int:action_id}", response=ActionOut, tags=PM_TAG, operation_id="update_action")
@@ -146,7 +147,7 @@ def update_action(request: HttpRequest, action_id: Id, payload: ActionPatch):  #
 
 
 @router.get("/problems", response=list[ProblemOut], tags=PRB_TAG)
-@paginate(Page)
+@paginate(ReaderPage, reader=client_view.problems_for_readers)
 def list_problems(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     state: str | None = Query(None, max_length=100, description="One state or several, comma-separated"),
@@ -172,4 +173,5 @@ def link_incident(request: HttpRequest, problem_id: Id, payload: LinkIn):  # typ
 add_object_routes(router, ObjectRoutes(
     collection="problems", noun="problem", tag="problems", permission=PERMISSION,
     out=ProblemOut, get=queries.get_problem, patch=ProblemPatch, update=problems.update_problem,
+    reader=client_view.problem_for_reader, timeline_reader=readers.timeline,
 ))

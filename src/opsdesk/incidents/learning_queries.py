@@ -16,7 +16,7 @@ from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, V
 from opsdesk.core import timeline
 from opsdesk.core.errors import field_error
 from opsdesk.core.models import Activity
-from opsdesk.core.tenancy import get_scoped, scope
+from opsdesk.core.tenancy import filters_hidden, get_scoped, scope
 from opsdesk.services.models import Service
 from opsdesk.tenancy.models import Client
 
@@ -174,6 +174,8 @@ def list_problems(
 ) -> QuerySet[Problem]:
     """Problems the user may read, newest first, filtered by state, service and words of the title."""
     qs = _problems(user)
+    if filters_hidden(user, service=(Service.objects.all(), service)):
+        return qs.none()
     if state:
         qs = qs.filter(state__in=[s.strip() for s in state.split(",")])
     if service:

@@ -22,10 +22,11 @@ from opsdesk.core.views import (
     paginate,
     run_action,
 )
+from opsdesk.services import readers
 
+from . import client_view, postmortems, problems
 from . import learning_queries as queries
 from . import learning_rules as rules
-from . import postmortems, problems
 from .learning_forms import (
     SECTION_LABELS,
     ActionForm,
@@ -90,7 +91,8 @@ def _sections(pm: Postmortem, form: PostmortemForm | None) -> list[dict[str, Any
 def postmortem_detail(request: HttpRequest, postmortem_id: int) -> HttpResponse:
     """One postmortem: its sections (editable while draft or in review), state and action items."""
     user: Any = request.user
-    pm = queries.get_postmortem(user, postmortem_id)
+    found = queries.get_postmortem(user, postmortem_id)
+    pm = client_view.postmortem_for_reader(found, user)
     can_write = _can_write(user)
     today = clock.today_utc()
     actions = [
@@ -116,7 +118,7 @@ def postmortem_detail(request: HttpRequest, postmortem_id: int) -> HttpResponse:
         "can_write": can_write,
         "state_class": STATE_CLASS,
         "action_states": dict(ActionItem.State.choices),
-        "timeline": queries.postmortem_activity(pm, user),
+        "timeline": readers.timeline(queries.postmortem_activity(found, user), user),
     }
     return render(request, "incidents/postmortem_detail.html", context)
 
@@ -232,6 +234,7 @@ def postmortem_list(request: HttpRequest) -> HttpResponse:
         "q": _words(request),
     }
     page = paginate(request, queries.list_postmortem_rows(user, today=clock.today_utc(), **filters))
+    page.object_list = client_view.postmortems_for_readers(page.object_list, user)
     context = {"page": page, "filters": filters, "states": states, "state_class": STATE_CLASS}
     template = list_template(request, "incidents/postmortem_list.html", "incidents/postmortem_rows.html")
     return render(request, template, context)
@@ -253,8 +256,10 @@ def action_list(request: HttpRequest) -> HttpResponse:
         owner=user.pk if filters["mine"] else None, overdue=True if filters["overdue"] else None,
         overdue_first=True,
     )
+    page = paginate(request, items)
+    page.object_list = client_view.actions_for_readers(page.object_list, user)
     context = {
-        "page": paginate(request, items), "filters": filters, "state_class": STATE_CLASS,
+        "page": page, "filters": filters, "state_class": STATE_CLASS,
         "states": [(v, label) for v, (label, _) in ACTION_STATE_FILTERS.items()],
     }
     template = list_template(request, "incidents/action_list.html", "incidents/action_rows.html")
@@ -280,6 +285,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "q": _words(request),
     }
     page = paginate(request, queries.list_problems(request.user, **filters))
+    page.object_list = client_view.problems_for_readers(page.object_list, request.user)
     user: Any = request.user
     states = [(v, label) for v, label in Problem.State.choices
               if not user.is_client_user or v in rules.CLIENT_VISIBLE_PROBLEM_STATES]
@@ -304,13 +310,13 @@ def problem_detail(request: HttpRequest, problem_id: int) -> HttpResponse:
         form = ProblemForm(initial=ProblemForm.initial_for(problem))
         form.fields["state"].choices = [c for c in Problem.State.choices if c[0] in allowed]  # type: ignore[attr-defined]
     context = {
-        "problem": problem,
-        "incidents": [(i, incident_url(i.pk)) for i in problem.incidents.all()],
+        "problem": client_view.problem_for_reader(problem, user),
+        "incidents": [(client_view.for_reader(i, user), incident_url(i.pk)) for i in problem.incidents.all()],
         "form": form,
         "link_form": LinkForm() if can_write else None,
         "can_write": can_write,
         "state_class": STATE_CLASS,
-        "timeline": object_timeline(request, problem),
+        "timeline": readers.timeline(object_timeline(request, problem), request.user),
     }
     return render(request, "incidents/problem_detail.html", context)
 

@@ -6,7 +6,10 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from opsdesk.core.tenancy import get_scoped, scope
+from opsdesk.core.tenancy import filters_hidden, get_scoped, scope
+from opsdesk.services.models import Service
+from opsdesk.sites.models import Site
+from opsdesk.tenancy.models import Client
 
 from . import rules
 from .models import Incident, IncidentRole, IncidentUpdate, UpdateTemplate
@@ -26,6 +29,9 @@ def list_incidents(
 ) -> QuerySet[Incident]:
     """Incidents the user may see, newest first. `state` and `severity` may list several, comma-separated."""
     qs = scope(Incident.objects.select_related("owner", "change", "problem"), user)
+    if filters_hidden(user, site=(Site.objects.all(), site), service=(Service.objects.all(), service),
+                      client=(Client.objects.all(), client)):
+        qs = qs.none()
     if state:
         qs = qs.filter(state__in=[s.strip() for s in state.split(",")])
     if severity:

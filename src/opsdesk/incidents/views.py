@@ -24,7 +24,7 @@ from opsdesk.core.views import (
     submit_form,
 )
 
-from . import page_queries, queries, services
+from . import client_view, page_queries, queries, services
 from .forms import DeclareForm, EditForm, NoteForm, OwnerForm, RoleForm, TransitionForm, UpdateForm
 from .models import Audience, Incident
 
@@ -98,10 +98,10 @@ def client_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     """What the client page shows: state in plain words, next update due, client and end-user updates."""
     user: Any = request.user
     return {
-        "incident": incident,
+        "incident": client_view.for_reader(incident, user),
         "state_label": page_queries.CLIENT_STATES.get(incident.state, incident.get_state_display()),
         "due": page_queries.next_update_due(incident),
-        "updates": page_queries.client_updates(user, incident),
+        "updates": client_view.updates(page_queries.client_updates(user, incident), user),
         "impact": page_queries.client_impact(user, incident),
         "history": page_queries.client_history(incident),
         "zone": viewer_zone(user),

@@ -12,7 +12,8 @@ from django.db.models import Prefetch, QuerySet
 from opsdesk.core import clock
 from opsdesk.core.errors import InvalidInput, field_error
 from opsdesk.core.queries import id_or_code
-from opsdesk.core.tenancy import get_scoped, scope
+from opsdesk.core.tenancy import filters_hidden, get_scoped, scope
+from opsdesk.tenancy.models import Client
 
 from . import businesstime, rules
 from .models import Region, Site, SiteRequirement
@@ -39,6 +40,8 @@ def list_sites(
 ) -> QuerySet[Site]:
     """Sites the user may see, filtered; relations fetched in bulk."""
     qs = scope(Site.objects.select_related("region"), user).prefetch_related("clients")
+    if filters_hidden(user, client=(Client.objects.all(), client)):
+        return qs.none()
     if region:
         qs = qs.filter(id_or_code(region, prefix="region__"))
     if kind:

@@ -129,6 +129,14 @@ def lockout_response(request: HttpRequest, original_response: Any = None, creden
 
     creds = credentials or {}
     retry = retry_at(request, {"username": creds.get("username")})
+    if request.path.startswith("/api/") or request.path.endswith(".ics"):
+        from .api import problem  # the token path's answer: problem details, as its Throttled
+
+        seconds = seconds_until(retry)
+        answer = problem(429, "Too many requests", "Too many failed API token attempts from this address or with this token; "
+                         f"try again in {seconds} seconds.")
+        answer["Retry-After"] = str(seconds)
+        return answer
     form = AuthenticationForm(request, initial={"username": creds.get("username") or ""})
     response = render(
         request, "opsdesk/login.html",

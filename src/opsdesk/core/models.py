@@ -123,6 +123,21 @@ class ScheduleTarget(models.Model):
         return f"{self.kind}:{self.target_id}"
 
 
+class AuditQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """Bulk update and delete refused too."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AuditImmutable("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditImmutable("Audit events cannot be deleted.")
+
+
+class AuditImmutable(Exception):
+    """An attempt to change or delete an audit event."""
+
+
+
 class AuditEvent(models.Model):
     """One append-only security-relevant event: who, from which address, when, what, before/after.
 
@@ -143,6 +158,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(default=dict, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
+    objects = AuditQuerySet.as_manager()
+
     tenant_path = "__staff_only__"
 
     class Meta:
@@ -161,20 +178,3 @@ class AuditEvent(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         """Never: the audit log is append-only."""
         raise AuditImmutable("Audit events cannot be deleted.")
-
-
-class AuditQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    """Bulk update and delete refused too."""
-
-    def update(self, **kwargs: object) -> int:
-        raise AuditImmutable("Audit events cannot be changed.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AuditImmutable("Audit events cannot be deleted.")
-
-
-class AuditImmutable(Exception):
-    """An attempt to change or delete an audit event."""
-
-
-AuditEvent.add_to_class("objects", AuditQuerySet.as_manager())

@@ -52,12 +52,12 @@ DROP FUNCTION IF EXISTS core_auditevent_append_only();
 
 def _trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_PG_FORWARD)
+        schema_editor.execute(_PG_FORWARD, params=None)
 
 
 def _untrigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_PG_BACKWARD)
+        schema_editor.execute(_PG_BACKWARD, params=None)
 
 
 Migration.operations.append(migrations.RunPython(_trigger, _untrigger))

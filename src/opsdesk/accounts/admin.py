@@ -40,12 +40,13 @@ class UserAdmin(TimelineAdminMixin, DjangoUserAdmin):
         ("opsdesk", {"fields": ("role", "client", "email")}),
     )
 
-    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Save (timeline), then audit a change of role, client or access flags."""
         stored = User.objects.filter(pk=obj.pk).first() if change else None
         before = services.access_of(stored) if stored is not None else {}
         super().save_model(request, obj, form, change)
-        services.record_access_change(obj, before, actor=request.user)
+        if change:
+            services.record_access_change(obj, before, actor=request.user)
 
 
 @admin.register(ApiToken)

@@ -80,8 +80,9 @@ def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, PermissionDenied):
         audit_denied_write(request, exc.detail)
     response = problem(exc.status, exc.title, exc.detail, exc.errors)
-    if getattr(exc, "retry_after", None):  # Throttled (429): when to try again
-        response["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)  # Throttled (429): when to try again
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response
 
 

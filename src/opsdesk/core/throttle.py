@@ -65,8 +65,8 @@ class PasswordLockoutBackend(AxesStandaloneBackend):
     """axes' lockout check for password sign-ins; tokens are throttled by the token path (429)."""
 
     def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any) -> Any:
-        if "bearer_token" in kwargs:
-            return None
+        if "bearer_token" in kwargs or request is None:
+            return None  # tokens: the token path; no request: not a client's attempt (CLI, tests)
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 

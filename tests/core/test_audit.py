@@ -245,3 +245,17 @@ def test_cli_export_csv_and_jsonl(capsys):
     call_command("audit", "export", "--since", "2000-01-01", "--action", "token.revoked")
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["actor"] for r in rows] == ["ben"] and json.loads(rows[0]["after"]) == {"revoked_at": "2026"}
+
+
+@pytest.mark.django_db
+def test_permission_denied_on_a_page_write():
+    desk = f.make_user("service_desk", username="lee")
+    integration, _ = make_integration()
+    http = HttpClient()
+    http.force_login(desk)
+    assert http.post(reverse("alerts:rotate-key", args=[integration.pk]), REMOTE_ADDR=ADDR).status_code == 403
+    event = only("permission.denied")
+    assert (event.actor_label, event.address) == ("lee", ADDR)
+    assert event.target == f"POST /alerts/integrations/{integration.pk}/rotate-key/"
+    assert "may not manage integrations" in event.detail["reason"]
+    assert not AuditEvent.objects.filter(action="integration.key_rotated").exists()

@@ -34,3 +34,15 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _address.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """A page that refuses a write by raising PermissionDenied: audit it, then let Django
+        answer (403). The API and form actions audit their own refusals."""
+        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
+        from .audit import audit_denied_write
+        from .errors import PermissionDenied
+
+        if isinstance(exception, DjangoPermissionDenied | PermissionDenied):
+            detail = exception.detail if isinstance(exception, PermissionDenied) else str(exception)
+            audit_denied_write(request, detail)

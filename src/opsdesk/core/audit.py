@@ -111,6 +111,7 @@ def filter_events(
     since: dt.datetime | None = None, until: dt.datetime | None = None,
 ) -> QuerySet[AuditEvent]:
     """The filtered events without an access check (the CLI runs as the operator)."""
+    since, until = _utc(since), _utc(until)
     qs = AuditEvent.objects.all()
     if action:
         qs = qs.filter(action__startswith=action) if action.endswith(".") else qs.filter(action=action)
@@ -121,6 +122,11 @@ def filter_events(
     if until is not None:
         qs = qs.filter(at__lt=until)
     return qs.order_by("-at", "-id")
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Naive instants from filters are UTC."""
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
 EXPORT_FIELDS = ("id", "at", "action", "actor", "address", "target", "before", "after", "detail")

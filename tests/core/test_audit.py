@@ -103,6 +103,17 @@ def test_role_or_client_changed_in_the_admin():
 
 
 @pytest.mark.django_db
+def test_user_created_through_the_api():
+    admin = f.make_user("admin", username="root6")
+    client = f.make_client()
+    r = api(admin).post("users", {"username": "newc", "role": "client", "client": client.pk, "password": "a long enough pass phrase"})
+    assert r.status_code == 201
+    event = AuditEvent.objects.get(action="user.created", target=f"user:{r.json()['id']}")
+    assert (event.actor_label, event.address) == ("root6", ADDR)
+    assert event.after["role"] == "client" and event.after["client_id"] == client.pk
+
+
+@pytest.mark.django_db
 def test_user_deactivated_through_the_api():
     admin = f.make_user("admin", username="root3")
     user = f.make_user("service_desk")

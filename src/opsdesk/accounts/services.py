@@ -65,6 +65,7 @@ def create_user(
         user.set_unusable_password()
     user.save()
     timeline.record(user, "created", actor=actor, summary=f"User {username} ({role}) created")
+    record_audit("user.created", actor=actor, target=target_of(user), after={"username": username, **access_of(user)})
     return user
 
 

@@ -30,6 +30,7 @@ ACTIONS = {
     "token.created": "API token created",
     "token.revoked": "API token revoked",
     "integration.key_rotated": "Integration key rotated",
+    "user.created": "User created (with a role and client)",
     "user.role_changed": "Role or client of a user changed",
     "permission.denied": "Write refused: permission denied",
     "sla_policy.created": "SLA policy created",

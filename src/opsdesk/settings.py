@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
     "opsdesk.core",
     "opsdesk.tenancy",
     "opsdesk.accounts",
@@ -79,9 +81,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "opsdesk.core.request_context.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the answer of the sign-in view (axes: the lockout page).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opsdesk.urls"
@@ -196,6 +201,24 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    "opsdesk.core.throttle.PasswordLockoutBackend",  # django-axes: refuses locked-out sign-ins
     "django.contrib.auth.backends.ModelBackend",
     "opsdesk.accounts.backends.TokenBackend",
 ]
+
+# Sign-in throttling (django-axes): after LIMIT failures for one username, or from one address,
+# within the window, sign-ins (and API tokens from that address or with that prefix) are refused
+# until the window has passed since the failure that reached the limit.
+OPSDESK_LOGIN_FAILURE_LIMIT = int(ENV.get("OPSDESK_LOGIN_FAILURE_LIMIT", "5"))
+OPSDESK_LOGIN_LOCKOUT_MINUTES = float(ENV.get("OPSDESK_LOGIN_LOCKOUT_MINUTES", "15"))
+# Behind N reverse proxies that append to X-Forwarded-For, set N; 0 trusts only REMOTE_ADDR.
+OPSDESK_TRUSTED_PROXIES = int(ENV.get("OPSDESK_TRUSTED_PROXIES", "0"))
+AXES_FAILURE_LIMIT = OPSDESK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=OPSDESK_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "opsdesk.core.throttle.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "opsdesk.core.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "opsdesk.core.throttle.lockout_response"
+AXES_HANDLER = "opsdesk.core.throttle.Handler"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not extend a lockout
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ADMIN = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -37,6 +39,14 @@ class UserAdmin(TimelineAdminMixin, DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         ("opsdesk", {"fields": ("role", "client", "email")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Save (timeline), then audit a change of role, client or access flags."""
+        stored = User.objects.filter(pk=obj.pk).first() if change else None
+        before = services.access_of(stored) if stored is not None else {}
+        super().save_model(request, obj, form, change)
+        if change:
+            services.record_access_change(obj, before, actor=request.user)
 
 
 @admin.register(ApiToken)

@@ -17,4 +17,4 @@ class TokenBackend(ModelBackend):
     ) -> Any:
         if not bearer_token:
             return None
-        return services.authenticate_token(bearer_token)
+        return services.authenticate_token(bearer_token, request)

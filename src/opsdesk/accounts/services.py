@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from opsdesk.core import clock, timeline
+from opsdesk.core import clock, throttle, timeline
+from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import InvalidInput, NotFound, field_error
 from opsdesk.tenancy.models import Client
 
@@ -64,6 +65,7 @@ def create_user(
         user.set_unusable_password()
     user.save()
     timeline.record(user, "created", actor=actor, summary=f"User {username} ({role}) created")
+    record_audit("user.created", actor=actor, target=target_of(user), after={"username": username, **access_of(user)})
     return user
 
 
@@ -80,6 +82,10 @@ def create_token(user: User, *, scopes: list[str], name: str = "", actor: Any = 
         scopes=scopes, created_at=clock.now(),
     )
     timeline.record(user, "token_created", actor=actor, summary=f"API token {token.prefix}… ({', '.join(scopes)})")
+    record_audit(
+        "token.created", actor=actor, target=f"token:{token.prefix}",
+        after={"token": token.pk, "user": user.get_username(), "scopes": scopes, "name": name},
+    )
     return token, raw
 
 
@@ -93,11 +99,34 @@ def revoke_token(token_id: int, *, actor: Any = None) -> ApiToken:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         timeline.record(token.user, "token_revoked", actor=actor, summary=f"API token {token.prefix}… revoked")
+        record_audit(
+            "token.revoked", actor=actor, target=f"token:{token.prefix}",
+            before={"revoked_at": None}, after={"revoked_at": token.revoked_at},
+            detail={"token": token.pk, "user": token.user.get_username()},
+        )
     return token
 
 
-def authenticate_token(raw: str) -> User | None:
-    """The active user behind a valid, unrevoked token, with its scopes attached."""
+def authenticate_token(raw: str, request: Any = None) -> User | None:
+    """The active user behind a valid, unrevoked token, with its scopes attached.
+
+    With the request, failures are counted per address and token prefix and, over the limit,
+    refused with Throttled (429) before the token is looked at.
+    """
+    if request is None:
+        return _token_user(raw)
+    throttle.ensure_token_allowed(request, raw)
+    user = _token_user(raw)
+    if user is None:
+        record_audit(
+            "auth.token_failed", address=throttle.client_address(request),
+            target=throttle.token_label(raw), detail={"path": request.path[:200]},
+        )
+        throttle.token_failed(request, raw)
+    return user
+
+
+def _token_user(raw: str) -> User | None:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     token = (
@@ -134,4 +163,27 @@ def update_user(user: User, data: dict[str, Any], *, actor: Any) -> User:
             validate_time_zone(data["time_zone"])
         except ValueError as exc:
             raise field_error("time_zone", str(exc)) from exc
-    return crud.update(user, data, actor=actor)
+    before = access_of(user)
+    crud.update(user, data, actor=actor)
+    record_access_change(user, before, actor=actor)
+    return user
+
+
+ACCESS_FIELDS = ("role", "client_id", "is_active", "is_staff", "is_superuser")
+
+
+def access_of(user: User) -> dict[str, Any]:
+    """What decides a user's access: role, client, active, staff and superuser flags."""
+    return {name: getattr(user, name) for name in ACCESS_FIELDS}
+
+
+def record_access_change(user: User, before: dict[str, Any], *, actor: Any) -> None:
+    """Audit a change of a user's role, client or access flags (API, admin), if any."""
+    after = access_of(user)
+    changed = [k for k in ACCESS_FIELDS if before.get(k) != after[k]]
+    if changed:
+        record_audit(
+            "user.role_changed", actor=actor, target=target_of(user),
+            before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed},
+            detail={"username": user.get_username()},
+        )

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from opsdesk.accounts.queries import active_staff
 from opsdesk.core import clock, crud, timeline
+from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.events import publish
 from opsdesk.core.queries import id_list
@@ -101,10 +102,16 @@ def update_integration(integration: Integration, data: dict[str, Any], *, actor:
 def rotate_key(integration: Integration, *, actor: Any) -> str:
     """A new key (and signing secret) for the integration; the old ones stop working at once."""
     raw = keys.new_key()
+    old_prefix = integration.key_prefix
     integration.key_hash, integration.key_prefix = keys.hash_key(raw), raw[: keys.SHOWN]
     integration.signing_salt = keys.new_salt()
     integration.save(update_fields=["key_hash", "key_prefix", "signing_salt", "updated_at"])
     timeline.record(integration, "key_rotated", actor=actor, summary=f"Key rotated (now {integration.key_prefix}…)")
+    record_audit(
+        "integration.key_rotated", actor=actor, target=target_of(integration),
+        before={"key_prefix": old_prefix}, after={"key_prefix": integration.key_prefix},
+        detail={"name": integration.name},
+    )
     return raw
 
 

@@ -52,9 +52,9 @@ add_object_routes(router, ObjectRoutes(
 ))
 
 
-def _feed_user(token: str | None) -> Any:
-    """The user behind a feed token with the calendar (or read) scope, or None."""
-    user = authenticate_token(token) if token else None
+def _feed_user(request: HttpRequest, token: str | None) -> Any:
+    """The user behind a feed token with the calendar (or read) scope, or None (429 when throttled)."""
+    user = authenticate_token(token, request) if token else None
     if user is None or not FEED_SCOPES & set(getattr(user, "token_scopes", ())):
         return None
     return user
@@ -80,7 +80,7 @@ def changes_feed(  # type: ignore[no-untyped-def]
     client: Id | None = None,
 ):
     """Planned changes (and those implemented in the last 30 days), 180 days ahead, for a calendar client."""
-    user = _feed_user(token)
+    user = _feed_user(request, token)
     if user is None:
         return _unauthorized()
     if (site is None) == (client is None):
@@ -105,7 +105,7 @@ def windows_feed(  # type: ignore[no-untyped-def]
     token: str | None = Query(None, description="API token with the 'calendar' (or 'read') scope"),
 ):
     """The site's window and freeze occurrences in the next 180 days (staff only)."""
-    user = _feed_user(token)
+    user = _feed_user(request, token)
     if user is None:
         return _unauthorized()
     target = window_queries.feed_window_site(user, site)

@@ -10,7 +10,7 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
 from . import timeline
-from .models import Activity, Notification, PeriodicRun
+from .models import Activity, AuditEvent, Notification, PeriodicRun
 
 
 class TimelineAdminMixin:
@@ -132,3 +132,25 @@ class PeriodicRunAdmin(admin.ModelAdmin):
 
     list_display = ("name", "last_enqueued_at")
     search_fields = ("name",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log is append-only: readable here, never added to, edited or deleted."""
+
+    list_display = ("at", "action", "actor_label", "address", "target")
+    list_filter = ("action",)
+    search_fields = ("actor_label", "target", "address")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """No hand-made entries."""
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        """Events never change."""
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        """Events are never removed."""
+        return False

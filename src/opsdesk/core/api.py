@@ -18,6 +18,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
+from .audit import audit_denied_write
 from .errors import DomainError, PermissionDenied
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,13 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return problem(exc.status, exc.title, exc.detail, exc.errors)
+    if isinstance(exc, PermissionDenied):
+        audit_denied_write(request, exc.detail)
+    response = problem(exc.status, exc.title, exc.detail, exc.errors)
+    retry_after = getattr(exc, "retry_after", None)  # Throttled (429): when to try again
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -105,6 +112,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(DjangoPermissionDenied)
 def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    audit_denied_write(request, str(exc))
     return problem(403, "Forbidden", str(exc) or "You may not do this.")
 
 

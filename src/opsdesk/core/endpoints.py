@@ -1,15 +1,18 @@
-"""Endpoints of the kernel: the caller's inbox."""
+"""Endpoints of the kernel: the caller's inbox, the audit log."""
+
+import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 from ninja.pagination import paginate
 
-from . import notify
+from . import audit, notify
 from .api import require_scope
 from .pagination import Page
-from .schemas import CountOut, MarkReadIn, NotificationOut
+from .schemas import AuditEventOut, CountOut, MarkReadIn, NotificationOut
 
 router = Router(tags=["notifications"])
+
 
 
 @router.get("/notifications", response=list[NotificationOut])
@@ -26,4 +29,14 @@ def mark_notifications_read(request: HttpRequest, payload: MarkReadIn) -> dict[s
     return {"count": notify.mark_read(request.user, payload.ids)}
 
 
-
+@router.get("/audit-events", response=list[AuditEventOut], tags=["audit"])
+@paginate(Page)
+def list_audit_events(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    action: str | None = Query(None, max_length=40, description="An action (auth.login), or a family ending in '.' (auth.)"),
+    actor: str | None = Query(None, max_length=150, description="Username of who did it"),
+    since: dt.datetime | None = Query(None, description="From this instant (inclusive)"),
+    until: dt.datetime | None = Query(None, description="Before this instant"),
+):
+    """The audit log, newest first (administrators only; others get 404)."""
+    return audit.list_events(request.user, action=action, actor=actor, since=since, until=until)

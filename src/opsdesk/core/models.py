@@ -121,3 +121,60 @@ class ScheduleTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.target_id}"
+
+
+class AuditQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """Bulk update and delete refused too."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AuditImmutable("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditImmutable("Audit events cannot be deleted.")
+
+
+class AuditImmutable(Exception):
+    """An attempt to change or delete an audit event."""
+
+
+
+class AuditEvent(models.Model):
+    """One append-only security-relevant event: who, from which address, when, what, before/after.
+
+    Rows are only ever inserted (``core.audit.record_audit``): saving an existing row or deleting
+    one raises, the admin is read-only, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=40, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+        db_constraint=False,  # the event outlives the user (never updated); the label keeps the name
+    )
+    actor_label = models.CharField(max_length=150, blank=True, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    target = models.CharField(max_length=200, blank=True, help_text="What it concerns: 'user:12', 'token:odk_ab12…'")
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    tenant_path = "__staff_only__"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["action", "at"]), models.Index(fields=["actor_label", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label or 'anonymous'} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Insert only: an audit event is never changed."""
+        if self.pk is not None and not self._state.adding:
+            raise AuditImmutable("Audit events cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        """Never: the audit log is append-only."""
+        raise AuditImmutable("Audit events cannot be deleted.")

@@ -80,3 +80,17 @@ class CountOut(Schema):
 
     count: int
 
+
+
+class AuditEventOut(Schema):
+    """One audit event: who (and from which address), when, what, before/after."""
+
+    id: int
+    at: dt.datetime
+    action: str
+    actor: str = Field(validation_alias="actor_label")
+    address: str | None
+    target: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    detail: dict[str, Any]

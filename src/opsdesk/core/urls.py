@@ -1,4 +1,4 @@
-"""Pages of this area: sign-in, sign-out, home and the notification inbox."""
+"""Pages of this area: sign-in, sign-out, home, the notification inbox and the audit log."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", views.inbox, name="inbox"),
+    path("audit/", views.audit_log, name="audit"),
     path("inbox/read/", views.mark_read, name="inbox-read"),
     path("", views.home, name="home"),
 ]

@@ -3,6 +3,7 @@ core pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -16,8 +17,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import notify, timeline
-from .errors import DomainError, NotFound
+from . import audit, notify, timeline
+from .errors import DomainError, NotFound, PermissionDenied
 
 PER_PAGE = 50
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -74,6 +75,8 @@ def run_action(request: HttpRequest, action: Callable[[], object], success: str)
     try:
         action()
     except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            audit.audit_denied_write(request, exc.detail)
         messages.error(request, exc.detail)
         return False
     messages.success(request, success)
@@ -148,6 +151,8 @@ def submit_form(
     try:
         result = action(form)
     except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            audit.audit_denied_write(request, exc.detail)
         refused(form, exc)
         return None
     messages.success(request, success(result) if callable(success) else success)
@@ -183,3 +188,29 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 def object_timeline(request: HttpRequest, obj: Any) -> Any:
     """The object's timeline as this user may read it (client users: client-visible entries)."""
     return timeline.for_reader(obj, request.user)
+
+
+def _instant(raw: str) -> dt.datetime | None:
+    """An ISO date or date-time from a filter, as UTC (naive values are UTC); None if absent."""
+    value = dt.datetime.fromisoformat(raw.strip()) if raw.strip() else None
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+@require_GET
+@page_view
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log with filters (action, actor, since/until); administrators only (else 404)."""
+    filters = {k: request.GET.get(k, "").strip()[:150] for k in ("action", "actor", "since", "until")}
+    invalid = ""
+    try:
+        since, until = _instant(filters["since"]), _instant(filters["until"])
+    except ValueError:
+        since = until = None
+        invalid = "Since and until are dates or date-times (YYYY-MM-DDTHH:MM)."
+    events = audit.list_events(
+        request.user, action=filters["action"] or None, actor=filters["actor"] or None, since=since, until=until,
+    )
+    context = {"page": paginate(request, events), "filters": filters, "actions": sorted(audit.ACTIONS.items()), "invalid": invalid}
+    return render(request, "opsdesk/audit.html", context)

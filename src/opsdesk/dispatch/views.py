@@ -22,6 +22,7 @@ from opsdesk.accounts import services as account_services
 from opsdesk.accounts.services import authenticate_token
 from opsdesk.core import clock
 from opsdesk.core.errors import Conflict, DomainError
+from opsdesk.core.throttle import Throttled
 from opsdesk.core.views import staff_page
 from opsdesk.people import queries as people_queries
 from opsdesk.people import services as people_services
@@ -218,7 +219,7 @@ def _feed_user(request: HttpRequest) -> Any:
     user: Any = request.user
     if not user.is_authenticated:
         raw = request.GET.get("token", "").strip()
-        user = authenticate_token(raw) if raw else None
+        user = authenticate_token(raw, request) if raw else None
         if user is None or not FEED_SCOPES & set(getattr(user, "token_scopes", ())):
             return None
     return user
@@ -227,7 +228,12 @@ def _feed_user(request: HttpRequest) -> Any:
 @require_GET
 def schedule_ics(request: HttpRequest, engineer_id: int) -> HttpResponse:
     """The engineer's visits in accepted plans from a week ago on, as iCalendar."""
-    user = _feed_user(request)
+    try:
+        user = _feed_user(request)
+    except Throttled as exc:
+        refused = HttpResponse(exc.detail + "\n", status=429, content_type="text/plain; charset=utf-8")
+        refused["Retry-After"] = str(exc.retry_after)
+        return refused
     if user is None:
         response = HttpResponse(
             "Sign in, or add ?token=<API token with the 'calendar' scope> to the feed URL.\n",

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from opsdesk.core import timeline
+from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import field_error
 from opsdesk.incidents.models import Incident
 from opsdesk.tenancy.models import Client
@@ -82,6 +83,7 @@ def create_policy(data: dict[str, Any], *, actor: Any) -> SlaPolicy:
     _validate(policy)
     policy.save()
     timeline.record(policy, "created", actor=actor, summary=f"SLA policy {policy.name}")
+    record_audit("sla_policy.created", actor=actor, target=target_of(policy), after=timeline.snapshot(policy))
     tasks.recompute_open.enqueue(policy.applies_to)
     return policy
 
@@ -106,5 +108,9 @@ def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: Any) -> Sla
     changes = timeline.diff(before, timeline.snapshot(policy))
     if changes:
         timeline.record(policy, "updated", actor=actor, summary=f"Changed {', '.join(sorted(changes))}", changes=changes)
+        record_audit(
+            "sla_policy.changed", actor=actor, target=target_of(policy),
+            before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
+        )
         tasks.recompute_open.enqueue(policy.applies_to)
     return policy

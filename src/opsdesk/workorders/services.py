@@ -24,6 +24,7 @@ from django.db import transaction
 
 from opsdesk.accounts import queries as account_queries
 from opsdesk.core import clock, crud, events, notify, timeline
+from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
 from opsdesk.core.models import Activity
 from opsdesk.people.models import Engineer
@@ -302,6 +303,11 @@ def override_blocker(wo: WorkOrder, key: str, *, reason: str, actor: Any) -> Ove
     timeline.record(
         wo, "blocker_overridden", actor=actor, summary=f"Override of {blocker.kind} blocker ({key}): {reason.strip()}",
         changes={"override": {"blocker": key, "detail": blocker.detail, "rule": blocker.rule}},
+    )
+    record_audit(
+        "readiness.override", actor=actor, target=target_of(wo),
+        before={"blocker": key, "kind": blocker.kind, "detail": blocker.detail, "overridden": False},
+        after={"overridden": True, "reason": reason.strip()}, detail={"rule": blocker.rule},
     )
     derive(wo, actor)
     return override

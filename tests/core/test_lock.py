@@ -25,7 +25,7 @@ def _pins(lock: Path) -> dict[str, tuple[str, int]]:
             name = canonicalize_name(match.group(1))
             pins[name] = (match.group(2), 0)
         elif name and "--hash=sha256:" in line:
-            version, hashes = pins[name]
+            version, _hashes = pins[name]
             pins[name] = (version, hashes + 1)
     return pins
 
@@ -46,7 +46,7 @@ def test_every_dependency_is_locked_at_an_admitted_version_with_hashes(lock, gro
     for spec in map(Requirement, wanted):
         name = canonicalize_name(spec.name)
         assert name in pins, f"{spec} is not in requirements/{lock}: run `make lock`"
-        version, hashes = pins[name]
+        version, _hashes = pins[name]
         assert spec.specifier.contains(version, prereleases=True), (
             f"requirements/{lock} pins {name}=={version}, outside {spec.specifier}: run `make lock`")
     unhashed = sorted(n for n, (_v, h) in pins.items() if h == 0)

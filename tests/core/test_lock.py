@@ -25,7 +25,7 @@ def _pins(lock: Path) -> dict[str, tuple[str, int]]:
             name = canonicalize_name(match.group(1))
             pins[name] = (match.group(2), 0)
         elif name and "--hash=sha256:" in line:
-            version, _hashes = pins[name]
+            version, hashes = pins[name]
             pins[name] = (version, hashes + 1)
     return pins
 

@@ -1,5 +1,7 @@
 """Integrations and alerts API (thin edges). Ingestion endpoints live in alerts.intake."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -16,12 +18,14 @@ router = Router()
 TAG = ["alerts"]
 
 
-def _with_key(request: HttpRequest, integration_id: int, raw: str) -> dict:
-    integration = queries.get_integration(request.user, integration_id)
-    out = IntegrationOut.from_orm(integration).dict()
-    out["key"] = raw
-    out["signing_secret"] = keys.signing_secret(integration.signing_salt) if integration.signature_header else None
-    return out
+def _with_key(request: HttpRequest, integration_id: int, raw: str) -> Any:
+    """The integration as read again, carrying its one-time key (and signing secret) as attributes:
+    the answer is validated from the object like every other answer, never from a dict of field
+    names (IntegrationOut reads `client_id`, `rules`, ... through aliases and resolvers)."""
+    integration: Any = queries.get_integration(request.user, integration_id)
+    integration.key = raw
+    integration.signing_secret = keys.signing_secret(integration.signing_salt) if integration.signature_header else None
+    return integration
 
 
 @router.get("/integrations", response=list[IntegrationOut], tags=TAG)

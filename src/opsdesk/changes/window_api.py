@@ -60,6 +60,10 @@ def _feed_user(request: HttpRequest, token: str | None) -> Any:
     return user
 
 
+ICS_ANSWER = {"responses": {200: {"description": "An iCalendar (RFC 5545) feed",
+                                    "content": {"text/calendar": {"schema": {"type": "string"}}}}}}
+
+
 def _unauthorized() -> HttpResponse:
     return problem(401, "Unauthorized", "Add ?token=<API token with the 'calendar' scope> to the feed URL.")
 
@@ -71,7 +75,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@router.get("/calendars/changes.ics", auth=None, tags=["calendars"],
+@router.get("/calendars/changes.ics", auth=None, tags=["calendars"], openapi_extra=ICS_ANSWER,
             summary="iCalendar feed of changes at a site or for a client")
 def changes_feed(  # type: ignore[no-untyped-def]
     request: HttpRequest,
@@ -97,7 +101,7 @@ def changes_feed(  # type: ignore[no-untyped-def]
     return _ics(body, "changes.ics")
 
 
-@router.get("/calendars/windows.ics", auth=None, tags=["calendars"],
+@router.get("/calendars/windows.ics", auth=None, tags=["calendars"], openapi_extra=ICS_ANSWER,
             summary="iCalendar feed of a site's change windows and freezes")
 def windows_feed(  # type: ignore[no-untyped-def]
     request: HttpRequest,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from opsdesk.core.schemas import Id, InSchema
 
@@ -48,6 +49,13 @@ class ChangeWindowPatch(InSchema):
     duration_minutes: int | None = Field(None, ge=1, le=windows.MAX_DURATION_MINUTES)
 
 
+# A wall time without an offset: documented as such, not as an RFC 3339 `date-time` (which has one).
+LocalDateTime = Annotated[dt.datetime, WithJsonSchema({
+    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+    "description": "A local wall time without a UTC offset, e.g. 2026-11-29T01:00:00.",
+})]
+
+
 class OccurrenceOut(Schema):
     """One occurrence at a site, in that site's local time (ISO 8601 with its offset)."""
 
@@ -67,8 +75,8 @@ class ChangeWindowOut(Schema):
     region: int | None = Field(None, alias="region_id")
     client: int | None = Field(None, alias="client_id")
     rrule: str
-    start: dt.datetime = Field(..., description="Local start of the first occurrence (no offset).")
-    end: dt.datetime = Field(..., description="Local end of the first occurrence (no offset).")
+    start: LocalDateTime = Field(..., description="Local start of the first occurrence (no offset).")
+    end: LocalDateTime = Field(..., description="Local end of the first occurrence (no offset).")
     duration_minutes: int
     time_zone: str | None = Field(None, description="The site's zone for a site rule; null: each site's own zone.")
     upcoming: list[OccurrenceOut]

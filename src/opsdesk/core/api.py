@@ -5,18 +5,21 @@ Apps define a ``router`` in their ``api.py``; ``opsdesk.urls`` attaches them her
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import empty
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from .audit import audit_denied_write
 from .errors import DomainError, PermissionDenied
@@ -33,6 +36,21 @@ class BearerToken(HttpBearer):
         if user is None or "read" not in getattr(user, "token_scopes", ()):
             return None  # unknown, revoked, or a calendar-only token
         request.user = user
+        return user
+
+
+class Session(SessionAuth):
+    """The browser session. `request.user` becomes the User itself instead of Django's lazy
+    proxy (a SimpleLazyObject), so every endpoint and service gets the same kind of user from a
+    session as from a token (`type(user)`, timeline entries on the user, ... work alike)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        wrapped = getattr(user, "_wrapped", user)  # evaluated by is_authenticated above
+        if wrapped is not empty:
+            request.user = user = wrapped
         return user
 
 
@@ -56,8 +74,54 @@ api = NinjaAPI(
         "(`opsdesk token create USERNAME`). Errors are RFC 9457 problem details."
     ),
     urls_namespace="api",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), Session()],
 )
+
+
+OWN_TRANSACTIONS = "_opsdesk_own_transactions"
+
+
+def own_transactions(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a write endpoint that must not run in one request transaction: it does long work
+    (a solver's search) outside its short transaction, and on SQLite a request transaction would
+    hold the write lock through it. The contract suite (tests/api/test_contract.py) proves its
+    answer validates."""
+    setattr(view, OWN_TRANSACTIONS, True)
+    return view
+
+
+def _answer_in_transaction(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run a write operation, its answer's validation included, in one transaction that is rolled
+    back when the answer is a 5xx. A bug found while building the answer (an answer that does not
+    fit its schema) then changes nothing, instead of committing work whose answer is lost (a
+    one-time key never shown, a create a sender retries into a duplicate)."""
+    operation = getattr(run, "__self__", None)
+    if getattr(getattr(operation, "view_func", None), OWN_TRANSACTIONS, False):
+        return run
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return run(request, *args, **kwargs)
+        with transaction.atomic():
+            response = run(request, *args, **kwargs)
+            if response.status_code >= 500 or _transaction_failed():
+                transaction.set_rollback(True)
+        return response
+
+    return wrapper
+
+
+def _transaction_failed() -> bool:
+    """PostgreSQL refuses every statement after an error until rollback (SQLite does not)."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return False
+    from psycopg import pq
+
+    return bool(connection.connection.info.transaction_status == pq.TransactionStatus.INERROR)
+
+
+api.add_decorator(_answer_in_transaction, mode="view")
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:

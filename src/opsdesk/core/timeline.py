@@ -64,7 +64,7 @@ def record(
         at=clock.now(),
         actor=actor if label and not isinstance(actor, str) else None,
         actor_label=label or "system",
-        content_type=ContentType.objects.get_for_model(type(obj)),
+        content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
         verb=verb,
         summary=summary,
@@ -76,7 +76,7 @@ def record(
 def for_object(obj: Model, *, client_visible_only: bool = False) -> QuerySet[Activity]:
     """The object's timeline, oldest first."""
     qs = Activity.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
     )
     if client_visible_only:
         qs = qs.filter(visibility=Activity.Visibility.CLIENT)
@@ -99,7 +99,7 @@ def record_many(objs: Iterable[Model], verb: str, *, actor_label: str, summary: 
     rows = [
         Activity(
             at=now, actor_label=actor_label, verb=verb, summary=summary,
-            content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk,
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk,
         )
         for obj in objs
     ]
@@ -112,7 +112,7 @@ def record_each(items: Iterable[tuple[Model, str, str]], *, actor_label: str) ->
     now = clock.now()
     rows = [
         Activity(at=now, actor_label=actor_label, verb=verb, summary=summary,
-                 content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk)
+                 content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
         for obj, verb, summary in items
     ]
     Activity.objects.bulk_create(rows, batch_size=1000)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_write
+from opsdesk.core.api import own_transactions, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import Page
 from opsdesk.core.schemas import Id
@@ -30,6 +30,7 @@ def list_plans(  # type: ignore[no-untyped-def]
 
 
 @router.post("/dispatch/plans", response={201: PlanOut}, tags=TAG)
+@own_transactions  # the solver searches for seconds outside the plan's short transaction
 def create_plan(request: HttpRequest, body: PlanIn):  # type: ignore[no-untyped-def]
     """Build a proposed plan of the region's day, checked by the independent checker."""
     require_write(request, PERMISSION)

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
@@ -36,6 +36,7 @@ def list_integrations(  # type: ignore[no-untyped-def]
 
 
 @router.post("/integrations", response={201: IntegrationKeyOut}, tags=TAG)
+@answers(409)
 def create_integration(request: HttpRequest, payload: IntegrationIn):  # type: ignore[no-untyped-def]
     """Add an integration; the answer carries its key, shown this once (only its hash is stored)."""
     require_write(request, "integrations.write")
@@ -80,6 +81,7 @@ def list_alerts(  # type: ignore[no-untyped-def]
 
 
 @router.post("/alerts/{int:alert_id}/acknowledge", response=AlertOut, tags=TAG)
+@answers(409)
 def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
     """Acknowledge a firing alert."""
     alert = queries.get_alert(request.user, alert_id)
@@ -89,6 +91,7 @@ def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-
 
 
 @router.post("/alerts/{int:alert_id}/resolve", response=AlertOut, tags=TAG)
+@answers(409)
 def resolve(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
     """Resolve an open alert by hand."""
     alert = queries.get_alert(request.user, alert_id)

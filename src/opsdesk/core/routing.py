@@ -9,7 +9,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from . import timeline
-from .api import require_write
+from .api import answers, require_write
 from .pagination import Page
 from .schemas import ActivityOut, Id
 
@@ -63,6 +63,7 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
 
         @router.patch(path, response=spec.out, tags=[spec.tag], operation_id=f"update_{name}",
                       summary=f"Change a {spec.noun}")
+        @answers(409)  # a state that refuses the change, a uniqueness race, a cycle
         def update_one(request: HttpRequest, obj_id: Id, payload: spec.patch):  # type: ignore[no-untyped-def,name-defined]
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)
@@ -74,6 +75,7 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
 
         @router.delete(path, response={204: None}, tags=[spec.tag], operation_id=f"delete_{name}",
                        summary=f"Remove a {spec.noun}")
+        @answers(409)  # still referred to by other objects
         def delete_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)

@@ -7,7 +7,7 @@ from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 
 from opsdesk.core import clock
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import add_timeline
 from opsdesk.core.schemas import Id, Instant
@@ -56,6 +56,7 @@ def list_slos(  # type: ignore[no-untyped-def]
 
 
 @router.post("/slos", response={201: SloKeyOut}, tags=TAG)
+@answers(409)
 def create_slo(request: HttpRequest, payload: SloIn):  # type: ignore[no-untyped-def]
     """Add an SLO (administrators); the answer carries its SLI key, shown this once."""
     require_write(request, PERMISSION)
@@ -80,6 +81,7 @@ def get_slo(request: HttpRequest, slo_id: Id):  # type: ignore[no-untyped-def]
 
 
 @router.patch("/slos/{int:slo_id}", response=SloOut, tags=TAG)
+@answers(409)
 def update_slo(request: HttpRequest, slo_id: Id, payload: SloPatch):  # type: ignore[no-untyped-def]
     """Change an SLO (administrators)."""
     slo = queries.get_slo(request.user, slo_id)

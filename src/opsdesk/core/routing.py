@@ -35,13 +35,15 @@ class ObjectRoutes:
     noun: str
     tag: str
     permission: str
-    out: type
+    out: Any  # a schema, or an Annotated union of schemas (full and brief shapes)
     get: Callable[[Any, int], Any]
     patch: type | None = None
     update: Callable[..., Any] | None = None
     delete: Callable[..., None] | None = None
     # How the object is answered, when `out` is built from something other than the instance.
     present: Callable[[Any], Any] | None = None
+    # How the object is answered to this viewer (user, obj), e.g. a brief shape for client users.
+    present_to: Callable[[Any, Any], Any] | None = None
 
 
 def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
@@ -52,11 +54,11 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
     """
     path = f"/{spec.collection}/{{int:obj_id}}"
     name = spec.collection.replace("-", "_")
-    present = spec.present or (lambda obj: obj)
+    present_to = spec.present_to or (lambda user, obj: (spec.present or (lambda o: o))(obj))
 
     @router.get(path, response=spec.out, tags=[spec.tag], operation_id=f"get_{name}", summary=f"One {spec.noun}")
     def get_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
-        return present(spec.get(request.user, obj_id))
+        return present_to(request.user, spec.get(request.user, obj_id))
 
     if spec.patch is not None and spec.update is not None:
         update = spec.update
@@ -68,7 +70,7 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)
             update(obj, payload.dict(exclude_unset=True), actor=request.user)
-            return present(spec.get(request.user, obj_id))
+            return present_to(request.user, spec.get(request.user, obj_id))
 
     if spec.delete is not None:
         delete = spec.delete

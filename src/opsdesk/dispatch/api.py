@@ -22,7 +22,7 @@ PERMISSION = "workorders.dispatch"
 
 @router.get("/dispatch/plans", response=list[PlanBrief], tags=TAG)
 @paginate(Page)
-@answers(403)
+@answers(403, 404)
 def list_plans(  # type: ignore[no-untyped-def]
     request: HttpRequest, region: str | None = None, day: dt.date | None = None, state: str | None = None,
 ):

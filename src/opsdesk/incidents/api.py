@@ -155,7 +155,7 @@ def add_note(request: HttpRequest, incident_id: Id, payload: NoteIn):  # type: i
 
 
 @router.post("/incidents/{int:incident_id}/change", response=IncidentOut, tags=TAG)
-@answers(409)
+@answers(404, 409)
 def link_change(request: HttpRequest, incident_id: Id, payload: LinkChangeIn):  # type: ignore[no-untyped-def]
     """Link the change that caused the incident (its review and the change failure rate count it)."""
     incident = queries.get_incident(request.user, incident_id)

@@ -30,7 +30,7 @@ def list_services(  # type: ignore[no-untyped-def]
 
 
 @router.post("/services", response={201: ServiceOut})
-@answers(409)
+@answers(404, 409)
 def create_service(request: HttpRequest, payload: ServiceIn):  # type: ignore[no-untyped-def]
     """Add a service; `depends_on` that would close a cycle is refused with 409."""
     require_write(request, "services.write")

@@ -108,7 +108,7 @@ def list_requirements(  # type: ignore[no-untyped-def]
 
 
 @router.post("/site-requirements", response={201: RequirementOut}, tags=["site requirements"])
-@answers(409)
+@answers(404, 409)
 def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: ignore[no-untyped-def]
     """Add a rule to a site."""
     require_write(request, "sites.write")

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_scope, require_write
+from opsdesk.core.api import answers, require_scope, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
@@ -32,6 +32,7 @@ def list_users(request: HttpRequest, role: str | None = None, client: Id | None 
 
 
 @router.post("/users", response={201: UserOut}, tags=["users"])
+@answers(404)
 def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyped-def]
     """Add a user (administrators)."""
     require_write(request, "users.write")

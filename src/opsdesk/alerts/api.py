@@ -6,16 +6,30 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
-from opsdesk.core.schemas import Id
+from opsdesk.core.schemas import Brief, Id
 
 from . import keys, queries, services
-from .schemas import AlertOut, IntegrationIn, IntegrationKeyOut, IntegrationOut, IntegrationPatch
+from .schemas import (
+    AlertOut,
+    IntegrationBrief,
+    IntegrationIn,
+    IntegrationKeyOut,
+    IntegrationPatch,
+    IntegrationView,
+)
 
 router = Router()
 TAG = ["alerts"]
+
+
+def _for_viewer(user: Any, integration: Any) -> Any:
+    """Client users get the brief shape: existence and state, not configuration."""
+    if getattr(user, "is_client_user", False):
+        return Brief(integration, IntegrationBrief)
+    return integration
 
 
 def _with_key(request: HttpRequest, integration_id: int, raw: str) -> Any:
@@ -28,18 +42,23 @@ def _with_key(request: HttpRequest, integration_id: int, raw: str) -> Any:
     return integration
 
 
-@router.get("/integrations", response=list[IntegrationOut], tags=TAG)
+@router.get("/integrations", response=list[IntegrationView], tags=TAG)
 @paginate(Page)
 def list_integrations(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     client: Id | None = None,
     kind: str | None = Query(None, max_length=20),
 ):
-    """Integrations you may see: where alerts come from, and how they map to services and sites."""
-    return queries.list_integrations(request.user, client=client, kind=kind)
+    """Integrations you may see: where alerts come from, and how they map to services and sites
+    (client users: the brief shape, without the configuration)."""
+    integrations = queries.list_integrations(request.user, client=client, kind=kind)
+    if getattr(request.user, "is_client_user", False):
+        return [_for_viewer(request.user, i) for i in integrations]
+    return integrations
 
 
 @router.post("/integrations", response={201: IntegrationKeyOut}, tags=TAG)
+@answers(409)
 def create_integration(request: HttpRequest, payload: IntegrationIn):  # type: ignore[no-untyped-def]
     """Add an integration; the answer carries its key, shown this once (only its hash is stored)."""
     require_write(request, "integrations.write")
@@ -58,8 +77,8 @@ def rotate_key(request: HttpRequest, integration_id: Id):  # type: ignore[no-unt
 
 add_object_routes(router, ObjectRoutes(
     collection="integrations", noun="integration", tag="alerts", permission="integrations.write",
-    out=IntegrationOut, get=queries.get_integration, patch=IntegrationPatch,
-    update=services.update_integration, delete=services.delete_integration,
+    out=IntegrationView, get=queries.get_integration, patch=IntegrationPatch,
+    update=services.update_integration, delete=services.delete_integration, present_to=_for_viewer,
 ))
 
 
@@ -84,6 +103,7 @@ def list_alerts(  # type: ignore[no-untyped-def]
 
 
 @router.post("/alerts/{int:alert_id}/acknowledge", response=AlertOut, tags=TAG)
+@answers(409)
 def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
     """Acknowledge a firing alert."""
     alert = queries.get_alert(request.user, alert_id)
@@ -93,6 +113,7 @@ def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-
 
 
 @router.post("/alerts/{int:alert_id}/resolve", response=AlertOut, tags=TAG)
+@answers(409)
 def resolve(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
     """Resolve an open alert by hand."""
     alert = queries.get_alert(request.user, alert_id)

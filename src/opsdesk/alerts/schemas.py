@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
@@ -92,6 +92,22 @@ class IntegrationOut(Schema):
         if obj.kind == "events_v2":
             return "/v2/enqueue"
         return f"/api/v1/integrations/{obj.kind}/<key>"
+
+
+class IntegrationBrief(Schema):
+    """An integration as a client user sees it: that it exists and is on, not its configuration
+    (key prefix, signature headers, mapping rules stay with the provider's staff)."""
+
+    id: int
+    name: str
+    kind: str
+    client: int = Field(alias="client_id")
+    active: bool
+    created_at: dt.datetime
+
+
+IntegrationView = Annotated[IntegrationOut | IntegrationBrief, Field(union_mode="left_to_right")]
+"""An integration in full (staff) or brief (client users)."""
 
 
 class IntegrationKeyOut(IntegrationOut):

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_scope, require_write
+from opsdesk.core.api import answers, require_scope, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import ReaderPage
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -53,6 +53,7 @@ def list_changes(  # type: ignore[no-untyped-def]
 
 
 @router.post("/changes", response={201: ChangeOut}, tags=TAG)
+@answers(409)
 def create_change(request: HttpRequest, payload: ChangeIn):  # type: ignore[no-untyped-def]
     """Draft a change; risk is assessed at once and shown component by component."""
     require_write(request, "changes.write")
@@ -67,6 +68,7 @@ def failure_rate(request: HttpRequest, by: Literal["service", "team", "region", 
 
 
 @router.post("/changes/{int:change_id}/transitions", response=ChangeOut, tags=TAG)
+@answers(409)
 def transition(request: HttpRequest, change_id: Id, payload: TransitionIn):  # type: ignore[no-untyped-def]
     """Move the change to another state; an invalid move is 409 with the reason and the allowed states."""
     change = queries.get_change(request.user, change_id)
@@ -97,6 +99,7 @@ def approvals(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-d
 
 
 @router.post("/changes/{int:change_id}/approvals", response={201: ApprovalStatusOut}, tags=TAG)
+@answers(409)
 def decide(request: HttpRequest, change_id: Id, payload: DecisionIn):  # type: ignore[no-untyped-def]
     """Approve or reject in a capacity (peer, change_approver, client, emergency); own changes are refused."""
     change = queries.get_change(request.user, change_id)
@@ -121,6 +124,7 @@ def risk(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-def]
 
 
 @router.post("/changes/{int:change_id}/review", response=ChangeOut, tags=TAG)
+@answers(409)
 def review(request: HttpRequest, change_id: Id, payload: ReviewIn):  # type: ignore[no-untyped-def]
     """Record the post-implementation review: outcome, whether it caused an incident, lessons."""
     change = queries.get_change(request.user, change_id)

@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 
 from opsdesk.accounts.services import authenticate_token
 from opsdesk.core import clock
-from opsdesk.core.api import problem, require_write
+from opsdesk.core.api import answers, problem, require_write
 from opsdesk.core.errors import InvalidInput
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -38,6 +38,7 @@ def list_change_windows(  # type: ignore[no-untyped-def]
 
 
 @router.post("/change-windows", response={201: ChangeWindowOut}, tags=[TAG])
+@answers(409)
 def create_change_window(request: HttpRequest, payload: ChangeWindowIn):  # type: ignore[no-untyped-def]
     """Add a window or freeze for a site, region or client; times are each site's local time."""
     require_write(request, "change_windows.write")
@@ -77,6 +78,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 
 @router.get("/calendars/changes.ics", auth=None, tags=["calendars"], openapi_extra=ICS_ANSWER,
             summary="iCalendar feed of changes at a site or for a client")
+@answers(401, 404)
 def changes_feed(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     token: str | None = Query(None, description="API token with the 'calendar' (or 'read') scope"),
@@ -103,6 +105,7 @@ def changes_feed(  # type: ignore[no-untyped-def]
 
 @router.get("/calendars/windows.ics", auth=None, tags=["calendars"], openapi_extra=ICS_ANSWER,
             summary="iCalendar feed of a site's change windows and freezes")
+@answers(401, 404)
 def windows_feed(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     site: Id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import empty
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.security import HttpBearer, SessionAuth
 
 from .audit import audit_denied_write
@@ -65,7 +67,109 @@ def problem(
     return JsonResponse(body, status=status, content_type=PROBLEM_JSON)
 
 
-api = NinjaAPI(
+# -- error answers in the OpenAPI document ----------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BODY_SOURCES = frozenset({"body", "form", "file"})
+ERROR_DESCRIPTIONS = {
+    400: "Bad request: the body is not valid JSON.",
+    401: "Unauthorized: no session and no valid API token.",
+    403: "Forbidden: the role or the token's scopes do not allow this.",
+    404: "Not found: no such object, or one the caller may not see.",
+    409: "Conflict: the object's state or another object refuses this.",
+    413: "Request body too large.",
+    422: "Invalid input: the fields in `errors` are not valid.",
+    503: "Service unavailable: try again later.",
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem details answer; `errors` names the offending fields.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "default": "about:blank"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "message"],
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+    "additionalProperties": True,
+}
+
+
+def answers(*statuses: int) -> Callable[[F], F]:
+    """Declare error answers that the document cannot infer from the operation's signature.
+
+    Inferred for every operation: 401 (authenticated), 403 (writes: scope and role checks),
+    404 (path parameters), 422 (any input), 400 and 413 (a body). Declare the rest, e.g.
+    `@answers(409)` where a state machine or a conflicting object can refuse, `@answers(403)`
+    on a read that only staff may make, `@answers(404)` where a body names an object. Put it
+    under the router's decorator.
+    """
+
+    def mark(view: F) -> F:
+        declared = set(getattr(view, "_opsdesk_answers", ())) | set(statuses)
+        view._opsdesk_answers = frozenset(declared)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def error_answers(operation: Operation) -> set[int]:
+    """The error statuses an operation can answer, from its auth, parameters, body and declaration."""
+    sources = {getattr(m, "__ninja_param_source__", None) for m in operation.models}
+    statuses: set[int] = set(getattr(operation.view_func, "_opsdesk_answers", ()))
+    if operation.auth_callbacks:
+        statuses.add(401)
+        if WRITE_METHODS & set(operation.methods):
+            statuses.add(403)  # require_scope / require_write on every write
+    if "path" in sources:
+        statuses |= {404, 422}
+    if sources - {None}:
+        statuses.add(422)
+    if sources & BODY_SOURCES:
+        statuses |= {400, 413}
+    return statuses
+
+
+def problem_response(status: int) -> dict[str, Any]:
+    """The OpenAPI response object of one problem details answer."""
+    return {
+        "description": ERROR_DESCRIPTIONS.get(status, "Error"),
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+class ProblemDocument(OpenAPISchema):
+    """The OpenAPI document, with each operation's problem details answers."""
+
+    def operation_details(self, operation: Operation) -> dict[str, Any]:
+        details: dict[str, Any] = super().operation_details(operation)
+        responses = details["responses"]
+        for status in sorted(error_answers(operation)):
+            responses.setdefault(status, problem_response(status))
+        self.schemas["Problem"] = PROBLEM_SCHEMA
+        return details
+
+
+class OpsdeskAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document lists the error answers of every operation."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ProblemDocument(self, path_prefix)
+
+
+api = OpsdeskAPI(
     title="opsdesk API",
     version="1",
     description=(

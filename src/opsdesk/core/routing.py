@@ -9,7 +9,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from . import timeline
-from .api import require_write
+from .api import answers, require_write
 from .pagination import ReaderPage
 from .schemas import ActivityOut, Id
 
@@ -38,7 +38,7 @@ class ObjectRoutes:
     noun: str
     tag: str
     permission: str
-    out: type
+    out: Any  # a schema, or an Annotated union of schemas (full and brief shapes)
     get: Callable[[Any, int], Any]
     patch: type | None = None
     update: Callable[..., Any] | None = None
@@ -49,6 +49,8 @@ class ObjectRoutes:
     reader: Callable[[Any, Any], Any] | None = None
     # How a reader may read a page of the object's timeline entries (entries, user) -> entries.
     timeline_reader: Callable[[Any, Any], Any] | None = None
+    # How the object is answered to this viewer (user, obj), e.g. a brief shape for client users.
+    present_to: Callable[[Any, Any], Any] | None = None
 
 
 def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
@@ -61,27 +63,30 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
     name = spec.collection.replace("-", "_")
     present = spec.present or (lambda obj: obj)
     read = spec.reader or (lambda obj, user: obj)
+    present_to = spec.present_to or (lambda user, obj: present(obj))
 
     @router.get(path, response=spec.out, tags=[spec.tag], operation_id=f"get_{name}", summary=f"One {spec.noun}")
     def get_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
-        return present(read(spec.get(request.user, obj_id), request.user))
+        return present_to(request.user, read(spec.get(request.user, obj_id), request.user))
 
     if spec.patch is not None and spec.update is not None:
         update = spec.update
 
         @router.patch(path, response=spec.out, tags=[spec.tag], operation_id=f"update_{name}",
                       summary=f"Change a {spec.noun}")
+        @answers(409)  # a state that refuses the change, a uniqueness race, a cycle
         def update_one(request: HttpRequest, obj_id: Id, payload: spec.patch):  # type: ignore[no-untyped-def,name-defined]
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)
             update(obj, payload.dict(exclude_unset=True), actor=request.user)
-            return present(read(spec.get(request.user, obj_id), request.user))
+            return present_to(request.user, read(spec.get(request.user, obj_id), request.user))
 
     if spec.delete is not None:
         delete = spec.delete
 
         @router.delete(path, response={204: None}, tags=[spec.tag], operation_id=f"delete_{name}",
                        summary=f"Remove a {spec.noun}")
+        @answers(409)  # still referred to by other objects
         def delete_one(request: HttpRequest, obj_id: Id):  # type: ignore[no-untyped-def]
             obj = spec.get(request.user, obj_id)
             require_write(request, spec.permission)

@@ -94,3 +94,20 @@ class AuditEventOut(Schema):
     before: dict[str, Any]
     after: dict[str, Any]
     detail: dict[str, Any]
+
+
+class Brief:
+    """An object seen through a brief schema: only the attributes that schema reads.
+
+    Answering `Full | Brief` (left to right), the full schema cannot read this view (its other
+    attributes are missing), so the brief schema answers: a client user never gets the full shape.
+    """
+
+    def __init__(self, obj: Any, schema: type[Schema]) -> None:
+        names = {n for name, f in schema.model_fields.items() for n in (name, f.alias) if n}
+        self._obj, self._names = obj, names
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._names:
+            raise AttributeError(name)
+        return getattr(self._obj, name)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import own_transactions, require_write
+from opsdesk.core.api import answers, own_transactions, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import Page
 from opsdesk.core.schemas import Id
@@ -22,6 +22,7 @@ PERMISSION = "workorders.dispatch"
 
 @router.get("/dispatch/plans", response=list[PlanBrief], tags=TAG)
 @paginate(Page)
+@answers(403, 404)
 def list_plans(  # type: ignore[no-untyped-def]
     request: HttpRequest, region: str | None = None, day: dt.date | None = None, state: str | None = None,
 ):
@@ -31,6 +32,7 @@ def list_plans(  # type: ignore[no-untyped-def]
 
 @router.post("/dispatch/plans", response={201: PlanOut}, tags=TAG)
 @own_transactions  # the solver searches for seconds outside the plan's short transaction
+@answers(404)
 def create_plan(request: HttpRequest, body: PlanIn):  # type: ignore[no-untyped-def]
     """Build a proposed plan of the region's day, checked by the independent checker."""
     require_write(request, PERMISSION)
@@ -45,6 +47,7 @@ def get_plan(request: HttpRequest, plan_id: Id):  # type: ignore[no-untyped-def]
 
 
 @router.post("/dispatch/plans/{int:plan_id}/moves", response=PlanOut, tags=TAG)
+@answers(409)
 def move(request: HttpRequest, plan_id: Id, body: MoveIn):  # type: ignore[no-untyped-def]
     """Reassign or reorder one visit of a proposed plan; `dry_run` answers the checker's verdict without saving."""
     plan = queries.get_plan(request.user, plan_id)
@@ -58,6 +61,7 @@ def move(request: HttpRequest, plan_id: Id, body: MoveIn):  # type: ignore[no-un
 
 
 @router.post("/dispatch/plans/{int:plan_id}/accept", response=PlanOut, tags=TAG)
+@answers(409)
 def accept(request: HttpRequest, plan_id: Id):  # type: ignore[no-untyped-def]
     """Accept a proposed plan: schedule, dispatch and hand each visit to its engineer."""
     plan = queries.get_plan(request.user, plan_id)

@@ -7,7 +7,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from opsdesk.changes import queries as change_queries
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import Page, ReaderPage
 from opsdesk.core.routing import add_timeline
@@ -90,6 +90,7 @@ def update_incident(request: HttpRequest, incident_id: Id, payload: IncidentPatc
 
 
 @router.post("/incidents/{int:incident_id}/transitions", response=IncidentOut, tags=TAG)
+@answers(409)
 def transition(request: HttpRequest, incident_id: Id, payload: TransitionIn):  # type: ignore[no-untyped-def]
     """Move to another state; an invalid move is 409 with the allowed states."""
     incident = queries.get_incident(request.user, incident_id)
@@ -120,6 +121,7 @@ def assign_role(request: HttpRequest, incident_id: Id, payload: RoleIn):  # type
 
 
 @router.post("/incidents/{int:incident_id}/roles/acknowledge", response=RoleOut, tags=TAG)
+@answers(409)
 def acknowledge_role(request: HttpRequest, incident_id: Id, payload: RoleAckIn):  # type: ignore[no-untyped-def]
     """Acknowledge a role you were given."""
     incident = queries.get_incident(request.user, incident_id)
@@ -155,6 +157,7 @@ def add_note(request: HttpRequest, incident_id: Id, payload: NoteIn):  # type: i
 
 
 @router.post("/incidents/{int:incident_id}/change", response=IncidentOut, tags=TAG)
+@answers(404, 409)
 def link_change(request: HttpRequest, incident_id: Id, payload: LinkChangeIn):  # type: ignore[no-untyped-def]
     """Link the change that caused the incident (its review and the change failure rate count it)."""
     incident = queries.get_incident(request.user, incident_id)

@@ -5,7 +5,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from opsdesk.core import clock
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import ReaderPage
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -49,6 +49,7 @@ def list_postmortems(  # type: ignore[no-untyped-def]
 
 
 @router.post("/postmortems", response={200: PostmortemOut, 201: PostmortemOut}, tags=PM_TAG)
+@answers(409)
 def start_postmortem(request: HttpRequest, payload: PostmortemStartIn):  # type: ignore[no-untyped-def]
     """Start the postmortem of a resolved or closed incident, drafted from its timeline (201);
     the existing one if it was started before (200)."""
@@ -66,6 +67,7 @@ def get_postmortem(request: HttpRequest, postmortem_id: Id):  # type: ignore[no-
 
 @router.patch("/postmortems/{int:postmortem_id}", response=PostmortemOut, tags=PM_TAG,
               operation_id="update_postmortem")
+@answers(409)
 def update_postmortem(request: HttpRequest, postmortem_id: Id, payload: PostmortemPatch):  # type: ignore[no-untyped-def]
     """Edit the sections or the owner of a draft or in-review postmortem."""
     pm = queries.get_postmortem(request.user, postmortem_id)
@@ -75,6 +77,7 @@ def update_postmortem(request: HttpRequest, postmortem_id: Id, payload: Postmort
 
 
 @router.post("/postmortems/{int:postmortem_id}/transitions", response=PostmortemOut, tags=PM_TAG)
+@answers(409)
 def transition_postmortem(request: HttpRequest, postmortem_id: Id, payload: TransitionIn):  # type: ignore[no-untyped-def]
     """Move the postmortem: draft → in_review → published (published → draft to correct it); 409 with the reason."""
     pm = queries.get_postmortem(request.user, postmortem_id)
@@ -135,6 +138,7 @@ def get_action(request: HttpRequest, action_id: Id):  # type: ignore[no-untyped-
 
 
 @router.patch("/actions/{int:action_id}", response=ActionOut, tags=PM_TAG, operation_id="update_action")
+@answers(409)
 def update_action(request: HttpRequest, action_id: Id, payload: ActionPatch):  # type: ignore[no-untyped-def]
     """Change an action item: title, owner, due day, or state (done stamps done_at)."""
     action = queries.get_action(request.user, action_id)
@@ -159,6 +163,7 @@ def list_problems(  # type: ignore[no-untyped-def]
 
 
 @router.post("/problems/{int:problem_id}/incidents", response=ProblemOut, tags=PRB_TAG)
+@answers(409)
 def link_incident(request: HttpRequest, problem_id: Id, payload: LinkIn):  # type: ignore[no-untyped-def]
     """Make an incident part of the problem (one already part of another problem is 409)."""
     problem = queries.get_problem(request.user, problem_id)

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
@@ -43,6 +43,7 @@ def list_engineers(  # type: ignore[no-untyped-def]
 
 
 @router.post("/engineers", response={201: EngineerOut}, tags=["engineers"])
+@answers(409)
 def create_engineer(request: HttpRequest, payload: EngineerIn):  # type: ignore[no-untyped-def]
     """Add an engineer with skills, certifications and site access."""
     require_write(request, "engineers.write")
@@ -58,6 +59,7 @@ def list_skills(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.post("/skills", response={201: SkillOut}, tags=["engineers"])
+@answers(409)
 def create_skill(request: HttpRequest, payload: SkillIn):  # type: ignore[no-untyped-def]
     """Add a skill."""
     require_write(request, "engineers.write")
@@ -72,6 +74,7 @@ def list_certifications(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.post("/certifications", response={201: CertificationOut}, tags=["engineers"])
+@answers(409)
 def create_certification(request: HttpRequest, payload: CertificationIn):  # type: ignore[no-untyped-def]
     """Add a certification type."""
     require_write(request, "engineers.write")

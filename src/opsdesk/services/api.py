@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
@@ -30,6 +30,7 @@ def list_services(  # type: ignore[no-untyped-def]
 
 
 @router.post("/services", response={201: ServiceOut})
+@answers(404, 409)
 def create_service(request: HttpRequest, payload: ServiceIn):  # type: ignore[no-untyped-def]
     """Add a service; `depends_on` that would close a cycle is refused with 409."""
     require_write(request, "services.write")

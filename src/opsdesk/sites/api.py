@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id, Instant
@@ -36,6 +36,7 @@ def list_regions(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.post("/regions", response={201: RegionOut}, tags=["regions"])
+@answers(409)
 def create_region(request: HttpRequest, payload: RegionIn):  # type: ignore[no-untyped-def]
     """Add a region."""
     require_write(request, "sites.write")
@@ -57,6 +58,7 @@ def list_sites(  # type: ignore[no-untyped-def]
 
 
 @router.post("/sites", response={201: SiteOut}, tags=["sites"])
+@answers(409)
 def create_site(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyped-def]
     """Add a site."""
     require_write(request, "sites.write")
@@ -106,6 +108,7 @@ def list_requirements(  # type: ignore[no-untyped-def]
 
 
 @router.post("/site-requirements", response={201: RequirementOut}, tags=["site requirements"])
+@answers(404, 409)
 def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: ignore[no-untyped-def]
     """Add a rule to a site."""
     require_write(request, "sites.write")

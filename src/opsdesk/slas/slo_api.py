@@ -7,10 +7,10 @@ from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 
 from opsdesk.core import clock
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import add_timeline
-from opsdesk.core.schemas import Id, Instant
+from opsdesk.core.schemas import Brief, Id, Instant
 
 from . import slo_queries as queries
 from . import slo_services as services
@@ -18,19 +18,24 @@ from .models import Slo
 from .slo_reports import budget_history, report_of
 from .slo_schemas import (
     BudgetHistoryOut,
+    CheckBrief,
     CheckIn,
     CheckOut,
     CheckPatch,
+    CheckView,
     DowntimeReportOut,
     Kind,
     MeasurementsIn,
     MeasurementsOut,
     ResultOut,
-    SloDetailOut,
+    SloBrief,
+    SloDetailBrief,
+    SloDetailView,
     SloIn,
     SloKeyOut,
     SloOut,
     SloPatch,
+    SloView,
 )
 
 router = Router()
@@ -45,17 +50,23 @@ def _with(slo: Slo, **extra: Any) -> Slo:
     return slo
 
 
-@router.get("/slos", response=list[SloOut], tags=TAG)
+def _client_user(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_client_user", False))
+
+
+@router.get("/slos", response=list[SloView], tags=TAG)
 @paginate(Page)
 def list_slos(  # type: ignore[no-untyped-def]
     request: HttpRequest, service: Id | None = None, client: Id | None = None, kind: Kind | None = None,
     active: bool | None = None,
 ):
-    """SLOs you may see (client users: their own services'), with the rules firing now."""
-    return queries.list_slos(request.user, service=service, client=client, kind=kind, active=active)
+    """SLOs you may see, with the rules firing now (client users: their own services', brief)."""
+    slos = queries.list_slos(request.user, service=service, client=client, kind=kind, active=active)
+    return [Brief(s, SloBrief) for s in slos] if _client_user(request) else slos
 
 
 @router.post("/slos", response={201: SloKeyOut}, tags=TAG)
+@answers(409)
 def create_slo(request: HttpRequest, payload: SloIn):  # type: ignore[no-untyped-def]
     """Add an SLO (administrators); the answer carries its SLI key, shown this once."""
     require_write(request, PERMISSION)
@@ -72,14 +83,17 @@ def downtime(  # type: ignore[no-untyped-def]
     return queries.downtime_report(request.user, start=start, end=end, client=client, service=service)
 
 
-@router.get("/slos/{int:slo_id}", response=SloDetailOut, tags=TAG)
+@router.get("/slos/{int:slo_id}", response=SloDetailView, tags=TAG)
 def get_slo(request: HttpRequest, slo_id: Id):  # type: ignore[no-untyped-def]
-    """One SLO with its report now: attainment, error budget left, each rule's burn rates, what fires."""
+    """One SLO with its report now: attainment, error budget left, each rule's burn rates, what fires
+    (client users: attainment and budget, brief)."""
     slo = queries.get_slo(request.user, slo_id)
-    return _with(slo, report=report_of(slo, clock.now()))
+    slo = _with(slo, report=report_of(slo, clock.now()))
+    return Brief(slo, SloDetailBrief) if _client_user(request) else slo
 
 
 @router.patch("/slos/{int:slo_id}", response=SloOut, tags=TAG)
+@answers(409)
 def update_slo(request: HttpRequest, slo_id: Id, payload: SloPatch):  # type: ignore[no-untyped-def]
     """Change an SLO (administrators)."""
     slo = queries.get_slo(request.user, slo_id)
@@ -125,13 +139,14 @@ def post_measurements(  # type: ignore[no-untyped-def]
     return Status(202, {"slo": slo.pk, **counts})
 
 
-@router.get("/synthetic-checks", response=list[CheckOut], tags=TAG)
+@router.get("/synthetic-checks", response=list[CheckView], tags=TAG)
 @paginate(Page)
 def list_checks(  # type: ignore[no-untyped-def]
     request: HttpRequest, service: Id | None = None, client: Id | None = None, active: bool | None = None,
 ):
-    """Synthetic HTTP checks you may see."""
-    return queries.list_checks(request.user, service=service, client=client, active=active)
+    """Synthetic HTTP checks you may see (client users: brief, without what they probe)."""
+    checks = queries.list_checks(request.user, service=service, client=client, active=active)
+    return [Brief(c, CheckBrief) for c in checks] if _client_user(request) else checks
 
 
 @router.post("/synthetic-checks", response={201: CheckOut}, tags=TAG)
@@ -141,10 +156,11 @@ def create_check(request: HttpRequest, payload: CheckIn):  # type: ignore[no-unt
     return Status(201, services.create_check(payload.dict(), actor=request.user))
 
 
-@router.get("/synthetic-checks/{int:check_id}", response=CheckOut, tags=TAG)
+@router.get("/synthetic-checks/{int:check_id}", response=CheckView, tags=TAG)
 def get_check(request: HttpRequest, check_id: Id):  # type: ignore[no-untyped-def]
-    """One synthetic check."""
-    return queries.get_check(request.user, check_id)
+    """One synthetic check (client users: brief)."""
+    check = queries.get_check(request.user, check_id)
+    return Brief(check, CheckBrief) if _client_user(request) else check
 
 
 @router.patch("/synthetic-checks/{int:check_id}", response=CheckOut, tags=TAG)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
@@ -67,6 +67,34 @@ class SloOut(Schema):
         return int(obj.service.client_id)
 
 
+class SloBrief(Schema):
+    """An SLO as a client user sees it: what is promised, not how it is measured or alerted on
+    (no SLI key prefix, no alerting switch, no burn-rate rules)."""
+
+    id: int
+    service: int = Field(alias="service_id")
+    service_name: str
+    client: int
+    name: str
+    kind: str
+    objective: float
+    window_days: int
+    latency_threshold_ms: int | None
+    active: bool
+
+    @staticmethod
+    def resolve_service_name(obj: Any) -> str:
+        return str(obj.service.name)
+
+    @staticmethod
+    def resolve_client(obj: Any) -> int:
+        return int(obj.service.client_id)
+
+
+SloView = Annotated[SloOut | SloBrief, Field(union_mode="left_to_right")]
+"""An SLO in full (staff) or brief (client users)."""
+
+
 class SloKeyOut(SloOut):
     """An SLO with its SLI key, shown this once: POST /api/v1/slis/{key}/measurements."""
 
@@ -99,10 +127,31 @@ class ReportOut(Schema):
     firing: list[str]
 
 
+class ReportBrief(Schema):
+    """An SLO's attainment and budget now, without its burn-rate rules."""
+
+    now: dt.datetime
+    good: float
+    valid: float
+    attainment: float | None
+    met: bool
+    budget_remaining: float
+
+
+class SloDetailBrief(SloBrief):
+    """A client user's view of one SLO: the promise and how it is kept now."""
+
+    report: ReportBrief
+
+
 class SloDetailOut(SloOut):
     """An SLO with its report."""
 
     report: ReportOut
+
+
+SloDetailView = Annotated[SloDetailOut | SloDetailBrief, Field(union_mode="left_to_right")]
+"""One SLO with its report, in full (staff) or brief (client users)."""
 
 
 class BudgetPointOut(Schema):
@@ -205,6 +254,22 @@ class CheckOut(Schema):
     active: bool
     next_run_at: dt.datetime | None
     created_at: dt.datetime
+
+
+class CheckBrief(Schema):
+    """A synthetic check as a client user sees it: its name and which SLOs it feeds, not what it
+    probes (URL, status threshold, timing)."""
+
+    id: int
+    service: int = Field(alias="service_id")
+    name: str
+    availability_slo: int | None = Field(None, alias="availability_slo_id")
+    latency_slo: int | None = Field(None, alias="latency_slo_id")
+    active: bool
+
+
+CheckView = Annotated[CheckOut | CheckBrief, Field(union_mode="left_to_right")]
+"""A synthetic check in full (staff) or brief (client users)."""
 
 
 class ResultOut(Schema):

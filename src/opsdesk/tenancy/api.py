@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_write
+from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 
@@ -22,6 +22,7 @@ def list_clients(request: HttpRequest, q: str | None = None):  # type: ignore[no
 
 
 @router.post("/clients", response={201: ClientOut})
+@answers(409)
 def create_client(request: HttpRequest, payload: ClientIn):  # type: ignore[no-untyped-def]
     """Register a client."""
     require_write(request, "clients.write")

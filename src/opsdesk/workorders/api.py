@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import require_scope, require_write
+from opsdesk.core.api import answers, require_scope, require_write
 from opsdesk.core.cursor import CursorPage
 from opsdesk.core.errors import PermissionDenied, field_error
 from opsdesk.core.pagination import Page
@@ -76,6 +76,7 @@ def list_work_orders(  # type: ignore[no-untyped-def]
 
 
 @router.post("/work-orders", response={201: WorkOrderOut}, tags=TAG)
+@answers(409)
 def create_work_order(request: HttpRequest, payload: WorkOrderIn):  # type: ignore[no-untyped-def]
     """Create a work order; a client user's request becomes a submitted work order of their client."""
     user: Any = request.user
@@ -91,6 +92,7 @@ def my_work(request: HttpRequest, day: dt.date | None = None):  # type: ignore[n
 
 
 @router.post("/work-orders/{int:wo_id}/transitions", response=WorkOrderOut, tags=TAG)
+@answers(409)
 def transition(request: HttpRequest, wo_id: Id, payload: WorkTransitionIn):  # type: ignore[no-untyped-def]
     """Move the work order; a refused move (or the readiness gate) is 409 saying what is missing and who acts."""
     wo = queries.get_work_order(request.user, wo_id)
@@ -112,6 +114,7 @@ def readiness(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
 
 
 @router.post("/work-orders/{int:wo_id}/overrides", response={201: OverrideOut}, tags=TAG)
+@answers(409)
 def override(request: HttpRequest, wo_id: Id, payload: OverrideIn):  # type: ignore[no-untyped-def]
     """A dispatcher proceeds despite one blocker (by its key), with a recorded reason."""
     wo = queries.get_work_order(request.user, wo_id)
@@ -122,6 +125,7 @@ def override(request: HttpRequest, wo_id: Id, payload: OverrideIn):  # type: ign
 
 
 @router.get("/work-orders/{int:wo_id}/eligibility", response=list[VerdictOut], tags=TAG)
+@answers(403)
 def eligibility(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
     """Each candidate engineer's eligibility for this work, with every reason when not; eligible first."""
     wo = queries.get_work_order(request.user, wo_id)
@@ -133,6 +137,7 @@ def eligibility(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def
 
 
 @router.get("/work-orders/{int:wo_id}/handoffs", response=list[HandoffOut], tags=TAG)
+@answers(403)
 def handoffs(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
     """The work order's handoffs, oldest first, with their acknowledgement."""
     wo = queries.get_work_order(request.user, wo_id)
@@ -141,6 +146,7 @@ def handoffs(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
 
 
 @router.post("/work-orders/{int:wo_id}/handoffs", response={201: HandoffOut}, tags=TAG)
+@answers(409)
 def hand_off(request: HttpRequest, wo_id: Id, payload: HandoffIn):  # type: ignore[no-untyped-def]
     """Hand over to another owner and/or team with done so far, next step, open questions and links."""
     wo = queries.get_work_order(request.user, wo_id)
@@ -204,6 +210,7 @@ def update_part(request: HttpRequest, wo_id: Id, part_id: Id, payload: PartIn): 
 
 
 @router.post("/work-orders/{int:wo_id}/check-in", response=CheckInOut, tags=TAG)
+@answers(409)
 def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: ignore[no-untyped-def]
     """The assigned engineer arrives: on site now; answers the site's method statement and local standards."""
     wo = queries.get_work_order(request.user, wo_id)
@@ -214,6 +221,7 @@ def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: igno
 
 
 @router.post("/work-orders/{int:wo_id}/check-out", response=WorkOrderOut, tags=TAG)
+@answers(409)
 def check_out(request: HttpRequest, wo_id: Id, payload: CheckOutIn):  # type: ignore[no-untyped-def]
     """The engineer leaves: checklist answers and the completion report (the client sees it); completed."""
     wo = queries.get_work_order(request.user, wo_id)

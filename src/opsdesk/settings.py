@@ -157,6 +157,9 @@ INTAKE_PORT = int(ENV.get("OPSDESK_INTAKE_PORT", "8001"))
 # How long a dispatch plan may search (seconds); a region's day of ~40 visits settles in about one.
 OPSDESK_DISPATCH_SECONDS = float(ENV.get("OPSDESK_DISPATCH_SECONDS", "5"))
 INTAKE_LOCK_TIMEOUT = float(ENV.get("OPSDESK_INTAKE_LOCK_TIMEOUT", "5"))
+# Outbound requests (core.outbound, the SSRF guard) go to public addresses only; these CIDRs and
+# host names (`*.corp.example` for a domain) are permitted anyway, for on-premises targets.
+OPSDESK_OUTBOUND_ALLOW = _list("OPSDESK_OUTBOUND_ALLOW", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _flag("OPSDESK_SECURE_COOKIES")

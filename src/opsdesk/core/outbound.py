@@ -107,10 +107,10 @@ def refusal(address: Address) -> str:
         return "the broadcast address"
     if isinstance(address, ipaddress.IPv6Address) and address in ipaddress.ip_network("fc00::/7"):
         return "a unique-local address"
-    if address.is_private:
-        return "a private address"
     if address.is_reserved:
         return "a reserved address"
+    if address.is_private:
+        return "a private address"
     if not address.is_global:
         return "not a public address"
     return ""
@@ -249,7 +249,8 @@ def vet_url(url: str) -> VettedTarget:
     by_name = allowed.name_entry(host)
     name = host.lower().rstrip(".")
     if not by_name and (name in LOCAL_NAMES or name.endswith(".localhost")):
-        raise OutboundRefused(f"the host {host} is this machine (a local name)")
+        raise OutboundRefused(f"the host {host} is this machine (a local name); an operator can "
+                              "permit the name in OPSDESK_OUTBOUND_ALLOW")
     addresses = _resolve(host, port)
     entries = {by_name} if by_name else set()
     if not by_name:

@@ -25,6 +25,7 @@ host names (`intranet.example`, `*.corp.example`) permit those names whatever th
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
@@ -280,10 +281,8 @@ def _is_name(host: str) -> bool:
 def check_configured_url(url: str) -> str:
     """The URL if it may be configured: refused forms raise; a name not resolving now passes
     (it is judged again, resolved, at every connection)."""
-    try:
+    with contextlib.suppress(Unresolvable):
         vet_url(url)
-    except Unresolvable:
-        pass
     return url
 
 

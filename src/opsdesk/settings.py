@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 ENV = os.environ
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "opsdesk.core.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,11 +166,39 @@ OPSDESK_DISPATCH_SECONDS = float(ENV.get("OPSDESK_DISPATCH_SECONDS", "5"))
 INTAKE_LOCK_TIMEOUT = float(ENV.get("OPSDESK_INTAKE_LOCK_TIMEOUT", "5"))
 # Where `opsdesk backup`/`restore` look first for pg_dump and pg_restore (then Debian's layout, PATH).
 PG_BIN = ENV.get("OPSDESK_PG_BIN", "")
+# Outbound requests (core.outbound, the SSRF guard) go to public addresses only; these CIDRs and
+# host names (`*.corp.example` for a domain) are permitted anyway, for on-premises targets.
+OPSDESK_OUTBOUND_ALLOW = _list("OPSDESK_OUTBOUND_ALLOW", "")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _flag("OPSDESK_SECURE_COOKIES")
+# OPSDESK_HTTPS=1: served over HTTPS (usually behind a TLS-terminating proxy, which must set
+# X-Forwarded-Proto: https and strip it from clients). Plain-http requests are redirected (301),
+# HSTS is sent for a year with subdomains (not preloaded), cookies are Secure. Every path is
+# redirected, alert intake and health included: senders must be configured with https:// URLs.
+# OPSDESK_SECURE_COOKIES (older) still marks cookies Secure alone, without redirect or HSTS.
+HTTPS = _flag("OPSDESK_HTTPS")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SESSION_COOKIE_SECURE = HTTPS or _flag("OPSDESK_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): nothing inline, nothing from elsewhere.
+# A <style> or <script> that must be inline carries the request's nonce ({{ request.csp_nonce }}).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 EMAIL_BACKEND = ENV.get("OPSDESK_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = ENV.get("OPSDESK_SMTP_HOST", "localhost")

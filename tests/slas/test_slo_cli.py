@@ -64,7 +64,8 @@ class _Ok(BaseHTTPRequestHandler):
         pass
 
 
-def test_check_runs_the_due_checks(epr):
+def test_check_runs_the_due_checks(epr, settings):
+    settings.OPSDESK_OUTBOUND_ALLOW = ["127.0.0.1/32"]  # the loopback receiver (SSRF guard)
     slo, _ = epr
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

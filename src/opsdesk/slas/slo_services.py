@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 
-from opsdesk.core import clock, timeline
+from opsdesk.core import clock, outbound, timeline
 from opsdesk.core.errors import Conflict, InvalidInput, field_error
 from opsdesk.services.models import Service
 
@@ -204,22 +203,17 @@ MIN_TIMEOUT, MAX_TIMEOUT = 0.5, 10.0
 
 
 def _check_url(url: Any) -> str:
-    """The URL if the worker may fetch it: http(s), a host, no spaces or control characters."""
+    """The URL if the worker may fetch it: http(s), a host, no spaces or control characters, and
+    not an internal address (core.outbound, the SSRF guard; the reason is the 422's detail)."""
     if not isinstance(url, str) or not url.strip():
         raise field_error("url", "an http:// or https:// URL")
     url = url.strip()
     if len(url) > 500 or any(ord(c) < 33 or ord(c) == 127 for c in url):
         raise field_error("url", "at most 500 characters, without spaces or control characters")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise field_error("url", f"not a URL the worker can fetch: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise field_error("url", "an http:// or https:// URL with a host name")
-    if port == 0:
-        raise field_error("url", "the port must be from 1 to 65535")
-    return url
+        return outbound.check_configured_url(url)
+    except outbound.OutboundRefused as exc:
+        raise field_error("url", exc.detail) from None
 
 
 def _validate_check(check: SyntheticCheck) -> None:

@@ -8,7 +8,10 @@ linked SLOs' bucket of the current minute (an upsert that adds: availability goo
 passed, latency good when it passed within the latency SLO's threshold).
 
 What is fetched, and how:
-- only the URL stored in the check (http or https, validated on save), with GET, no body;
+- only the URL stored in the check (http or https, validated on save), with GET, no body, and only
+  when its host still resolves to addresses the SSRF guard (core.outbound) accepts: it is vetted
+  again before each run (DNS may have changed since it was configured) and the connection goes to
+  the address vetted; a refused one is a failed run with the reason, nothing is connected to;
 - redirects are not followed: the worker fetches the configured URL and nothing else (a redirect
   could lead it anywhere, internal addresses included). A 3xx is the check's answer, and passes
   when it is below `fail_status_from` (400 by default);
@@ -31,12 +34,11 @@ import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import F
 
-from opsdesk.core import clock
+from opsdesk.core import clock, outbound
 
 from . import slo_queries
 from .models import SliBucket, SyntheticCheck, SyntheticResult
@@ -60,7 +62,11 @@ class Outcome:
 
 
 def fetch(url: str, timeout: float) -> Outcome:
-    """GET the URL once, within `timeout` seconds (capped at MAX_TIMEOUT), following no redirect."""
+    """GET the URL once, within `timeout` seconds (capped at MAX_TIMEOUT), following no redirect.
+
+    The URL is vetted again here, on what its host resolves to now (core.outbound, the SSRF
+    guard): a refused address is a failure with the reason and no connection is made; otherwise
+    the connection goes to the vetted address, never to a second resolution of the name."""
     timeout = max(0.1, min(float(timeout), MAX_TIMEOUT))
     started = time.monotonic()
     deadline = started + timeout
@@ -68,17 +74,15 @@ def fetch(url: str, timeout: float) -> Outcome:
     def elapsed_ms() -> float:
         return (time.monotonic() - started) * 1000.0
 
-    parts = urlsplit(url)
-    conn: http.client.HTTPConnection
     try:
-        host, port = parts.hostname or "", parts.port
-        if parts.scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = outbound.vet_url(url)
+    except outbound.OutboundRefused as exc:
+        return Outcome(None, elapsed_ms(), f"refused: {exc.detail}"[:300])
+    try:
+        conn = outbound.connection(target, timeout)
         try:
-            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"})
+            conn.request("GET", target.target,
+                         headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"})
             response = conn.getresponse()
             remaining = MAX_BODY
             while remaining > 0:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from typing_extensions import TypeAliasType
 
 from opsdesk.core.schemas import Id, InSchema
 
@@ -106,7 +107,7 @@ class IntegrationBrief(Schema):
     created_at: dt.datetime
 
 
-IntegrationView = Annotated[IntegrationOut | IntegrationBrief, Field(union_mode="left_to_right")]
+IntegrationView = TypeAliasType("IntegrationView", Annotated[IntegrationOut | IntegrationBrief, Field(union_mode="left_to_right")])
 """An integration in full (staff) or brief (client users)."""
 
 

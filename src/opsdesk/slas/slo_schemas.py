@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from typing_extensions import TypeAliasType
 
 from opsdesk.core.schemas import Id, InSchema, Instant
 
@@ -91,7 +92,7 @@ class SloBrief(Schema):
         return int(obj.service.client_id)
 
 
-SloView = Annotated[SloOut | SloBrief, Field(union_mode="left_to_right")]
+SloView = TypeAliasType("SloView", Annotated[SloOut | SloBrief, Field(union_mode="left_to_right")])
 """An SLO in full (staff) or brief (client users)."""
 
 
@@ -268,7 +269,7 @@ class CheckBrief(Schema):
     active: bool
 
 
-CheckView = Annotated[CheckOut | CheckBrief, Field(union_mode="left_to_right")]
+CheckView = TypeAliasType("CheckView", Annotated[CheckOut | CheckBrief, Field(union_mode="left_to_right")])
 """A synthetic check in full (staff) or brief (client users)."""
 
 

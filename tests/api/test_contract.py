@@ -710,6 +710,16 @@ example("POST", "/api/v1/notifications/read")(lambda w: _with(_notification(w), 
     200, body={"ids": [n.pk]}, then=lambda out: out["count"] == 1 and Notification.objects.get(pk=n.pk).read_at is not None)))
 
 
+# --- audit log --------------------------------------------------------------------------------
+def _audit_event(w: World) -> Any:
+    from opsdesk.core.audit import record_audit
+
+    return record_audit("token.created", actor=w.admin, address="127.0.0.1", target="token 1", after={"scopes": ["read"]})
+
+
+listed("audit-events", _audit_event, action="token.")
+
+
 # --- the suite --------------------------------------------------------------------------------
 def _document() -> dict[str, Any]:
     import opsdesk.urls  # noqa: F401  (attaches the routers)

@@ -76,13 +76,24 @@ def test_client_users_get_the_brief_synthetic_check(w, api_for, admin_api):
     assert admin_api.get(f"synthetic-checks/{w['check']['id']}").json()["url"] == "https://epr-internal.example.net/login"
 
 
+def _union(doc, schema):
+    """The members of an anyOf, through a named alias's $ref (IntegrationView -> Out | Brief)."""
+    if "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return {s["$ref"].rsplit("/", 1)[1] for s in schema["anyOf"]}
+
+
 def test_the_document_shows_both_shapes(admin_api):
     doc = json.loads(admin_api.get("/api/v1/openapi.json").content)
-    schema = doc["paths"]["/api/v1/integrations/{obj_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    refs = {s["$ref"].rsplit("/", 1)[1] for s in schema["anyOf"]}
-    assert refs == {"IntegrationOut", "IntegrationBrief"}
-    slo = doc["paths"]["/api/v1/slos/{slo_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    assert {s["$ref"].rsplit("/", 1)[1] for s in slo["anyOf"]} == {"SloDetailOut", "SloDetailBrief"}
+    ok = lambda path: doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]  # noqa: E731
+    assert _union(doc, ok("/api/v1/integrations/{obj_id}")) == {"IntegrationOut", "IntegrationBrief"}
+    assert _union(doc, ok("/api/v1/slos/{slo_id}")) == {"SloDetailOut", "SloDetailBrief"}
+    # Each paged list documents its own items (they once shared one 'PagedAnnotated' component).
+    for path, members in [("/api/v1/integrations", {"IntegrationOut", "IntegrationBrief"}),
+                          ("/api/v1/slos", {"SloOut", "SloBrief"}),
+                          ("/api/v1/synthetic-checks", {"CheckOut", "CheckBrief"})]:
+        page = doc["components"]["schemas"][ok(path)["$ref"].rsplit("/", 1)[1]]
+        assert _union(doc, page["properties"]["items"]["items"]) == members, path
 
 
 def test_slo_page_hides_check_urls_and_burn_rate_rules_from_client_users(w, client, admin_user):

@@ -80,6 +80,7 @@ ERROR_DESCRIPTIONS = {
     409: "Conflict: the object's state or another object refuses this.",
     413: "Request body too large.",
     422: "Invalid input: the fields in `errors` are not valid.",
+    429: "Too many failed sign-ins or API tokens from this address (or with this token): see Retry-After.",
     503: "Service unavailable: try again later.",
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -127,8 +128,9 @@ def error_answers(operation: Operation) -> set[int]:
     """The error statuses an operation can answer, from its auth, parameters, body and declaration."""
     sources = {getattr(m, "__ninja_param_source__", None) for m in operation.models}
     statuses: set[int] = set(getattr(operation.view_func, "_opsdesk_answers", ()))
-    if operation.auth_callbacks:
-        statuses.add(401)
+    if operation.auth_callbacks or 401 in statuses:
+        # 429: a token from an address (or with a prefix) locked out after failed attempts.
+        statuses |= {401, 429}
         if WRITE_METHODS & set(operation.methods):
             statuses.add(403)  # require_scope / require_write on every write
     if "path" in sources:

@@ -7,7 +7,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from . import audit, notify
-from .api import require_scope
+from .api import answers, require_scope
 from .pagination import Page
 from .schemas import AuditEventOut, CountOut, MarkReadIn, NotificationOut
 
@@ -30,6 +30,7 @@ def mark_notifications_read(request: HttpRequest, payload: MarkReadIn) -> dict[s
 
 
 @router.get("/audit-events", response=list[AuditEventOut], tags=["audit"])
+@answers(404)
 @paginate(Page)
 def list_audit_events(  # type: ignore[no-untyped-def]
     request: HttpRequest,

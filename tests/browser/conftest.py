@@ -22,6 +22,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("OPSDESK_CHROMIUM", "/usr/bin/chromium")
+# What Chromium writes to the console when the Content-Security-Policy blocks something.
+CSP_MARKS = ("Content Security Policy", "Refused to")
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -58,11 +60,19 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh browser context and page; a screenshot is saved if the test body failed."""
+    """A fresh browser context and page; a screenshot is saved if the test body failed.
+
+    Console messages and page errors are collected; a test whose page reported a
+    Content-Security-Policy violation fails after its body, even if the body passed.
+    """
     with tempfile.TemporaryDirectory(prefix="opsdesk-browser-"):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
         context.set_default_timeout(15_000)
         pg = context.new_page()
+        messages: list[str] = []
+        pg.on("console", lambda message: messages.append(f"console.{message.type}: {message.text}"))
+        pg.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+        pg.console_messages = messages  # the test body may read them too
         yield pg
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
@@ -70,6 +80,9 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-120:]
             pg.screenshot(path=str(ARTIFACTS / f"FAILED-{name}.png"), full_page=True)
         context.close()
+        violations = [text for text in messages if any(mark in text for mark in CSP_MARKS)]
+        if violations:
+            pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture

@@ -289,7 +289,7 @@ def check_configured_url(url: str) -> str:
 # --- connecting ----------------------------------------------------------------------------------
 
 
-def _connect(addresses: Iterable[tuple[int, SockAddr]], timeout: float,
+def _connect(addresses: Iterable[tuple[int, SockAddr]], timeout: float | None,
              source: tuple[str, int] | None = None) -> socket.socket:
     """A TCP connection to the first of the vetted addresses that answers."""
     error: OSError | None = None

@@ -227,7 +227,9 @@ LOGGING = {
     "filters": {"redact": {"()": "opsdesk.core.redact.RedactFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": ENV.get("OPSDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes: failures and lockouts are WARNING; its INFO lines (start-up banner, a clean-up on
+    # every sign-in page) are bookkeeping.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 AUTHENTICATION_BACKENDS = [

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from opsdesk.core.tenancy import Redactor, is_client_reader, visible_ids, visible_refs
+from opsdesk.core.tenancy import Redactor, ReducedRows, is_client_reader, visible_ids, visible_refs
 from opsdesk.services.models import Service
 from opsdesk.services.readers import redactor_for
 from opsdesk.sites.models import Site
@@ -30,27 +30,6 @@ OTHER_WORK = "Other planned work"
 TEXT_FIELDS = ("title", "description", "implementation_plan", "verification_plan", "lessons")
 
 
-class _Rows:
-    """A reduced relation: `.all()` like a manager's, for templates and schemas alike."""
-
-    def __init__(self, rows: list[Any]) -> None:
-        self._rows = rows
-
-    def all(self) -> list[Any]:
-        return list(self._rows)
-
-    def __iter__(self) -> Any:
-        return iter(self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __bool__(self) -> bool:
-        return bool(self._rows)
-
-    def count(self) -> int:
-        return len(self._rows)
-
 
 class ChangeForReader:
     """A change reduced to one client's part (reads delegate to the change)."""
@@ -58,10 +37,10 @@ class ChangeForReader:
     def __init__(self, change: ChangeRequest, *, client_id: int | None, site_ids: set[int], service_ids: set[int],
                  refs: set[str], redactor: Redactor) -> None:
         self._change = change
-        self.services = _Rows([s for s in change.services.all() if s.pk in service_ids])
-        self.sites = _Rows([s for s in change.sites.all() if s.pk in site_ids])
-        self.clients = _Rows([c for c in change.clients.all() if c.pk == client_id])
-        self.approvals = _Rows([
+        self.services = ReducedRows([s for s in change.services.all() if s.pk in service_ids])
+        self.sites = ReducedRows([s for s in change.sites.all() if s.pk in site_ids])
+        self.clients = ReducedRows([c for c in change.clients.all() if c.pk == client_id])
+        self.approvals = ReducedRows([
             _redacted_approval(a, redactor) for a in change.approvals.all()
             if a.approver.client_id is None or a.approver.client_id == client_id
         ])

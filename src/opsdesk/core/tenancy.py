@@ -173,3 +173,25 @@ def filters_hidden(user: Any, **filters: tuple[QuerySet[Any], Any]) -> bool:
     return any(
         value is not None and not visible_ids(qs, user, [value]) for qs, value in filters.values()
     )
+
+
+class ReducedRows:
+    """A relation reduced to what one reader may see: `.all()` like a manager's, for templates and schemas alike."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def all(self) -> list[Any]:
+        return list(self._rows)
+
+    def __iter__(self) -> Any:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def count(self) -> int:
+        return len(self._rows)

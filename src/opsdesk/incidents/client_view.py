@@ -14,7 +14,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from opsdesk.core.tenancy import Redactor, is_client_reader, visible_ids
+from opsdesk.core.tenancy import Redactor, ReducedRows, is_client_reader, visible_ids
 from opsdesk.services.models import Service
 from opsdesk.services.readers import redactor_for
 from opsdesk.sites.models import Site
@@ -23,18 +23,6 @@ from .models import Incident
 
 TEXT_FIELDS = ("title", "summary", "signature")
 
-
-class _Rows:
-    """A reduced relation: `.all()` like a manager's."""
-
-    def __init__(self, rows: list[Any]) -> None:
-        self._rows = rows
-
-    def all(self) -> list[Any]:
-        return list(self._rows)
-
-    def __iter__(self) -> Any:
-        return iter(self._rows)
 
 
 class IncidentForReader:
@@ -45,8 +33,8 @@ class IncidentForReader:
     def __init__(self, incident: Incident, *, client_id: int | None, site_ids: set[int], service_ids: set[int],
                  redactor: Redactor) -> None:
         self._incident = incident
-        self.services = _Rows([s for s in incident.services.all() if s.pk in service_ids])
-        self.sites = _Rows([s for s in incident.sites.all() if s.pk in site_ids])
+        self.services = ReducedRows([s for s in incident.services.all() if s.pk in service_ids])
+        self.sites = ReducedRows([s for s in incident.sites.all() if s.pk in site_ids])
         impact = incident.impact or {}
         self.impact = {
             "services": [s for s in impact.get("services", []) if s.get("id") in service_ids],
@@ -182,7 +170,7 @@ def postmortems_for_readers(postmortems: Iterable[Any], user: Any) -> list[Any]:
     redactor = redactor_for(user)
     incidents = {i.pk: i for i in for_readers({p.incident_id: p.incident for p in items}.values(), user)}
     return [
-        _Shown(p, incident=incidents[p.incident_id], actions=_Rows(actions_for_readers(p.actions.all(), user)),
+        _Shown(p, incident=incidents[p.incident_id], actions=ReducedRows(actions_for_readers(p.actions.all(), user)),
                **{name: redactor.text(getattr(p, name) or "") for name in POSTMORTEM_TEXT})
         for p in items
     ]

@@ -303,6 +303,10 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
 def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Schemas bound every number; this is the net for a value the database still refuses.
     logger.warning("database refused a value on %s %s: %s", request.method, request.path, exc)
+    if isinstance(exc, DataError) and connection.in_atomic_block:
+        # The refused statement aborted the transaction (PostgreSQL): it can only roll back, so the
+        # enclosing block must not try to commit or release it.
+        transaction.set_rollback(True)
     return problem(422, "Invalid input", "A value is out of the range the database can store.")
 
 

@@ -40,34 +40,6 @@ class SloPatch(InSchema):
     active: bool | None = None
 
 
-class SloOut(Schema):
-    """An SLO: never its key (only the first characters); `firing`: rule -> since."""
-
-    id: int
-    service: int = Field(alias="service_id")
-    service_name: str
-    client: int
-    name: str
-    kind: str
-    objective: float
-    window_days: int
-    latency_threshold_ms: int | None
-    key_prefix: str
-    alerting: bool
-    active: bool
-    firing: dict[str, Any]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    @staticmethod
-    def resolve_service_name(obj: Any) -> str:
-        return str(obj.service.name)
-
-    @staticmethod
-    def resolve_client(obj: Any) -> int:
-        return int(obj.service.client_id)
-
-
 class SloBrief(Schema):
     """An SLO as a client user sees it: what is promised, not how it is measured or alerted on
     (no SLI key prefix, no alerting switch, no burn-rate rules)."""
@@ -90,6 +62,16 @@ class SloBrief(Schema):
     @staticmethod
     def resolve_client(obj: Any) -> int:
         return int(obj.service.client_id)
+
+
+class SloOut(SloBrief):
+    """An SLO: never its key (only the first characters); `firing`: rule -> since."""
+
+    key_prefix: str
+    alerting: bool
+    firing: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 SloView = TypeAliasType("SloView", Annotated[SloOut | SloBrief, Field(union_mode="left_to_right")])

@@ -72,13 +72,14 @@ upgrade:
 	git --no-pager diff --stat -- requirements || true
 	$(MAKE) --no-print-directory test
 
-# PostgreSQL server, Chromium and Prometheus Alertmanager (tests/e2e) from the system packages,
+# PostgreSQL server, Chromium, Prometheus Alertmanager and Prometheus (tests/e2e) from the system packages,
 # when missing and apt-get exists.
 system-deps:
 	@missing=()
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 	[ -x /usr/bin/chromium ] || missing+=(chromium)
 	[ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
+	[ -x /usr/bin/promtool ] || missing+=(prometheus)
 	[ $${#missing[@]} -eq 0 ] && exit 0
 	if ! command -v apt-get >/dev/null; then
 	    echo "warning: missing $${missing[*]} and no apt-get; install them yourself." >&2; exit 0
@@ -101,6 +102,17 @@ system-deps:
 	        "$${sudo[@]}" update-rc.d prometheus-alertmanager disable >/dev/null 2>&1 || true
 	    fi
 	    echo "Stopped and disabled the prometheus-alertmanager service the package started (the tests start their own)."
+	fi
+	if [[ " $${missing[*]} " == *" prometheus "* ]]; then
+	    # The same for the Prometheus server (its promtool checks deploy/prometheus/*.yml; the
+	    # tests start their own server to scrape /metrics).
+	    if [ -d /run/systemd/system ]; then
+	        "$${sudo[@]}" systemctl disable --now --quiet prometheus.service || true
+	    else
+	        "$${sudo[@]}" invoke-rc.d prometheus stop >/dev/null 2>&1 || true
+	        "$${sudo[@]}" update-rc.d prometheus disable >/dev/null 2>&1 || true
+	    fi
+	    echo "Stopped and disabled the prometheus service the package started (the tests start their own)."
 	fi
 
 # --- run ---------------------------------------------------------------------------------

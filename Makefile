@@ -1,4 +1,4 @@
-# opsdesk: `make run` serves the demo, `make test` runs the whole suite (SQLite, then PostgreSQL).
+# opsdesk: `make run` serves the demo, `make test` runs the whole suite (SQLite and PostgreSQL, side by side).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .ONESHELL:
@@ -123,11 +123,25 @@ run: $(RUN_STAMP)
 
 # --- tests -------------------------------------------------------------------------------
 # Both passes always run; the target fails if either fails (pytest's "no tests", 5, too).
+# They run side by side (much of a pass is waiting on a database, a browser or a live server,
+# so two passes on two cores take little longer than the slower one); each pass's output is
+# kept in its own file and printed whole when both are done. TEST_SERIAL=1 runs them in turn.
+TEST_SERIAL ?=
 test: system-deps $(DEV_STAMP)
 	@failed=()
 	$(MAKE) --no-print-directory lint || failed+=(lint)
-	$(MAKE) --no-print-directory test-sqlite || failed+=(SQLite)
-	$(MAKE) --no-print-directory test-postgres || failed+=(PostgreSQL)
+	if [ -n "$(TEST_SERIAL)" ]; then
+	    $(MAKE) --no-print-directory test-sqlite || failed+=(SQLite)
+	    $(MAKE) --no-print-directory test-postgres || failed+=(PostgreSQL)
+	else
+	    logs=$$(mktemp -d); trap 'rm -rf "$$logs"' EXIT
+	    echo "== SQLite and PostgreSQL passes, side by side"
+	    $(MAKE) --no-print-directory test-sqlite >"$$logs/sqlite" 2>&1 & sqlite=$$!
+	    $(MAKE) --no-print-directory test-postgres >"$$logs/postgres" 2>&1 & postgres=$$!
+	    wait $$sqlite || failed+=(SQLite)
+	    wait $$postgres || failed+=(PostgreSQL)
+	    cat "$$logs/sqlite" "$$logs/postgres"
+	fi
 	if [ $${#failed[@]} -ne 0 ]; then echo "make test: FAILED on $${failed[*]}"; exit 1; fi
 	echo "make test: lint clean; passed on SQLite and PostgreSQL"
 

@@ -174,3 +174,42 @@ def test_without_a_mapping_the_integrations_defaults_place_the_event(world):
     assert post("/v2/change/enqueue", body).status_code == 202
     event = ChangeEvent.objects.get()
     assert (event.service, event.site) == (other, None)
+
+
+def test_the_integration_page_shows_its_recent_change_events_escaped(world):
+    body = pagerduty_body(world["key"], summary="<script>alert(1)</script> deploy")
+    body["links"] = [{"href": "javascript:alert(1)", "text": "bad"}, {"href": "https://ci.example.net/3", "text": "Build 3"}]
+    assert post("/v2/change/enqueue", body).status_code == 202
+    browser = HttpClient()
+    browser.force_login(world["owner"])
+    page = browser.get(f"/alerts/integrations/{world['integration'].pk}/").content.decode()
+    assert "Recent change events" in page and "&lt;script&gt;alert(1)&lt;/script&gt; deploy" in page
+    assert "<script>alert(1)" not in page and 'href="javascript:' not in page
+    change = ChangeEvent.objects.get().change
+    assert 'href="https://ci.example.net/3"' in page and f"CHG-{change.pk}" in page
+
+
+def test_the_cli_lists_recent_change_events(world):
+    import io
+
+    from django.core.management import call_command
+
+    assert post("/v2/change/enqueue", pagerduty_body(world["key"])).status_code == 202
+    out = io.StringIO()
+    call_command("integration", "change-events", "--integration", str(world["integration"].pk), stdout=out)
+    text = out.getvalue()
+    assert "Build Success: billing" in text and "billing" in text and f"CHG-{ChangeEvent.objects.get().change_id}" in text
+
+
+def test_the_api_lists_change_events_a_client_user_sees_only_their_own(world):
+    from tests.conftest import Api
+
+    assert post("/v2/change/enqueue", pagerduty_body(world["key"])).status_code == 202
+    other, other_key = make_integration("events_v2", owner=world["owner"])
+    assert post("/v2/change/enqueue", pagerduty_body(other_key)).status_code == 202
+    staff = Api(f.make_token(world["owner"])).get("change-events").json()
+    assert staff["count"] == 2
+    viewer = f.make_user("client", client=world["client"])
+    mine = Api(f.make_token(viewer)).get("change-events").json()
+    assert [i["integration"] for i in mine["items"]] == [world["integration"].pk]
+    assert mine["items"][0]["service"] == world["service"].pk and mine["items"][0]["change"] is not None

@@ -133,7 +133,7 @@ def test_bad_generic_input_is_a_problem_detail_and_writes_nothing(world):
 
 
 def test_unknown_or_wrong_keys_are_refused_like_the_alert_intake(world):
-    alertmanager, am_key = make_integration("alertmanager", client=world["client"])
+    _alertmanager, am_key = make_integration("alertmanager", client=world["client"])
     for key in ("odi_unknown", am_key):  # the Change Events API takes Events API v2 keys only
         response = post("/v2/change/enqueue", pagerduty_body(key))
         assert response.status_code == 400 and response.json()["errors"] == ["Invalid routing key"]
@@ -205,7 +205,7 @@ def test_the_api_lists_change_events_a_client_user_sees_only_their_own(world):
     from tests.conftest import Api
 
     assert post("/v2/change/enqueue", pagerduty_body(world["key"])).status_code == 202
-    other, other_key = make_integration("events_v2", owner=world["owner"])
+    _other, other_key = make_integration("events_v2", owner=world["owner"])
     assert post("/v2/change/enqueue", pagerduty_body(other_key)).status_code == 202
     staff = Api(f.make_token(world["owner"])).get("change-events").json()
     assert staff["count"] == 2

@@ -77,7 +77,7 @@ def test_no_request_gets_a_server_error(fuzz_headers, mode):
                 response = case.call(headers=fuzz_headers)
             where = f"{case.method} {case.formatted_path} query={case.query} body={case.body!r}"
             assert response.status_code < 500, f"{where} -> {response.status_code}: {response.text[:300]}"
-            if response.status_code >= 400 and operation.path not in PAGERDUTY_DIALECT:
+            if response.status_code >= 400 and case.operation.path not in PAGERDUTY_DIALECT:
                 headers = {k.lower(): v for k, v in response.headers.items()}
                 value = headers.get("content-type", "")
                 content_type = value[0] if isinstance(value, list) else value

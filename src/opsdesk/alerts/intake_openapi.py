@@ -109,7 +109,7 @@ SECURITY_SCHEMES = {
     "IntegrationKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Opsdesk-Key",
                              "description": "An integration key, for senders that cannot set Authorization."},
 }
-HEADER_KEY = [{"IntegrationBearer": []}, {"IntegrationKeyHeader": []}]
+HEADER_KEY: list[dict[str, list[str]]] = [{"IntegrationBearer": []}, {"IntegrationKeyHeader": []}]
 KEY_PARAMETER = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
                  "description": "The integration key."}
 PD_ERRORS = {"description": "Refused (PagerDuty's error shape): {status, message, errors}.",

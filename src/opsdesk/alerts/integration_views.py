@@ -23,7 +23,15 @@ from opsdesk.core.views import (
     staff_page,
 )
 
-from . import change_event_queries, change_events, keys, page_queries, queries, sender_configs, services
+from . import (
+    change_event_queries,
+    change_events,
+    keys,
+    page_queries,
+    queries,
+    sender_configs,
+    services,
+)
 from .forms import IntegrationForm, RuleFormSet, rule_rows, with_more_rows
 from .models import Integration
 

@@ -37,7 +37,7 @@ def record_implemented_change(
         "window_start": at, "window_end": at + RECORDED_LENGTH, "owner": owner,
         "state": ChangeRequest.State.COMPLETED, "completed_at": at, "team": source[:100],
     }
-    m2m = {
+    m2m: dict[str, list[Any]] = {
         "services": list(Service.objects.filter(pk__in=service_ids)),
         "sites": list(Site.objects.filter(pk__in=site_ids)),
     }

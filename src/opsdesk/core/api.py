@@ -6,7 +6,6 @@ Apps define a ``router`` in their ``api.py``; ``opsdesk.urls`` attaches them her
 from __future__ import annotations
 
 import copy
-
 import functools
 import logging
 from collections.abc import Callable

@@ -142,6 +142,7 @@ def test_unknown_or_wrong_keys_are_refused_like_the_alert_intake(world):
     assert post("/v2/change/enqueue", pagerduty_body(world["key"])).status_code == 400
     body = {"summary": "Deploy"}
     assert post("/api/v1/integrations/change-events/odi_unknown", body).status_code == 404
+    assert post("/api/v1/integrations/change-events/odi_unknown", b"[1,").status_code == 404  # the key first
     assert post("/api/v1/integrations/change-events", body).status_code == 401
     assert HttpClient().get("/v2/change/enqueue").status_code == 405
     assert not ChangeEvent.objects.exists() and not ChangeRequest.objects.exists()

@@ -243,32 +243,54 @@ def _find(dialect: str, key: str) -> Integration | None:
     return integration
 
 
-def deliver(dialect: str, path_key: str | None, body: bytes, header: Callable[[str], str | None],
-            received_at: dt.datetime) -> Answer:
-    """Check, find the integration, record and commit one change event; the answer to give."""
+def _parse(dialect: str, body: bytes) -> tuple[str, Reported] | Answer:
+    """(PagerDuty's routing key, or "", and the event), or the refusal."""
     try:
         document = intake.parse(body)
     except InvalidEvent as exc:
         return _refused(dialect, exc.errors, 400)
     try:
         if dialect == PAGERDUTY:
-            key, reported = parse_pagerduty(document)
-        else:
-            key = path_key or intake.header_key(header) or ""
-            reported = check(document, "", _digest(document) if isinstance(document, dict) else "")
+            return parse_pagerduty(document)
+        return "", check(document, "", _digest(document) if isinstance(document, dict) else "")
     except InvalidEvent as exc:
         return _refused(dialect, exc.errors)
-    if not key:
-        return intake.problem(401, "Unauthorized", "The integration key is missing: send it as 'Authorization: Bearer "
-                              f"KEY' or '{intake.KEY_HEADER}: KEY', or in the path ({GENERIC_PATH}/KEY).")
-    kind = EVENTS_V2 if dialect == PAGERDUTY else GENERIC
-    try:
+
+
+def _integration(dialect: str, path_key: str | None, body: bytes, header: Callable[[str], str | None]
+                 ) -> tuple[Integration, Reported] | Answer:
+    """The integration and the event. As the alert intake: the generic form's key is checked first
+    (missing: 401, unknown: 404), PagerDuty's routing key after the body (unknown: 400)."""
+    integration = None
+    if dialect == GENERIC:
+        key = path_key or intake.header_key(header) or ""
+        if not key:
+            return intake.problem(401, "Unauthorized", "The integration key is missing: send it as 'Authorization: "
+                                  f"Bearer KEY' or '{intake.KEY_HEADER}: KEY', or in the path ({GENERIC_PATH}/KEY).")
         integration = _find(dialect, key)
         if integration is None:
-            if dialect == PAGERDUTY:
-                return intake.events_invalid(["Invalid routing key"])
             return intake.not_found("No active integration has this key.")
-        event, new = record(integration, reported, received_at)
+    parsed = _parse(dialect, body)
+    if isinstance(parsed, Answer):
+        return parsed
+    routing_key, reported = parsed
+    if dialect == PAGERDUTY:
+        integration = _find(dialect, routing_key)
+        if integration is None:
+            return intake.events_invalid(["Invalid routing key"])
+    assert integration is not None
+    return integration, reported
+
+
+def deliver(dialect: str, path_key: str | None, body: bytes, header: Callable[[str], str | None],
+            received_at: dt.datetime) -> Answer:
+    """Check, find the integration, record and commit one change event; the answer to give."""
+    kind = EVENTS_V2 if dialect == PAGERDUTY else GENERIC
+    try:
+        found = _integration(dialect, path_key, body, header)
+        if isinstance(found, Answer):
+            return found
+        event, new = record(*found, received_at)
     except intake.TRANSIENT as exc:
         return intake.unavailable(kind, intake.reason(exc))
     except Unavailable as exc:

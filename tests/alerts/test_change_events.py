@@ -106,12 +106,15 @@ def test_the_generic_form_takes_the_key_in_a_header_or_the_path(world):
     ("KEY", "'payload.summary' is missing or blank"),
     ("KEY-TIMESTAMP", "'payload.timestamp' is not an ISO 8601 timestamp"),
     ("KEY-LINKS", "'links[0].href' is missing or not a string"),
+    ("KEY-YEAR", "'payload.timestamp' must fall between the years 2000 and 2199"),
 ])
 def test_bad_pagerduty_input_is_refused_in_pagerdutys_shape_and_writes_nothing(world, body, error):
     if body == "KEY":
         body = pagerduty_body(world["key"], summary="")
     elif body == "KEY-TIMESTAMP":
         body = pagerduty_body(world["key"], timestamp="yesterday")
+    elif body == "KEY-YEAR":
+        body = pagerduty_body(world["key"], timestamp="9999-12-31T23:59:00-05:00")
     elif body == "KEY-LINKS":
         body = {**pagerduty_body(world["key"]), "links": [{"text": "no href"}]}
     response = post("/v2/change/enqueue", body)

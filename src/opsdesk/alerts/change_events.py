@@ -119,7 +119,7 @@ def check(fields: object, prefix: str, digest: str) -> Reported:
     at = instant(timestamp) if isinstance(timestamp, str) else None
     if timestamp is not None and at is None:
         errors.append(f"'{prefix}timestamp' is not an ISO 8601 timestamp")
-    elif at is not None and not 2000 <= dt.datetime.fromisoformat(at).astimezone(dt.UTC).year <= 2199:
+    elif at is not None and not 2000 <= dt.datetime.fromisoformat(at).year <= 2199:
         errors.append(f"'{prefix}timestamp' must fall between the years 2000 and 2199")
     details = fields.get("custom_details")
     if details is not None and not isinstance(details, dict):

@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from opsdesk.accounts.api import router as accounts_router
-from opsdesk.alerts import intake_views
+from opsdesk.alerts import change_event_views, intake_views
 from opsdesk.alerts.api import router as alerts_router
+from opsdesk.alerts.change_event_api import router as change_events_router
 from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.window_api import router as change_windows_router
 from opsdesk.core.api import api
@@ -31,6 +32,7 @@ api.add_router("", workorders_router)
 api.add_router("", dispatch_router)
 api.add_router("", change_windows_router)
 api.add_router("", alerts_router)
+api.add_router("", change_events_router)
 api.add_router("", incidents_router)
 api.add_router("", learning_router)
 api.add_router("", slas_router)
@@ -43,6 +45,7 @@ urlpatterns = [
     path("v2/enqueue", intake_views.enqueue),
     re_path(r"^api/v1/integrations/(?P<kind>alertmanager|grafana|generic)/(?P<key>[^/]+)$", intake_views.integration),
     re_path(r"^api/v1/integrations/(?P<kind>alertmanager|grafana|generic)$", intake_views.integration),
+    *change_event_views.urlpatterns,  # PagerDuty Change Events and the generic form
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("sites/", include("opsdesk.sites.urls")),

@@ -37,7 +37,7 @@ from jsonschema import Draft202012Validator
 
 from opsdesk.accounts import services as account_services
 from opsdesk.accounts.models import ApiToken
-from opsdesk.alerts.models import Alert, Integration
+from opsdesk.alerts.models import Alert, ChangeEvent, Integration, RawEvent
 from opsdesk.changes.models import ChangeRequest, ChangeWindow
 from opsdesk.core import clock
 from opsdesk.core.models import Notification
@@ -75,6 +75,7 @@ class Call:
     user: Any = None  # None: the admin; a User: their token; ANONYMOUS: no Authorization header
     at: dt.datetime | None = None
     then: Callable[[Any], Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # extra request headers, as WSGI META names
 
 
 class World:
@@ -524,6 +525,49 @@ def _(w: World) -> Call:
 
 
 crud("integrations", _integration, patch={"name": "Renamed", "flap_threshold": 5}, delete=True)
+
+
+# --- intake (plain views and the lean server, documented by alerts.intake_openapi) ------------
+def _intake(kind: str, path: str, body: Callable[[str], Any], *, header: bool, stored: Callable[[Integration], bool],
+            status: int = 202) -> None:
+    def build(w: World) -> Call:
+        integration, key = af.make_integration(kind, client=w.client, owner=w.admin)
+        return Call(status, path={} if header else {"key": key}, body=body(key), user=ANONYMOUS,
+                    headers={"HTTP_X_OPSDESK_KEY": key} if header else {}, then=lambda _out: stored(integration))
+
+    example("POST", path)(build)
+
+
+def _raw_stored(integration: Integration) -> bool:
+    return RawEvent.objects.filter(integration=integration).exists()
+
+
+def _change_stored(integration: Integration) -> bool:
+    return ChangeEvent.objects.filter(integration=integration, change__state="completed").exists()
+
+
+for _kind, _body in (("alertmanager", lambda k: af.alertmanager()), ("grafana", lambda k: af.grafana()),
+                     ("generic", lambda k: {"key": "backup-db1", "summary": "Nightly backup failed"})):
+    _intake(_kind, f"/api/v1/integrations/{_kind}", _body, header=True, stored=_raw_stored)
+    _intake(_kind, f"/api/v1/integrations/{_kind}/{{key}}", _body, header=False, stored=_raw_stored)
+_intake("events_v2", "/v2/enqueue", lambda k: af.event(k), header=True, stored=_raw_stored)
+_CHANGE = {"summary": "Deploy billing v2.4.1", "source": "ci", "custom_details": {"service": "billing"},
+           "links": [{"href": "https://ci.example.net/2", "text": "Build 2"}]}
+_intake("events_v2", "/v2/change/enqueue", lambda k: {"routing_key": k, "payload": {
+    k2: v for k2, v in _CHANGE.items() if k2 != "links"}, "links": _CHANGE["links"]}, header=True, stored=_change_stored)
+_intake("generic", "/api/v1/integrations/change-events", lambda k: _CHANGE, header=True, stored=_change_stored)
+_intake("generic", "/api/v1/integrations/change-events/{key}", lambda k: _CHANGE, header=False, stored=_change_stored)
+
+
+def _change_event(w: World) -> ChangeEvent:
+    from opsdesk.alerts import change_events
+
+    integration, _key = af.make_integration("events_v2", client=w.client, owner=w.admin)
+    reported = change_events.check(_CHANGE, "", "digest-1")
+    return change_events.record(integration, reported, clock.now())[0]
+
+
+listed("change-events", _change_event)
 listed("alerts", _alert)
 example("POST", "/api/v1/alerts/{alert_id}/acknowledge")(lambda w: _with(_alert(w), lambda a: Call(
     200, path={"alert_id": a.pk}, then=lambda out: out["status"] == "acknowledged")))
@@ -774,7 +818,7 @@ def test_operation_answers_as_documented(method: str, path: str) -> None:
         return clock.frozen(call.at) if call.at is not None else contextlib.nullcontext()
 
     with frozen():
-        response = api._call(method.lower(), url, call.body)
+        response = api._call(method.lower(), url, call.body, **call.headers)
     where = f"{method} {url}"
     assert response.status_code == call.status, f"{where} -> {response.status_code}: {response.content[:600]!r}"
     content = documented[str(call.status)].get("content")

@@ -19,6 +19,10 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 from tests import factories as f
 
 MAX_EXAMPLES = 6
+# PagerDuty-compatible intake paths answer errors in PagerDuty's own shape ({status, message,
+# errors} as application/json, documented so), because PagerDuty's senders expect it: they are
+# fuzzed like every operation, but not held to problem+json.
+PAGERDUTY_DIALECT = frozenset({"/v2/enqueue", "/v2/change/enqueue"})
 
 
 @pytest.fixture
@@ -73,7 +77,7 @@ def test_no_request_gets_a_server_error(fuzz_headers, mode):
                 response = case.call(headers=fuzz_headers)
             where = f"{case.method} {case.formatted_path} query={case.query} body={case.body!r}"
             assert response.status_code < 500, f"{where} -> {response.status_code}: {response.text[:300]}"
-            if response.status_code >= 400:
+            if response.status_code >= 400 and case.operation.path not in PAGERDUTY_DIALECT:
                 headers = {k.lower(): v for k, v in response.headers.items()}
                 value = headers.get("content-type", "")
                 content_type = value[0] if isinstance(value, list) else value

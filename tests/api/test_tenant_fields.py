@@ -171,6 +171,11 @@ def shared_world():
         b_integration = make_integration(b, default_service=b_svc, name="Quillfeather Prometheus")
         deliver(b_integration, signal("qfb-down", summary="Quillfeather Ledger errors"))
         process()
+        # B's deploy, reported as a change event: recorded as B's own implemented standard change.
+        from opsdesk.alerts import change_events
+
+        reported = change_events.check({"summary": "Quokka ledger deploy", "source": "qfb-ci"}, "", "qfb-deploy")
+        b_deploy = change_events.record(b_integration, reported, clock.now())[0].change
     alert = Alert.objects.get(integration=integration)
     pm = make_postmortem(incident, state="published", impact="Aurora Care and Quillfeather Bank lost the core network.")
     make_action(pm, due_on=dt.date(2030, 7, 1), title="Stage firmware first with Quillfeather Bank")
@@ -187,7 +192,7 @@ def shared_world():
 
     b_ids = {
         "site": {b_site.pk}, "service": {b_svc.pk, b_down.pk}, "client": {b.pk}, "user": {user_b.pk},
-        "change": {b_change.pk}, "work_order": {b_wo.pk},
+        "change": {b_change.pk, b_deploy.pk}, "work_order": {b_wo.pk},
     }
     markers = [
         b.name, b.code, user_b.username, "Xanthe", "Quillington", b_site.code, b_site.name, b_svc.name, b_svc.code,
@@ -195,7 +200,7 @@ def shared_world():
     ]
     numbers = [f"CHG-{b_change.pk}", f"WO-{b_wo.pk}", f"changes.changerequest:{b_change.pk}",
                f"workorders.workorder:{b_wo.pk}", f"/changes/{b_change.pk}/", f"/work/{b_wo.pk}/",
-               f"/sites/{b_site.pk}/", f"/services/{b_svc.pk}/", f"/services/{b_down.pk}/", f"/clients/{b.pk}/"]
+               f"/sites/{b_site.pk}/", f"/services/{b_svc.pk}/", f"/services/{b_down.pk}/", f"/clients/{b.pk}/", f"CHG-{b_deploy.pk}", f"/changes/{b_deploy.pk}/"]
     own = {
         "changes": change.pk, "work-orders": a_wo.pk, "sites": shared.pk, "services": a_svc.pk, "clients": a.pk,
         "incidents": incident.pk, "postmortems": pm.pk, "actions": pm.actions.get().pk, "problems": problem.pk,

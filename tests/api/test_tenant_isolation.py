@@ -18,8 +18,10 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 PUBLIC_COLLECTIONS = {"regions", "skills", "certifications"}
-# Authenticated by a key in the path, not by the user (tests/slas/test_slo_api.py covers them).
-KEY_COLLECTIONS = {"slis"}
+# Authenticated by a key in the path, not by the user (tests/slas/test_slo_api.py, and for the alert
+# and change-event intake tests/alerts/test_intake.py and test_change_events.py, cover them).
+KEY_COLLECTIONS = {"slis", "integrations/alertmanager", "integrations/grafana", "integrations/generic",
+                   "integrations/change-events"}
 
 
 @pytest.fixture
@@ -135,7 +137,13 @@ def _alerting_for(client, service):
     deliver(integration, signal("beta-down", summary="Beta checkout down"))
     process()
     alert = Alert.objects.get(integration=integration)
-    return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk}
+    from opsdesk.alerts import change_events
+    from opsdesk.core import clock
+
+    reported = change_events.check({"summary": "Beta deploy", "source": "beta-ci"}, "", "beta-deploy")
+    event = change_events.record(integration, reported, clock.now())[0]
+    return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk,
+            "change-events": event.pk}
 
 
 def _slos_for(service):
@@ -216,7 +224,7 @@ def test_lists_hold_only_the_clients_own_objects(world):
     api = world["api"]
     targets = world["targets"]
     for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes", "work-orders",
-                       "incidents", "alerts", "integrations", "slos", "synthetic-checks"):
+                       "incidents", "alerts", "integrations", "slos", "synthetic-checks", "change-events"):
         ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
         assert targets[collection] not in ids, collection
     assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}

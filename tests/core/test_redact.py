@@ -14,6 +14,7 @@ KEY = "odi_Abc-123_xyz"
 
 @pytest.mark.parametrize(("line", "expected"), [
     (f'"POST /api/v1/integrations/alertmanager/{KEY} HTTP/1.1" 202', '"POST /api/v1/integrations/alertmanager/[redacted] HTTP/1.1" 202'),
+    (f'"POST /api/v1/integrations/change-events/{KEY} HTTP/1.1" 202', '"POST /api/v1/integrations/change-events/[redacted] HTTP/1.1" 202'),
     (f"Not Found: /api/v1/integrations/grafana/{KEY}", "Not Found: /api/v1/integrations/grafana/[redacted]"),
     (f"GET /api/v1/calendars/changes.ics?site=3&token={KEY}&x=1", "GET /api/v1/calendars/changes.ics?site=3&token=[redacted]&x=1"),
     (f"GET /dispatch/engineers/4/schedule.ics?token={KEY} HTTP/1.1", "GET /dispatch/engineers/4/schedule.ics?token=[redacted] HTTP/1.1"),

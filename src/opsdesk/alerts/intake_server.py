@@ -1,7 +1,9 @@
 """The lean intake server (`opsdesk intake`): a raw ASGI application for uvicorn (uvloop, httptools).
 
 Serves `POST /v2/enqueue`, `POST /api/v1/integrations/{alertmanager|grafana|generic}[/{key}]` (the
-key in the path or in a header: intake.header_key) and `GET /healthz` with the steps of alerts.intake. Parsing and checks run on the event loop; the one
+key in the path or in a header: intake.header_key), the change events of alerts.change_events
+(`POST /v2/change/enqueue`, `/api/v1/integrations/change-events[/{key}]`, recorded one per thread
+call: they are few) and `GET /healthz` with the steps of alerts.intake. Parsing and checks run on the event loop; the one
 writer thread takes everything queued, inserts it in one transaction, commits, and only then
 completes each request (group commit: many deliveries share one commit). Integrations are read
 from a cache of every active one by key hash, reloaded every second (a deactivated or rotated
@@ -26,7 +28,7 @@ from django.db import close_old_connections
 from opsdesk.core import clock
 from opsdesk.core.redact import redact
 
-from . import intake, keys
+from . import change_events, intake, keys
 from .intake import Answer, Row, Source, Unavailable
 
 logger = logging.getLogger(__name__)
@@ -242,6 +244,10 @@ class IntakeApp:
         if path == "/healthz":
             await respond(send, self.health())
             return
+        changes = change_events.route(path)
+        if changes is not None:
+            await respond(send, await self.change_event(scope, receive, *changes))
+            return
         found = intake.route(path)
         if isinstance(found, Answer):
             await respond(send, found)
@@ -286,6 +292,22 @@ class IntakeApp:
             return intake.unavailable(kind, str(exc))
         return result.answer
 
+    async def change_event(self, scope: Scope, receive: Receive, dialect: str, path_key: str | None) -> Answer:
+        """A change event (alerts.change_events): checked, recorded and committed in a thread, then answered."""
+        kind = intake.EVENTS_V2 if dialect == change_events.PAGERDUTY else change_events.GENERIC
+        if scope["method"] != "POST":
+            return intake.method_not_allowed()
+        body = await read_body(scope, receive)
+        if body is None:
+            return intake.too_large(kind)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.sources.lookups, _change_event, dialect, path_key, body,
+                                              header_reader(scope["headers"]))
+        except Exception:
+            logger.exception("could not record a change event")
+            return intake.unavailable(kind, "the change event could not be stored")
+
     def health(self) -> Answer:
         """200 while the writer runs (with its queue length), 503 when it stopped."""
         writer = self.writer
@@ -295,6 +317,15 @@ class IntakeApp:
             body.update(pending=writer.pending, stored=writer.rows, transactions=writer.batches,
                         storing_seconds=round(writer.storing_seconds, 3))
         return Answer(200 if running else 503, orjson.dumps(body), retry_after=None if running else intake.RETRY_AFTER)
+
+
+def _change_event(dialect: str, path_key: str | None, body: bytes, header: Callable[[str], str | None]) -> Answer:
+    """In a lookup thread: record one change event (its own connection, closed when it failed)."""
+    try:
+        return change_events.deliver(dialect, path_key, body, header, clock.now())
+    except Exception:
+        close_old_connections()
+        raise
 
 
 def header_reader(headers: list[tuple[bytes, bytes]]) -> Callable[[str], str | None]:

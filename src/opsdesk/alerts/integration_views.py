@@ -23,7 +23,15 @@ from opsdesk.core.views import (
     staff_page,
 )
 
-from . import keys, page_queries, queries, sender_configs, services
+from . import (
+    change_event_queries,
+    change_events,
+    keys,
+    page_queries,
+    queries,
+    sender_configs,
+    services,
+)
 from .forms import IntegrationForm, RuleFormSet, rule_rows, with_more_rows
 from .models import Integration
 
@@ -166,6 +174,9 @@ def integration_detail(request: HttpRequest, integration_id: int) -> HttpRespons
                                             signature_header=integration.signature_header,
                                             timestamp_header=integration.timestamp_header),
         "url": sender_configs.intake_url(_base(request), integration.kind, sender_configs.KEY_PLACEHOLDER),
+        "change_events": change_event_queries.recent_for_integration(integration.pk),
+        "change_event_url": _base(request) + (change_events.PAGERDUTY_PATH if integration.kind == "events_v2"
+                                              else change_events.GENERIC_PATH + "/" + sender_configs.KEY_PLACEHOLDER),
     }
     return render(request, "alerts/integration_detail.html", context, status=status)
 

@@ -197,3 +197,8 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+from .change_event_models import ChangeEvent  # noqa: E402  (its own file: change events)
+
+__all__ = ["Alert", "ChangeEvent", "Integration", "MappingRule", "RawEvent"]

@@ -5,6 +5,7 @@ Apps define a ``router`` in their ``api.py``; ``opsdesk.urls`` attaches them her
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 from collections.abc import Callable
@@ -150,8 +151,30 @@ def problem_response(status: int) -> dict[str, Any]:
     }
 
 
+# Operations served outside Ninja (the alert and change-event intake: plain Django views and the
+# lean server), described by the app that serves them through `document_operations`.
+_EXTRA: dict[str, dict[str, Any]] = {"paths": {}, "schemas": {}, "securitySchemes": {}}
+
+
+def document_operations(paths: dict[str, Any], schemas: dict[str, Any], security_schemes: dict[str, Any]) -> None:
+    """Add hand-written OpenAPI path items (and the schemas and security schemes they name) to the document."""
+    _EXTRA["paths"].update(paths)
+    _EXTRA["schemas"].update(schemas)
+    _EXTRA["securitySchemes"].update(security_schemes)
+
+
 class ProblemDocument(OpenAPISchema):
-    """The OpenAPI document, with each operation's problem details answers."""
+    """The OpenAPI document, with each operation's problem details answers and the operations
+    served outside Ninja (`document_operations`)."""
+
+    def __init__(self, api: NinjaAPI, path_prefix: str) -> None:
+        super().__init__(api, path_prefix)
+        self["paths"].update(copy.deepcopy(_EXTRA["paths"]))
+        components = self.setdefault("components", {})
+        components.setdefault("schemas", {}).update(copy.deepcopy(_EXTRA["schemas"]))
+        if _EXTRA["paths"]:
+            components["schemas"]["Problem"] = PROBLEM_SCHEMA
+        components.setdefault("securitySchemes", {}).update(copy.deepcopy(_EXTRA["securitySchemes"]))
 
     def operation_details(self, operation: Operation) -> dict[str, Any]:
         details: dict[str, Any] = super().operation_details(operation)

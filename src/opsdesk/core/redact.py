@@ -12,8 +12,8 @@ from typing import Any
 REDACTED = "[redacted]"
 
 _PATTERNS = [
-    # POST /api/v1/integrations/{kind}/{key} (the senders' path form of the integration key)
-    (re.compile(r"(/integrations/(?:alertmanager|grafana|generic|events_v2)/)[^/\s?#\"'<>]+"), rf"\1{REDACTED}"),
+    # POST /api/v1/integrations/{kind}/{key} (the senders' path form of the integration key); change events too
+    (re.compile(r"(/integrations/(?:alertmanager|grafana|generic|events_v2|change-events)/)[^/\s?#\"'<>]+"), rf"\1{REDACTED}"),
     # POST /api/v1/slis/{key}/measurements
     (re.compile(r"(/slis/)[^/\s?#\"'<>]+"), rf"\1{REDACTED}"),
     # ?token=... (calendar feeds), and the other names a credential goes by in a query string

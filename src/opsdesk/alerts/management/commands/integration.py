@@ -1,4 +1,4 @@
-"""`opsdesk integration create|list|rotate-key|process`: alert integrations from the command line.
+"""`opsdesk integration create|list|rotate-key|process|change-events`: alert integrations from the command line.
 
 ``create`` and ``rotate-key`` print the key once (opsdesk keeps only its hash); with ``--quiet``
 only the key, so it can be captured: ``KEY=$(opsdesk integration create ... --quiet)``.
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from opsdesk.alerts import keys, processing, services
+from opsdesk.alerts.change_event_cli import show_change_events
 from opsdesk.alerts.models import Integration
 from opsdesk.core.errors import DomainError
 from opsdesk.tenancy.models import Client
@@ -36,7 +37,7 @@ def _rule(text: str) -> dict[str, Any]:
 class Command(BaseCommand):
     """Create, list and rotate alert integrations; process accepted events now."""
 
-    help = "Manage alert integrations: create | list | rotate-key ID | process"
+    help = "Manage alert integrations: create | list | rotate-key ID | process | change-events"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
@@ -52,6 +53,9 @@ class Command(BaseCommand):
         rotate.add_argument("integration_id", type=int)
         rotate.add_argument("--quiet", action="store_true", help="print only the key")
         actions.add_parser("process", help="process accepted events now (the worker does it every second)")
+        recent = actions.add_parser("change-events", help="recent change events (deploys, configuration pushes)")
+        recent.add_argument("--integration", type=int, help="only this integration's")
+        recent.add_argument("--limit", type=int, default=20, help="how many (default 20)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out: Any = getattr(self.stdout, "_out", self.stdout)
@@ -114,3 +118,6 @@ class Command(BaseCommand):
     def _process(self, console: Console, options: dict[str, Any]) -> None:
         done = processing.drain(seconds=60)
         console.print(f"Processed {done} accepted event(s).")
+
+    def _change_events(self, console: Console, options: dict[str, Any]) -> None:
+        show_change_events(console, options.get("integration"), max(1, options["limit"]))

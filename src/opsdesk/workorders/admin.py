@@ -110,9 +110,12 @@ class CategoryFieldAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 @admin.register(CategoryPolicy)
 class CategoryPolicyAdmin(TimelineAdminMixin, admin.ModelAdmin):
-    """Per-category policy: approved change required, completion checklist."""
+    """Per-category policy: approved change required, completion checklist, check-in tolerance and radius."""
 
-    list_display = ("category", "requires_change", "checklist_items")
+    list_display = (
+        "category", "requires_change", "checklist_items", "check_in_early_minutes", "check_in_late_minutes",
+        "check_in_radius_m",
+    )
     list_filter = ("requires_change",)
 
     @admin.display(description="Checklist items")

@@ -212,10 +212,17 @@ def update_part(request: HttpRequest, wo_id: Id, part_id: Id, payload: PartIn): 
 @router.post("/work-orders/{int:wo_id}/check-in", response=CheckInOut, tags=TAG)
 @answers(409)
 def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: ignore[no-untyped-def]
-    """The assigned engineer arrives: on site now; answers the site's method statement and local standards."""
+    """The assigned engineer arrives: on site now; answers the site's method statement and local standards.
+
+    Outside the visit's window widened by the category's tolerance, `reason` is required (422 says the
+    window and the tolerance in the site's time). A device location is recorded with its distance from
+    the site, flagged (`far_from_site` on the visit) beyond the category's radius."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.onsite")
-    services.check_in(wo, actor=request.user)
+    services.check_in(
+        wo, actor=request.user, reason=payload.reason, latitude=payload.latitude, longitude=payload.longitude,
+        accuracy_m=payload.accuracy_m,
+    )
     fresh = queries.get_work_order(request.user, wo_id)
     return {"work_order": rows.present_one(fresh), "rules": queries.check_in_briefing(fresh)}
 
@@ -223,9 +230,15 @@ def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: igno
 @router.post("/work-orders/{int:wo_id}/check-out", response=WorkOrderOut, tags=TAG)
 @answers(409)
 def check_out(request: HttpRequest, wo_id: Id, payload: CheckOutIn):  # type: ignore[no-untyped-def]
-    """The engineer leaves: checklist answers and the completion report (the client sees it); completed."""
+    """The engineer leaves. Completed: checklist answers and the completion report (the client sees it).
+    Not completed: why, from a fixed list ('other' needs `failure_note`); the work goes on hold."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.onsite")
+    if payload.outcome == "not_completed":
+        services.check_out_not_completed(
+            wo, reason=payload.failure_reason or "", note=payload.failure_note, actor=request.user
+        )
+        return rows.present_one(wo_id)
     services.check_out(
         wo, report=payload.report, checklist=payload.checklist, first_time_fix=payload.first_time_fix,
         actor=request.user,

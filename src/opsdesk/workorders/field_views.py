@@ -9,12 +9,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from opsdesk.core.views import staff_page, submit_form
+from opsdesk.core.views import errors_on_fields, staff_page, submit_form
 
 from . import page_queries, queries, services
-from .forms import CheckInForm, CheckOutForm
+from .forms import CheckInForm, CheckOutForm, NotCompletedForm
 from .models import WorkOrder
 
 
@@ -37,7 +37,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "workorders/mine.html", context)
 
 
-def _visit_context(wo: WorkOrder, **forms: Any) -> dict[str, Any]:
+def _visit_context(user: Any, wo: WorkOrder, **forms: Any) -> dict[str, Any]:
     checklist = page_queries.checklist_for(wo.category)
     return {
         "wo": wo,
@@ -45,6 +45,9 @@ def _visit_context(wo: WorkOrder, **forms: Any) -> dict[str, Any]:
         "rules": queries.check_in_briefing(wo),
         "check_in_form": forms.get("check_in_form") or CheckInForm(),
         "check_out_form": forms.get("check_out_form") or CheckOutForm(checklist=checklist),
+        "not_completed_form": forms.get("not_completed_form") or NotCompletedForm(),
+        "visits": list(queries.list_visits(user, wo)),
+        "policy": services.policy_of(wo.category),
     }
 
 
@@ -56,13 +59,18 @@ def check_in(request: HttpRequest, wo_id: int) -> HttpResponse:
     if request.method == "POST":
         form = CheckInForm(request.POST)
         done = submit_form(
-            request, form, lambda _: services.check_in(wo, actor=request.user),
+            request, form,
+            lambda f: services.check_in(
+                wo, actor=request.user, reason=f.cleaned_data["reason"], latitude=f.cleaned_data["latitude"],
+                longitude=f.cleaned_data["longitude"], accuracy_m=f.cleaned_data["accuracy_m"],
+            ),
             success=f"Checked in at {wo.site.code}.", redirect_to=reverse("workorders:check-out", args=[wo.pk]),
+            refused=errors_on_fields,
         )
         if done is not None:
             return done
-        return render(request, "workorders/visit.html", _visit_context(wo, check_in_form=form), status=400)
-    return render(request, "workorders/visit.html", _visit_context(wo))
+        return render(request, "workorders/visit.html", _visit_context(request.user, wo, check_in_form=form), status=400)
+    return render(request, "workorders/visit.html", _visit_context(request.user, wo))
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,5 +90,24 @@ def check_out(request: HttpRequest, wo_id: int) -> HttpResponse:
         )
         if done is not None:
             return done
-        return render(request, "workorders/visit.html", _visit_context(wo, check_out_form=form), status=400)
-    return render(request, "workorders/visit.html", _visit_context(wo))
+        return render(request, "workorders/visit.html", _visit_context(request.user, wo, check_out_form=form), status=400)
+    return render(request, "workorders/visit.html", _visit_context(request.user, wo))
+
+
+@require_POST
+@staff_page
+def check_out_not_completed(request: HttpRequest, wo_id: int) -> HttpResponse:
+    """POST: the engineer leaves without completing; the reason is recorded and the work goes on hold."""
+    wo = queries.get_work_order(request.user, wo_id)
+    form = NotCompletedForm(request.POST)
+    done = submit_form(
+        request, form,
+        lambda f: services.check_out_not_completed(
+            wo, reason=f.cleaned_data["failure_reason"], note=f.cleaned_data["failure_note"], actor=request.user
+        ),
+        success=f"Checked out: WO-{wo.pk} was not completed and is on hold.", redirect_to=reverse("workorders:mine"),
+        refused=errors_on_fields,
+    )
+    if done is not None:
+        return done
+    return render(request, "workorders/visit.html", _visit_context(request.user, wo, not_completed_form=form), status=400)

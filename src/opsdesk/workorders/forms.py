@@ -245,9 +245,35 @@ class AssignForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    """The engineer arrives and confirms having read the site's rules."""
+    """The engineer arrives and confirms having read the site's rules; outside the window, says why.
+    The location fields are hidden: the browser fills them (check-in.js) when the device allows it."""
 
     read_rules = forms.BooleanField(label="I have read the method statement and the local standards")
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason, if you are checking in outside the visit's window",
+    )
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    accuracy_m = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+FAILURE_CHOICES = [
+    ("no_access", "No access on arrival"),
+    ("parts_missing", "Parts missing"),
+    ("wrong_information", "Wrong information"),
+    ("client_not_ready", "Client not ready"),
+    ("other", "Other (say what happened)"),
+]
+
+
+class NotCompletedForm(forms.Form):
+    """The engineer leaves without completing the work: why, from a fixed list ('other' with a note)."""
+
+    failure_reason = forms.ChoiceField(choices=FAILURE_CHOICES, widget=forms.RadioSelect, label="Why the work could not be completed")
+    failure_note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="What happened (required for other)"
+    )
 
 
 class CheckOutForm(forms.Form):

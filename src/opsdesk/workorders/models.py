@@ -291,6 +291,17 @@ class CategoryPolicy(models.Model):
     category = models.CharField(max_length=20, choices=CATEGORIES, unique=True)
     requires_change = models.BooleanField(default=False)
     checklist = models.JSONField(default=list, blank=True, help_text="Completion checklist items, in order.")
+    # Check-in without a reason is accepted from the window's start less the first to its end plus
+    # the second; the device's distance from the site is flagged beyond the radius.
+    check_in_early_minutes = models.PositiveIntegerField(
+        default=30, help_text="Minutes before the window a check-in needs no reason."
+    )
+    check_in_late_minutes = models.PositiveIntegerField(
+        default=60, help_text="Minutes after the window a check-in needs no reason."
+    )
+    check_in_radius_m = models.PositiveIntegerField(
+        default=500, help_text="A check-in reported further than this from the site (metres) is flagged."
+    )
 
     tenant_path = "__public__"
 
@@ -299,3 +310,55 @@ class CategoryPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.category
+
+
+class Visit(models.Model):
+    """One attendance of an engineer at the site for a work order: check-in (when, where, why outside
+    the window) and check-out (completed, or why not)."""
+
+    class Outcome(models.TextChoices):
+        ON_SITE = "on_site", "On site"
+        COMPLETED = "completed", "Completed"
+        NOT_COMPLETED = "not_completed", "Not completed"
+
+    class FailureReason(models.TextChoices):
+        # Conditions on site did not reflect what was expected (counted by analytics).
+        NO_ACCESS = "no_access", "No access on arrival"
+        PARTS_MISSING = "parts_missing", "Parts missing"
+        WRONG_INFORMATION = "wrong_information", "Wrong information"
+        CLIENT_NOT_READY = "client_not_ready", "Client not ready"
+        OTHER = "other", "Other"
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="visits")
+    engineer = models.ForeignKey(Engineer, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits")
+    checked_in_at = models.DateTimeField()
+    # The window as it was at check-in, and the minutes outside it beyond the tolerance (0: inside).
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    minutes_early = models.PositiveIntegerField(default=0)
+    minutes_late = models.PositiveIntegerField(default=0)
+    outside_window_reason = models.TextField(blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    distance_m = models.FloatField(null=True, blank=True, help_text="From the site's coordinates, when both are known.")
+    radius_m = models.PositiveIntegerField(default=500)
+    far_from_site = models.BooleanField(default=False)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.ON_SITE)
+    failure_reason = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
+    failure_note = models.TextField(blank=True)
+
+    tenant_path = "work_order__client"
+
+    class Meta:
+        ordering = ["checked_in_at", "id"]
+        indexes = [models.Index(fields=["outcome", "checked_out_at"], name="visit_outcome_out")]
+
+    def __str__(self) -> str:
+        return f"visit to WO-{self.work_order_id} at {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def outside_window(self) -> bool:
+        """Checked in beyond the category's tolerance around the window."""
+        return bool(self.minutes_early or self.minutes_late)

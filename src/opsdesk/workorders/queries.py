@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.core import clock
@@ -26,7 +26,7 @@ from opsdesk.sites.rules import applies_to
 from opsdesk.tenancy.models import Client
 
 from . import rules
-from .models import Comment, Handoff, Part, WorkOrder
+from .models import Comment, Handoff, Part, Visit, WorkOrder
 
 # Shown to the engineer at check-in: what the site expects on the day.
 CHECK_IN_KINDS = ("method_statement", "local_standard", "ppe", "escort")
@@ -218,6 +218,37 @@ def check_in_briefing(wo: WorkOrder) -> list[SiteRequirement]:
 
 
 # -- facts the services check, among what the actor may see ---------------------------------------
+
+
+def list_visits(user: Any, wo: WorkOrder) -> QuerySet[Visit]:
+    """The work order's visits, oldest first (check-in place and window, check-out outcome)."""
+    return scope(Visit.objects.filter(work_order=wo), user).select_related("engineer")
+
+
+def list_failed_visit_reasons(
+    user: Any, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Visits checked out not completed (on-site conditions were not as expected), counted per reason
+    per site and region; checked out in [since, until) when given. Most frequent first."""
+    qs = scope(Visit.objects.filter(outcome=Visit.Outcome.NOT_COMPLETED), user)
+    if since is not None:
+        qs = qs.filter(checked_out_at__gte=since)
+    if until is not None:
+        qs = qs.filter(checked_out_at__lt=until)
+    labels = dict(Visit.FailureReason.choices)
+    rows = (
+        qs.values("failure_reason", "work_order__site_id", "work_order__site__code", "work_order__site__region__code")
+        .annotate(count=Count("id"))
+        .order_by("-count", "work_order__site__code", "failure_reason")
+    )
+    return [
+        {
+            "region": r["work_order__site__region__code"], "site_id": r["work_order__site_id"],
+            "site": r["work_order__site__code"], "reason": r["failure_reason"],
+            "label": str(labels.get(r["failure_reason"], r["failure_reason"])), "count": r["count"],
+        }
+        for r in rows
+    ]
 
 
 def visible_client(user: Any, client_id: int) -> Client | None:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .models import Part, WorkOrder
+from .models import Part, Visit, WorkOrder
 from .rules import MACHINE
 
 # Columns read as they are; the rest of WorkOrderOut is built from joins and relations below.
@@ -64,6 +64,22 @@ PART_FIELDS = (
     "shipment",
     "expected_at",
     "delivered_at",
+)
+VISIT_FIELDS = (
+    "id",
+    "engineer_id",
+    "checked_in_at",
+    "checked_out_at",
+    "outcome",
+    "minutes_early",
+    "minutes_late",
+    "outside_window_reason",
+    "distance_m",
+    "accuracy_m",
+    "radius_m",
+    "far_from_site",
+    "failure_reason",
+    "failure_note",
 )
 
 
@@ -134,7 +150,14 @@ def present_ids(ids: list[int]) -> list[dict[str, Any]]:
         .values("work_order_id", *PART_FIELDS)
     ):
         parts[part.pop("work_order_id")].append(part)
+    visits: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for visit in Visit.objects.filter(work_order_id__in=ids).order_by("checked_in_at", "id").values(
+        "work_order_id", *VISIT_FIELDS
+    ):
+        visit["outside_window"] = bool(visit["minutes_early"] or visit["minutes_late"])
+        visits[visit.pop("work_order_id")].append(visit)
     for wo_id, row in rows.items():
+        row["visits"] = visits.get(wo_id, [])
         row["services"] = sorted(services.get(wo_id, ()))
         row["required_skills"] = sorted(skills.get(wo_id, ()))
         row["required_certifications"] = sorted(certifications.get(wo_id, ()))

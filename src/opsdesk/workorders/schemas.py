@@ -101,6 +101,26 @@ class WorkWindowOut(Schema):
     end: dt.datetime
 
 
+class VisitOut(Schema):
+    """One attendance: check-in (outside the window? how far from the site?) and check-out outcome."""
+
+    id: int
+    engineer: int | None = Field(None, alias="engineer_id")
+    checked_in_at: dt.datetime
+    checked_out_at: dt.datetime | None
+    outcome: Literal["on_site", "completed", "not_completed"]
+    outside_window: bool = Field(..., description="Checked in beyond the category's tolerance around the window")
+    minutes_early: int = Field(..., description="Minutes before the tolerance opened (0: not early)")
+    minutes_late: int = Field(..., description="Minutes after the tolerance closed (0: not late)")
+    outside_window_reason: str
+    distance_m: float | None = Field(..., description="The device's distance from the site, when both are known")
+    accuracy_m: float | None
+    radius_m: int
+    far_from_site: bool = Field(..., description="The device reported a place beyond radius_m from the site")
+    failure_reason: str = Field(..., description="Why a not-completed visit failed (empty otherwise)")
+    failure_note: str
+
+
 class WorkOrderOut(Schema):
     """A work order, its owner, readiness flags and execution record (built by `rows.present`)."""
 
@@ -140,6 +160,7 @@ class WorkOrderOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     completed_at: dt.datetime | None
+    visits: list[VisitOut] = Field(..., description="Check-ins and check-outs, oldest first")
 
 
 class WorkTransitionIn(InSchema):
@@ -269,7 +290,13 @@ class ArrangementOut(Schema):
 
 
 class CheckInIn(InSchema):
-    """Nothing to send: the time is the server's."""
+    """The time is the server's. Outside the visit's window (beyond the category's tolerance) a
+    `reason` is required; the device's location is optional (its distance from the site is recorded)."""
+
+    reason: str = Field("", max_length=2000, description="Why check in outside the window")
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0, le=1_000_000, description="The location's accuracy, metres")
 
 
 class SiteRuleOut(Schema):
@@ -287,9 +314,16 @@ class CheckInOut(Schema):
     rules: list[SiteRuleOut]
 
 
-class CheckOutIn(InSchema):
-    """The completion report (the client sees it) and the category's checklist answers."""
+FailureReason = Literal["no_access", "parts_missing", "wrong_information", "client_not_ready", "other"]
 
+
+class CheckOutIn(InSchema):
+    """Completed: the completion report (the client sees it) and the category's checklist answers.
+    Not completed: why (`failure_reason`; `failure_note` required with 'other'); the work goes on hold."""
+
+    outcome: Literal["completed", "not_completed"] = "completed"
+    failure_reason: FailureReason | None = None
+    failure_note: str = Field("", max_length=2000)
     report: str = Field("", max_length=20_000)
     checklist: dict[str, bool] = {}
     first_time_fix: bool | None = None

@@ -443,4 +443,4 @@ def hand_off(
 
 
 # On-site execution lives in execution.py; re-exported so services stay the one entry point.
-from .execution import check_in, check_out, close, verify  # noqa: E402,F401
+from .execution import check_in, check_out, check_out_not_completed, close, policy_of, verify  # noqa: E402,F401

@@ -22,4 +22,5 @@ urlpatterns = [
     path("<int:wo_id>/comment/", views.comment, name="comment"),
     path("<int:wo_id>/check-in/", field_views.check_in, name="check-in"),
     path("<int:wo_id>/check-out/", field_views.check_out, name="check-out"),
+    path("<int:wo_id>/check-out/not-completed/", field_views.check_out_not_completed, name="check-out-not-completed"),
 ]

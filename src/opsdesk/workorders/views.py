@@ -100,6 +100,7 @@ def _detail_context(request: HttpRequest, wo: WorkOrder, **forms: Any) -> dict[s
         "requirements": page_queries.requirement_rows(user, wo),
         "arrangement_states": Arrangement.State.choices,
         "handoffs": list(queries.list_handoffs(user, wo)),
+        "visits": list(queries.list_visits(user, wo)),
         "comments": queries.list_comments(user, wo),
         "parts": page_queries.parts_of(wo),
         "info_rows": page_queries.info_rows(wo),

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from opsdesk.accounts.api import router as accounts_router
 from opsdesk.alerts import intake_views
 from opsdesk.alerts.api import router as alerts_router
+from opsdesk.alerts.heartbeat_api import router as heartbeats_router
 from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.window_api import router as change_windows_router
 from opsdesk.core.api import api
@@ -31,6 +32,7 @@ api.add_router("", workorders_router)
 api.add_router("", dispatch_router)
 api.add_router("", change_windows_router)
 api.add_router("", alerts_router)
+api.add_router("", heartbeats_router)
 api.add_router("", incidents_router)
 api.add_router("", learning_router)
 api.add_router("", slas_router)

@@ -197,3 +197,8 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+from .heartbeat_models import Heartbeat  # noqa: E402  (its own file; registered with the app here)
+
+__all__ = ["Alert", "Heartbeat", "Integration", "MappingRule", "RawEvent"]

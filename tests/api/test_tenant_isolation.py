@@ -135,7 +135,11 @@ def _alerting_for(client, service):
     deliver(integration, signal("beta-down", summary="Beta checkout down"))
     process()
     alert = Alert.objects.get(integration=integration)
-    return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk}
+    from opsdesk.alerts import heartbeats
+
+    heartbeat = heartbeats.create_heartbeat(integration, {"name": "Beta backup", "slug": "beta-backup"}, actor=None)
+    return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk,
+            "heartbeats": heartbeat.pk}
 
 
 def _slos_for(service):
@@ -201,6 +205,10 @@ def test_nothing_changed_after_the_probe(world):
     assert Alert.objects.get(pk=world["targets"]["alerts"]).status == "firing"
     integration = Integration.objects.get(pk=world["targets"]["integrations"])
     assert integration.active and integration.rules.count() == 0
+    from opsdesk.alerts.heartbeat_models import Heartbeat
+
+    heartbeat = Heartbeat.objects.get(pk=world["targets"]["heartbeats"])
+    assert (heartbeat.name, heartbeat.state, heartbeat.pings) == ("Beta backup", "new", 0)
     from opsdesk.slas.models import Slo, SyntheticCheck
 
     slo = Slo.objects.get(pk=world["targets"]["slos"])
@@ -216,7 +224,7 @@ def test_lists_hold_only_the_clients_own_objects(world):
     api = world["api"]
     targets = world["targets"]
     for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes", "work-orders",
-                       "incidents", "alerts", "integrations", "slos", "synthetic-checks"):
+                       "incidents", "alerts", "integrations", "slos", "synthetic-checks", "heartbeats"):
         ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
         assert targets[collection] not in ids, collection
     assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}

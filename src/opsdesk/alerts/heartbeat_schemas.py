@@ -16,10 +16,11 @@ SLUG = r"^[-a-zA-Z0-9_]+$"
 
 
 class HeartbeatIn(InSchema):
-    """A new heartbeat of an integration: a ping expected every `interval_minutes`."""
+    """A new heartbeat of an integration: a ping expected every `interval_minutes` (name and slug
+    are required: optional in the schema so that an integration one may not see is 404 first)."""
 
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field(min_length=1, max_length=50, pattern=SLUG, description="In the ping URL.")
+    name: str | None = Field(None, min_length=1, max_length=100)
+    slug: str | None = Field(None, min_length=1, max_length=50, pattern=SLUG, description="In the ping URL.")
     interval_minutes: int = Field(5, ge=1, le=MAX_MINUTES)
     grace_minutes: int = Field(5, ge=0, le=MAX_MINUTES)
     severity: Severity = "critical"

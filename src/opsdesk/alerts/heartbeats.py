@@ -71,6 +71,9 @@ def _schedule(heartbeat: Heartbeat) -> None:
 @transaction.atomic
 def create_heartbeat(integration: Integration, data: dict[str, Any], *, actor: Any) -> Heartbeat:
     """Add a heartbeat to an integration: new until its first ping."""
+    for name in ("name", "slug"):
+        if not data.get(name):
+            raise field_error(name, "required")
     return crud.create(Heartbeat, {**_fields(integration, data), "integration": integration}, actor=actor)
 
 

@@ -23,7 +23,7 @@ from opsdesk.core.views import (
     staff_page,
 )
 
-from . import keys, page_queries, queries, sender_configs, services
+from . import heartbeat_views, keys, page_queries, queries, sender_configs, services
 from .forms import IntegrationForm, RuleFormSet, rule_rows, with_more_rows
 from .models import Integration
 
@@ -166,6 +166,7 @@ def integration_detail(request: HttpRequest, integration_id: int) -> HttpRespons
                                             signature_header=integration.signature_header,
                                             timestamp_header=integration.timestamp_header),
         "url": sender_configs.intake_url(_base(request), integration.kind, sender_configs.KEY_PLACEHOLDER),
+        **heartbeat_views.for_integration_page(request, integration, can_write),
     }
     return render(request, "alerts/integration_detail.html", context, status=status)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,9 +18,8 @@ from opsdesk.core.views import errors_on_fields, staff_page
 from opsdesk.services.models import Service
 
 from . import heartbeat_queries, heartbeats, queries
-from .heartbeat_models import Heartbeat
 from .heartbeat_rules import MAX_MINUTES
-from .models import Integration
+from .models import Alert, Integration
 
 
 class HeartbeatForm(forms.Form):
@@ -30,14 +29,15 @@ class HeartbeatForm(forms.Form):
     slug = forms.SlugField(max_length=50, help_text="In the ping URL; letters, digits, - and _.")
     interval_minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=5, label="Every (minutes)")
     grace_minutes = forms.IntegerField(min_value=0, max_value=MAX_MINUTES, initial=5, label="Grace (minutes)")
-    severity = forms.ChoiceField(choices=Heartbeat._meta.get_field("severity").choices, initial="critical")
+    severity = forms.ChoiceField(choices=Alert.Severity.choices, initial="critical")
     service: Any = forms.ModelChoiceField(  # type: ignore[arg-type]
         queryset=Service.objects.none(), required=False, empty_label="From the integration's rules",
     )
 
     def __init__(self, *args: Any, integration: Integration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(client_id=integration.client_id).order_by("name")
+        services = Service.objects.filter(client_id=integration.client_id).order_by("name")
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]
 
     def to_data(self) -> dict[str, Any]:
         """What the service takes."""

@@ -1,5 +1,7 @@
 """Heartbeats API (thin edges): staff manage them under integrations; senders ping them with the key."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
@@ -53,12 +55,13 @@ add_object_routes(router, ObjectRoutes(
 ))
 
 
-@router.api_operation(["GET", "POST"], "/heartbeats/{slug}/ping", response=PingOut, auth=None, tags=TAG)
-@answers(401, 404)
-def ping(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)):  # type: ignore[no-untyped-def]
-    """A sender's ping (GET or POST; a body is ignored), authenticated by the integration's key in
-    `Authorization: Bearer <key>` or `X-Opsdesk-Key: <key>`. Recorded (committed) before the answer;
-    a ping after the alert fired resolves it. No key: 401; unknown key or slug: 404, nothing written."""
+PING_DOC = """A sender's ping, authenticated by the integration's key in `Authorization: Bearer <key>`
+or `X-Opsdesk-Key: <key>`. Recorded (committed) before the answer; a ping after the alert fired
+resolves it. No key: 401; unknown key or slug: 404, nothing written."""
+
+
+def _ping(request: HttpRequest, slug: str) -> Any:
+    """Record the ping; the answer."""
     raw = intake.header_key(request.headers.get)
     if raw is None:
         return problem(401, "Unauthorized", "Send the integration key: Authorization: Bearer <key> or X-Opsdesk-Key.")
@@ -66,3 +69,19 @@ def ping(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG
     if heartbeat is None:
         return problem(404, "Not Found", f"No heartbeat {slug!r} on an active integration with this key.")
     return {"heartbeat": heartbeat.slug, "state": heartbeat.state, "due_at": heartbeat.due_at}
+
+
+@router.get("/heartbeats/{slug}/ping", response=PingOut, auth=None, tags=TAG, operation_id="ping_heartbeat_get",
+            summary="Ping a heartbeat (GET)", description=PING_DOC)
+@answers(401, 404)
+def ping_get(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)):  # type: ignore[no-untyped-def]
+    """A ping by GET (a cron job's `curl`)."""
+    return _ping(request, slug)
+
+
+@router.post("/heartbeats/{slug}/ping", response=PingOut, auth=None, tags=TAG, operation_id="ping_heartbeat",
+             summary="Ping a heartbeat (POST; a body is ignored)", description=PING_DOC)
+@answers(401, 404)
+def ping_post(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)):  # type: ignore[no-untyped-def]
+    """A ping by POST (a body, e.g. a job's output, is ignored)."""
+    return _ping(request, slug)

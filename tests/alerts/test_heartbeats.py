@@ -227,3 +227,11 @@ def test_a_service_of_another_client_is_refused(world) -> None:
     with pytest.raises(InvalidInput):
         heartbeats.create_heartbeat(world.integration, {"name": "X", "slug": "x", "service": foreign.pk},
                                     actor=world.commander)
+
+
+def test_an_inactive_integrations_heartbeats_are_paused(world) -> None:
+    _ping(world, 0)
+    world.integration.active = False
+    world.integration.save()
+    assert _check(60) == {"late": 0, "down": 0}
+    assert _state(world) == "up" and not RawEvent.objects.exists()

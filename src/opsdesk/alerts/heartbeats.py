@@ -186,11 +186,12 @@ def _pinged(heartbeat: Heartbeat, now: dt.datetime) -> bool:
 
 
 def check_overdue(now: dt.datetime | None = None) -> dict[str, int]:
-    """Move heartbeats past their due instant to late, and past the grace to down, raising their
-    alert (idempotent; safe with several workers). What it did, as counts."""
+    """Move heartbeats of active integrations past their due instant to late, and past the grace
+    to down, raising their alert (idempotent; safe with several workers). What it did, as counts."""
     now = now or clock.now()
     done = {"late": 0, "down": 0}
-    candidates = (Heartbeat.objects.filter(state__in=(rules.UP, rules.LATE), due_at__lt=now)
+    # An inactive integration refuses pings: its heartbeats are paused, not missed.
+    candidates = (Heartbeat.objects.filter(state__in=(rules.UP, rules.LATE), due_at__lt=now, integration__active=True)
                   .select_related("integration").order_by("due_at", "id"))
     for heartbeat in candidates:
         to = rules.check_step(heartbeat.state, heartbeat.last_ping_at, heartbeat.interval_minutes,

@@ -235,3 +235,13 @@ def test_an_inactive_integrations_heartbeats_are_paused(world) -> None:
     world.integration.save()
     assert _check(60) == {"late": 0, "down": 0}
     assert _state(world) == "up" and not RawEvent.objects.exists()
+
+
+def test_a_ping_that_read_a_state_the_check_has_since_changed_writes_nothing_and_reads_again(world) -> None:
+    _ping(world, 0)
+    stale = Heartbeat.objects.get(pk=world.hb.pk)
+    _check(20)  # down meanwhile, its alert raised
+    assert not heartbeats._pinged(stale, at(21))
+    assert (_state(world), Heartbeat.objects.get(pk=world.hb.pk).pings) == ("down", 1)
+    assert _ping(world, 21).state == "up"  # read again: up, and the resolve is sent
+    assert [s["action"] for e in RawEvent.objects.order_by("id") for s in e.signals] == ["trigger", "resolve"]

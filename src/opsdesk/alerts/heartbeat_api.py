@@ -73,7 +73,7 @@ def _ping(request: HttpRequest, slug: str) -> Any:
 
 @router.get("/heartbeats/{slug}/ping", response=PingOut, auth=None, tags=TAG, operation_id="ping_heartbeat_get",
             summary="Ping a heartbeat (GET)", description=PING_DOC)
-@answers(401, 404)
+@answers(401, 404, 409)
 def ping_get(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)):  # type: ignore[no-untyped-def]
     """A ping by GET (a cron job's `curl`)."""
     return _ping(request, slug)
@@ -81,7 +81,7 @@ def ping_get(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=
 
 @router.post("/heartbeats/{slug}/ping", response=PingOut, auth=None, tags=TAG, operation_id="ping_heartbeat",
              summary="Ping a heartbeat (POST; a body is ignored)", description=PING_DOC)
-@answers(401, 404)
+@answers(401, 404, 409)
 def ping_post(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)):  # type: ignore[no-untyped-def]
     """A ping by POST (a body, e.g. a job's output, is ignored)."""
     return _ping(request, slug)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F
 
 from opsdesk.core import clock, crud, timeline
-from opsdesk.core.errors import field_error
+from opsdesk.core.errors import Conflict, field_error
 
 from . import heartbeat_rules as rules
 from . import services as alert_services
@@ -155,7 +155,9 @@ def ping(key_hash: str, slug: str, *, now: dt.datetime | None = None) -> Heartbe
     """Record a ping of the heartbeat `slug` of the active integration with this key hash (None:
     no such heartbeat; nothing written). Durable when it returns: one commit."""
     now = now or clock.now()
-    for _attempt in range(3):
+    # Each retry follows a state change by the check (up -> late -> down) or another ping (-> up),
+    # committed meanwhile: four attempts outlast them all.
+    for _attempt in range(4):
         with transaction.atomic():
             found = (Heartbeat.objects.filter(integration__key_hash=key_hash, integration__active=True, slug=slug)
                      .only("id", "integration_id", "name", "slug", "state", "interval_minutes", "grace_minutes",
@@ -164,7 +166,7 @@ def ping(key_hash: str, slug: str, *, now: dt.datetime | None = None) -> Heartbe
                 return None
             if _pinged(found, now):
                 return found
-    return found  # three races in a row with the check: the last one's answer (the ping is recorded)
+    raise Conflict(f"Heartbeat {slug!r} kept changing while the ping was recorded; ping again.")
 
 
 def _pinged(heartbeat: Heartbeat, now: dt.datetime) -> bool:

@@ -61,3 +61,37 @@ def test_an_invalid_regular_expression_is_refused() -> None:
     with pytest.raises(CommandError, match="regular expression"):
         run("create", "acme", "generic", "--rule", "a=~(->site:dc2")
     assert not Integration.objects.exists()
+
+
+def heartbeat(*args: str) -> str:
+    out = io.StringIO()
+    call_command("heartbeat", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_heartbeat_add_list_ping_and_check() -> None:
+    import datetime as dt
+
+    from opsdesk.alerts.heartbeat_models import Heartbeat
+    from opsdesk.core import clock
+    from tests.alerts.factories import make_integration
+
+    client = f.make_client(code="acme")
+    service = f.make_service(client, code="backups")
+    integration, key = make_integration("generic", client=client)
+    assert "/api/v1/heartbeats/nightly/ping" in heartbeat("add", str(integration.pk), "nightly", "--every", "60",
+                                                          "--grace", "0", "--service", "backups")
+    made = Heartbeat.objects.get()
+    assert (made.interval_minutes, made.grace_minutes, made.service) == (60, 0, service)
+    assert "nightly" in heartbeat("list") and "new" in heartbeat("list")
+    start = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    with clock.frozen(start):
+        assert "Pinged nightly: up" in heartbeat("ping", "nightly", "--key", key)
+    with clock.frozen(start + dt.timedelta(minutes=61)):
+        assert "down (alert raised): 1" in heartbeat("check")
+    with pytest.raises(CommandError, match="no heartbeat"):
+        heartbeat("ping", "nightly", "--key", keys.new_key())
+    with pytest.raises(CommandError, match="already exists"):
+        heartbeat("add", str(integration.pk), "nightly")
+    with pytest.raises(CommandError, match="interval_minutes"):
+        heartbeat("add", str(integration.pk), "other", "--every", "0")

@@ -72,7 +72,7 @@ class Call:
     path: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
     body: Any = None
-    user: Any = None  # None: the admin; a User: their token; ANONYMOUS: no Authorization header
+    user: Any = None  # None: the admin; a User: their token; a str: that bearer key; ANONYMOUS: no Authorization header
     at: dt.datetime | None = None
     then: Callable[[Any], Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)  # extra request headers, as WSGI META names
@@ -568,6 +568,36 @@ def _change_event(w: World) -> ChangeEvent:
 
 
 listed("change-events", _change_event)
+def _heartbeat(w: World) -> Any:
+    from opsdesk.alerts import heartbeats
+
+    return heartbeats.create_heartbeat(_integration(w), {"name": "Nightly backup", "slug": "nightly"}, actor=w.admin)
+
+
+listed("heartbeats", _heartbeat, state="new")
+example("GET", "/api/v1/integrations/{integration_id}/heartbeats")(lambda w: _with(_heartbeat(w), lambda h: Call(
+    200, path={"integration_id": h.integration_id}, then=lambda out: [i["id"] for i in out["items"]] == [h.pk])))
+example("POST", "/api/v1/integrations/{integration_id}/heartbeats")(lambda w: _with(_integration(w), lambda i: Call(
+    201, path={"integration_id": i.pk}, body={"name": "Cron", "slug": "cron", "interval_minutes": 60,
+                                               "service": w.service.pk},
+    then=lambda out: out["state"] == "new" and i.heartbeats.filter(pk=out["id"], service=w.service).exists())))
+crud("heartbeats", _heartbeat, patch={"interval_minutes": 30, "name": "Renamed"}, delete=True)
+
+
+def _ping(method: str) -> Example:
+    def build(w: World) -> Call:
+        integration, key = af.make_integration("generic", client=w.client)
+        from opsdesk.alerts import heartbeats
+
+        heartbeat = heartbeats.create_heartbeat(integration, {"name": "Cron", "slug": "cron"}, actor=w.admin)
+        return Call(200, path={"slug": "cron"}, user=key,
+                    then=lambda out: out["state"] == "up" and type(heartbeat).objects.get(pk=heartbeat.pk).pings == 1)
+
+    return build
+
+
+example("GET", "/api/v1/heartbeats/{slug}/ping")(_ping("GET"))
+example("POST", "/api/v1/heartbeats/{slug}/ping")(_ping("POST"))
 listed("alerts", _alert)
 example("POST", "/api/v1/alerts/{alert_id}/acknowledge")(lambda w: _with(_alert(w), lambda a: Call(
     200, path={"alert_id": a.pk}, then=lambda out: out["status"] == "acknowledged")))
@@ -808,7 +838,10 @@ def test_operation_answers_as_documented(method: str, path: str) -> None:
     documented = operation["responses"]
     assert 200 <= call.status < 300 and str(call.status) in documented, (
         f"{method} {path}: the example expects {call.status}; the document has {sorted(documented)}")
-    api = Api(None) if call.user is ANONYMOUS else Api(f.make_token(call.user or w.admin))
+    if isinstance(call.user, str):  # a key the sender presents as its bearer token
+        api = Api(call.user)
+    else:
+        api = Api(None) if call.user is ANONYMOUS else Api(f.make_token(call.user or w.admin))
     url = _url(path, call.path)
     if call.query:
         from urllib.parse import urlencode

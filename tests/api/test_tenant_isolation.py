@@ -137,13 +137,14 @@ def _alerting_for(client, service):
     deliver(integration, signal("beta-down", summary="Beta checkout down"))
     process()
     alert = Alert.objects.get(integration=integration)
-    from opsdesk.alerts import change_events
+    from opsdesk.alerts import change_events, heartbeats
     from opsdesk.core import clock
 
     reported = change_events.check({"summary": "Beta deploy", "source": "beta-ci"}, "", "beta-deploy")
     event = change_events.record(integration, reported, clock.now())[0]
+    heartbeat = heartbeats.create_heartbeat(integration, {"name": "Beta backup", "slug": "beta-backup"}, actor=None)
     return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk,
-            "change-events": event.pk}
+            "change-events": event.pk, "heartbeats": heartbeat.pk}
 
 
 def _slos_for(service):
@@ -209,6 +210,10 @@ def test_nothing_changed_after_the_probe(world):
     assert Alert.objects.get(pk=world["targets"]["alerts"]).status == "firing"
     integration = Integration.objects.get(pk=world["targets"]["integrations"])
     assert integration.active and integration.rules.count() == 0
+    from opsdesk.alerts.heartbeat_models import Heartbeat
+
+    heartbeat = Heartbeat.objects.get(pk=world["targets"]["heartbeats"])
+    assert (heartbeat.name, heartbeat.state, heartbeat.pings) == ("Beta backup", "new", 0)
     from opsdesk.slas.models import Slo, SyntheticCheck
 
     slo = Slo.objects.get(pk=world["targets"]["slos"])
@@ -224,7 +229,8 @@ def test_lists_hold_only_the_clients_own_objects(world):
     api = world["api"]
     targets = world["targets"]
     for collection in ("clients", "sites", "site-requirements", "services", "users", "engineers", "changes", "work-orders",
-                       "incidents", "alerts", "integrations", "slos", "synthetic-checks", "change-events"):
+                       "incidents", "alerts", "integrations", "slos", "synthetic-checks", "change-events",
+                       "heartbeats"):
         ids = {item["id"] for item in api.get(collection, limit=500).json()["items"]}
         assert targets[collection] not in ids, collection
     assert {s["id"] for s in api.get("sites").json()["items"]} == {world["own"]["sites"]}

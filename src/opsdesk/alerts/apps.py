@@ -10,7 +10,9 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from opsdesk.core import periodic
 
-        from . import tasks
+        from . import heartbeat_tasks, tasks
 
         # Accepted events are processed within about a second of their commit.
         periodic.register("alerts-process", every=1, task=tasks.process_pending)
+        # Missed heartbeats are noticed within about 15 s of their grace ending.
+        periodic.register("alerts-heartbeats", every=15, task=heartbeat_tasks.check_heartbeats)

@@ -26,6 +26,7 @@ from opsdesk.core.views import (
 from . import (
     change_event_queries,
     change_events,
+    heartbeat_views,
     keys,
     page_queries,
     queries,
@@ -177,6 +178,7 @@ def integration_detail(request: HttpRequest, integration_id: int) -> HttpRespons
         "change_events": change_event_queries.recent_for_integration(integration.pk),
         "change_event_url": _base(request) + (change_events.PAGERDUTY_PATH if integration.kind == "events_v2"
                                               else change_events.GENERIC_PATH + "/" + sender_configs.KEY_PLACEHOLDER),
+        **heartbeat_views.for_integration_page(request, integration, can_write),
     }
     return render(request, "alerts/integration_detail.html", context, status=status)
 

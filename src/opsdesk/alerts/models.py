@@ -200,5 +200,6 @@ class Alert(models.Model):
 
 
 from .change_event_models import ChangeEvent  # noqa: E402  (its own file: change events)
+from .heartbeat_models import Heartbeat  # noqa: E402  (its own file; registered with the app here)
 
-__all__ = ["Alert", "ChangeEvent", "Integration", "MappingRule", "RawEvent"]
+__all__ = ["Alert", "ChangeEvent", "Heartbeat", "Integration", "MappingRule", "RawEvent"]

@@ -259,6 +259,7 @@ def _apply(work: _Work, integration_id: int, received_at: dt.datetime, signal: S
             integration_id=integration_id, client_id=integration.client_id, key=signal["key"][:255],
             status=Alert.Status.FIRING, count=1, first_seen_at=received_at, last_seen_at=received_at,
             started_at=_when(signal.get("started_at"), received_at),
+            service_id=signal.get("service_id"), site_id=signal.get("site_id"),
         )
         _refresh(alert, signal)
         work.new.append(alert)
@@ -419,8 +420,10 @@ def _place(work: _Work) -> None:
     for alert in work.new:
         services, sites = by_integration[alert.integration_id]
         integration = work.integrations[alert.integration_id]
-        alert.service_id = rules.first_target(services, alert.labels) or integration.default_service_id
-        alert.site_id = rules.first_target(sites, alert.labels) or integration.default_site_id
+        # A placement the signal carries (a heartbeat's own service or site) comes first.
+        alert.service_id = (alert.service_id or rules.first_target(services, alert.labels)
+                            or integration.default_service_id)
+        alert.site_id = alert.site_id or rules.first_target(sites, alert.labels) or integration.default_site_id
 
 
 def _mark_flapping(work: _Work) -> None:

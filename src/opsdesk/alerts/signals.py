@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 Action = Literal["trigger", "acknowledge", "resolve"]
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -27,3 +27,6 @@ class Signal(TypedDict):
     details: dict[str, Any]  # custom_details, links, images, generatorURL, dashboardURL, ... as sent
     started_at: str | None  # ISO 8601 with offset, when the sender says it started
     ended_at: str | None  # ISO 8601 with offset, when the sender says it ended (resolve)
+    # Placement chosen by opsdesk itself (heartbeats), ahead of mapping rules; no format sets them.
+    service_id: NotRequired[int | None]
+    site_id: NotRequired[int | None]

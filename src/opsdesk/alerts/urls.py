@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import integration_views, views
+from . import heartbeat_views, integration_views, views
 
 app_name = "alerts"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("integrations/<int:integration_id>/", integration_views.integration_detail, name="integration"),
     path("integrations/<int:integration_id>/key/", integration_views.integration_key, name="integration-key"),
     path("integrations/<int:integration_id>/rotate-key/", integration_views.rotate_key, name="rotate-key"),
+    path("integrations/<int:integration_id>/heartbeats/new/", heartbeat_views.heartbeat_new, name="heartbeat-new"),
 ]

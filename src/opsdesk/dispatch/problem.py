@@ -9,7 +9,7 @@ comes from `Problem.travel` (see travel.py).
 Decisions (relied on by the solvers, the checker and the tests):
 
 - A job's `allowed` intervals are where its visit may lie: its window intersected with the site's
-  permitted hours. The whole visit [start, start + duration] lies inside one of them: a window
+  permitted hours, less the freezes (`freezes`, kept to name them when a plan breaks one). The whole visit [start, start + duration] lies inside one of them: a window
   is a promise to the client, so a visit is never late (lateness is reported, and is zero for
   any plan the checker passes, except for fixed stops that began late).
 - An engineer's `available` intervals are their shifts on the day minus their absences. They
@@ -54,6 +54,7 @@ class Job:
     value: int
     window: Interval | None = None  # the client's window (for lateness); `allowed` is what binds
     label: str = ""
+    freezes: tuple[tuple[int, int, str], ...] = ()  # freeze occurrences over the window (start, end, name): never visited
 
 
 @dataclass(frozen=True)

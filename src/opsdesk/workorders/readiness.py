@@ -47,10 +47,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from opsdesk.changes.windows import WindowViolation
+from opsdesk.changes.windows import WindowViolation, describe_interval
 from opsdesk.sites.rules import WEEKDAYS, applies_to
-
-from opsdesk.changes.windows import describe_interval
 
 from .eligibility import ACCESS_KIND_FOR, Verdict, coverage, describe_window, stretches, zone
 from .free_time import Closure, Span, clock_words, fitting, free_intervals, minutes_words

@@ -78,3 +78,24 @@ def test_the_checker_flags_a_visit_inside_the_freeze(w):
     # Ending the visit just inside the freeze is as bad as starting in it.
     edge = visit_at(problem, ann, wo, "18:30")
     assert [v.kind for v in checker.check(problem, edge)] == ["freeze"]
+
+
+def test_both_solvers_use_the_free_time_of_a_window_a_freeze_cuts_in_two(w):
+    """A freeze 07:00-19:00 inside a 06:00-21:00 window leaves 06:00-07:00 (nobody works then) and
+    19:00-21:00: PyVRP (one client per free interval, a mutually exclusive group) and OR-Tools (the
+    gaps removed from the start's domain) both place the visit in the evening."""
+    from opsdesk.dispatch.ortools_solver import solve_ortools
+    from opsdesk.dispatch.solver import solve
+
+    both = ready(w, "Splice fibre around clinic hours", "06:00", "21:00", minutes=60)
+    problem = queries.load_day(w["region"], DAY).problem
+    seconds = problem.seconds
+    assert problem.job_by_id[both.pk].allowed == (
+        (seconds(at("06:00")), seconds(at("07:00"))), (seconds(at("19:00")), seconds(at("21:00"))),
+    )
+    for solution in (solve(problem, 0.3), solve_ortools(problem, 1.0)):
+        assert checker.check(problem, solution) == [], solution.solver
+        placed = solution.assigned()
+        for wo in (both.pk, w["evening"].pk):
+            engineer, stop = placed[wo]
+            assert engineer == w["Ann"].pk and stop.start >= seconds(at("19:00")), solution.solver

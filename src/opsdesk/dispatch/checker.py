@@ -31,8 +31,8 @@ def check(problem: Problem, solution: Solution) -> list[Violation]:
 
     Checked: engineers and work known, each at most once (and not both routed and unassigned),
     eligibility (skills, certifications, access on the day), the visit inside the work's
-    allowed hours (window and site permitted hours) and outside every freeze, inside one of the engineer's available
-    intervals (shift less absences), its duration, travel between consecutive places, leaving
+    allowed hours (window and site permitted hours) and outside every freeze, inside one of the
+    engineer's available intervals (shift less absences), its duration, travel between consecutive places, leaving
     home after the day starts and home again before it ends, and fixed stops kept unchanged.
     """
     out: list[Violation] = []

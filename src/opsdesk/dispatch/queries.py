@@ -80,16 +80,6 @@ def _local_day(instant: dt.datetime, time_zone: str) -> dt.date:
     return instant.astimezone(eligibility.zone(time_zone)).date()
 
 
-def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
-    out = []
-    for lo1, hi1 in a:
-        for lo2, hi2 in b:
-            lo, hi = max(lo1, lo2), min(hi1, hi2)
-            if lo < hi:
-                out.append((lo, hi))
-    return sorted(out)
-
-
 def _minus(spans: list[Interval], cuts: list[Interval]) -> list[Interval]:
     out = spans
     for c_lo, c_hi in cuts:

@@ -131,7 +131,9 @@ def test_work_fitting_after_a_freeze_is_not_blocked_and_is_planned_after_it(demo
     from opsdesk.dispatch import services
     from opsdesk.dispatch.answers import plan_answer
 
-    wo = WorkOrder.objects.select_related("site").get(pk=35)
+    # WO-35 on a fresh database; found by what it is, since ids differ where sequences are not reset.
+    (wo,) = [wo for wo in on_the_day(demo, "EMEA", "readiness") if wo.site.code == "man-hosp"
+             and any(b["kind"] == "permitted_hours" for b in open_blockers(wo))]
     start, end = local(wo.window_start, wo), local(wo.window_end, wo)
     assert (wo.site.code, start.time(), end.time(), wo.estimated_minutes) == ("man-hosp", dt.time(17), dt.time(21), 60)
     assert [b["kind"] for b in open_blockers(wo)] == ["permitted_hours"]

@@ -120,3 +120,33 @@ def test_plans_of_the_demo_day_pass_the_checker_and_accept(demo, region, setting
         assert {wo.pk for wo in people} <= {u["work_order"] for u in answer["unassigned"]}
         services.accept_plan(plan, actor=dispatcher)
     assert WorkOrder.objects.filter(pk__in=placed, state="dispatched").count() == len(placed)
+
+
+def test_work_fitting_after_a_freeze_is_not_blocked_and_is_planned_after_it(demo: DemoContext, settings) -> None:
+    """WO-35 of the small demo: an hour's work at man-hosp, window 17:00-21:00, the clinic-hours
+    freeze until 19:00. Only the permitted-hours blocker (dispatch's) stays; the plan places it after 19:00."""
+    from django.contrib.auth import get_user_model
+
+    from opsdesk.core import clock
+    from opsdesk.dispatch import services
+    from opsdesk.dispatch.answers import plan_answer
+
+    # WO-35 on a fresh database; found by what it is, since ids differ where sequences are not reset.
+    (wo,) = [wo for wo in on_the_day(demo, "EMEA", "readiness") if wo.site.code == "man-hosp"
+             and any(b["kind"] == "permitted_hours" for b in open_blockers(wo))]
+    start, end = local(wo.window_start, wo), local(wo.window_end, wo)
+    assert (wo.site.code, start.time(), end.time(), wo.estimated_minutes) == ("man-hosp", dt.time(17), dt.time(21), 60)
+    assert [b["kind"] for b in open_blockers(wo)] == ["permitted_hours"]
+    assert wo.readiness["notes"] == [
+        f"Fits 19:00–21:00 after the freeze 'No change during clinic hours' ({start:%a} {start.day} {start:%b} "
+        "07:00–19:00 Europe/London) and inside the site's permitted hours — plan it there."
+    ]
+    settings.OPSDESK_DISPATCH_SECONDS = 1
+    now = demo_now(demo)
+    with clock.frozen(now):
+        plan = services.propose_plan("EMEA", dispatch_day(now), actor=get_user_model().objects.get(username="dispatch"))
+    answer = plan_answer(plan)
+    assert answer["checker"] == {"ok": True, "violations": []}
+    stop = next(s for r in answer["routes"] for s in r["stops"] if s["work_order"] == wo.pk)
+    assert local(dt.datetime.fromisoformat(stop["start"]), wo).time() >= dt.time(19)
+    assert local(dt.datetime.fromisoformat(stop["finish"]), wo).time() <= dt.time(21)

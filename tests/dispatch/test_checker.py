@@ -183,3 +183,18 @@ def test_every_violation_names_work_and_reads_as_a_sentence(violation: str) -> N
     found = [v for v in check(p, broken) if v.kind == violation]
     assert found
     assert all(v.detail and v.as_dict()["kind"] == violation for v in found)
+
+
+def test_a_visit_inside_a_freeze_is_refused_even_where_the_allowed_hours_let_it() -> None:
+    # Job 1's window is 09-12; a freeze 09-10:30 closes part of it. The checker names the freeze
+    # from the job's own list, whatever `allowed` says (a stale or wrong allowed cannot hide it).
+    p = problem()
+    frozen = replace(p.jobs[0], freezes=((9 * H, 10 * H + 1800, "Clinic hours"),))
+    p = replace(p, jobs=(frozen, *p.jobs[1:]))
+    plan = sound(p)
+    start = plan.assigned()[1][1].start
+    assert start < 10 * H + 1800  # earliest start: inside the freeze
+    violations = [v for v in check(p, plan) if v.job_id == 1]
+    assert [v.kind for v in violations] == ["freeze"] and "falls in the freeze 'Clinic hours'" in violations[0].detail
+    later = with_stop(plan, 1, 0, start=10 * H + 1800, finish=11 * H + 1800)
+    assert "freeze" not in kinds(p, later)

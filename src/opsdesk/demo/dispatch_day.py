@@ -20,7 +20,8 @@ per region one or two ask for a skill nobody in the region holds (else a certifi
 holds valid that day, else a skill none of the engineers with access at the site holds: in the
 demo every skill and certification is held somewhere) and get the "people" blocker; and one is at
 a site with permitted hours whose window only partly overlaps them (the "permitted_hours" blocker;
-at a hospital also the clinic-hours freeze, which ends inside the window). A dispatch plan takes ready work and work in readiness whose only
+at a hospital the clinic-hours freeze also ends inside the window, and the work fits after it, so
+readiness notes where and the plan places it there). A dispatch plan takes ready work and work in readiness whose only
 open blockers are dispatch's, and reports these unassigned with the reason.
 
 Slots are drawn, then checked in one batch by the product's own gate (freezes, permitted hours,

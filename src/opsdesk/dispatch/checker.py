@@ -31,8 +31,8 @@ def check(problem: Problem, solution: Solution) -> list[Violation]:
 
     Checked: engineers and work known, each at most once (and not both routed and unassigned),
     eligibility (skills, certifications, access on the day), the visit inside the work's
-    allowed hours (window and site permitted hours) and inside one of the engineer's available
-    intervals (shift less absences), its duration, travel between consecutive places, leaving
+    allowed hours (window and site permitted hours) and outside every freeze, inside one of the
+    engineer's available intervals (shift less absences), its duration, travel between consecutive places, leaving
     home after the day starts and home again before it ends, and fixed stops kept unchanged.
     """
     out: list[Violation] = []
@@ -108,7 +108,11 @@ def _visit(problem: Problem, route: Route, job_id: int, start: int, finish: int)
         out.append(Violation("not_eligible", f"{engineer.name} is not eligible for WO-{job_id}", job_id, eid))
     if finish - start != job.duration:
         out.append(Violation("duration", f"WO-{job_id} needs {job.duration // 60} min", job_id, eid))
-    if interval_holding(job.allowed, start, finish) is None:
+    frozen = [(lo, hi, name) for lo, hi, name in job.freezes if lo < finish and start < hi]
+    for lo, hi, name in frozen:
+        at = f"{problem.at(lo):%d %b %H:%M}–{problem.at(hi):%d %b %H:%M} UTC"
+        out.append(Violation("freeze", f"WO-{job_id} falls in the freeze '{name}' ({at})", job_id, eid))
+    if not frozen and interval_holding(job.allowed, start, finish) is None:
         out.append(Violation("outside_window", f"WO-{job_id} is outside its window or the site's permitted hours", job_id, eid))
     if interval_holding(engineer.available, start, finish) is None:
         out.append(Violation("outside_shift", f"WO-{job_id} is outside {engineer.name}'s shift or during an absence", job_id, eid))

@@ -9,9 +9,10 @@ comes from `Problem.travel` (see travel.py).
 Decisions (relied on by the solvers, the checker and the tests):
 
 - A job's `allowed` intervals are where its visit may lie: its window intersected with the site's
-  permitted hours. The whole visit [start, start + duration] lies inside one of them: a window
-  is a promise to the client, so a visit is never late (lateness is reported, and is zero for
-  any plan the checker passes, except for fixed stops that began late).
+  permitted hours, less the freezes (`freezes`, kept to name one a plan breaks). The whole visit
+  [start, start + duration] lies inside one of them: a window is a promise to the client, so a
+  visit is never late (lateness is reported, and is zero for any plan the checker passes, except
+  for fixed stops that began late).
 - An engineer's `available` intervals are their shifts on the day minus their absences. They
   leave home no earlier than the first interval starts and are home again no later than the
   last ends; every visit lies inside one interval; travel may cross a break.
@@ -54,6 +55,7 @@ class Job:
     value: int
     window: Interval | None = None  # the client's window (for lateness); `allowed` is what binds
     label: str = ""
+    freezes: tuple[tuple[int, int, str], ...] = ()  # freeze occurrences over the window (start, end, name): never visited
 
 
 @dataclass(frozen=True)

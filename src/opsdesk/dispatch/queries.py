@@ -8,8 +8,11 @@ What a day holds (decisions):
 - Fixed: `dispatched` and in-progress (`en_route`, `on_site`) work keeps its engineer and times
   (the accepted plan's, else its window start; on site since check-in). Dispatched work whose
   engineer is now unavailable then is placed again; in-progress work never moves.
-- Left out with a reason: dispatch-owned blockers a plan cannot clear (a change freeze), and
-  sites without coordinates.
+- Left out with a reason: dispatch-owned blockers a plan cannot clear (a change freeze the work
+  does not fit around), and sites without coordinates.
+- A job's allowed intervals are its window's free intervals: inside the site's permitted hours
+  and outside every freeze occurrence (workorders.free_time, expanded in the site's zone); the
+  freezes also travel with the job so the checker can name one a visit falls in.
 - Engineers: the region's active engineers with a home base; their available hours are their
   weekly working hours starting on the day (in their zone) less their absences.
 """
@@ -28,7 +31,7 @@ from opsdesk.core.errors import NotFound, PermissionDenied
 from opsdesk.core.queries import id_or_code
 from opsdesk.people.models import Engineer
 from opsdesk.sites.models import Region
-from opsdesk.workorders import eligibility, readiness_queries
+from opsdesk.workorders import eligibility, free_time, readiness_queries
 from opsdesk.workorders.eligibility import EngineerFacts, WorkFacts
 from opsdesk.workorders.models import WorkOrder
 
@@ -75,16 +78,6 @@ def get_region(value: Any) -> Region:
 
 def _local_day(instant: dt.datetime, time_zone: str) -> dt.date:
     return instant.astimezone(eligibility.zone(time_zone)).date()
-
-
-def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
-    out = []
-    for lo1, hi1 in a:
-        for lo2, hi2 in b:
-            lo, hi = max(lo1, lo2), min(hi1, hi2)
-            if lo < hi:
-                out.append((lo, hi))
-    return sorted(out)
 
 
 def _minus(spans: list[Interval], cuts: list[Interval]) -> list[Interval]:
@@ -163,10 +156,11 @@ def load_day(region: Region, day: dt.date) -> Day:
         if not eligible:
             nobody[wo.pk] = why
         window = (seconds(wo.window_start), seconds(wo.window_end))  # type: ignore[arg-type]
-        allowed = _allowed(batch, wo, window, seconds)
+        allowed, freezes = _allowed(batch, wo, seconds)
         jobs.append(Job(
             wo.pk, wo.site_id, place, wo.estimated_minutes * 60, tuple(allowed), frozenset(eligible),
             VALUE_OF_PRIORITY.get(wo.priority.upper(), VALUE_OF_PRIORITY["P3"]), window, f"WO-{wo.pk} {wo.title}",
+            tuple(freezes),
         ))
     problem = Problem(origin, tuple(jobs), tuple(days), travel_times_for(region), tuple(fixed))
     by_id = {wo.pk: wo for wo in candidates}
@@ -213,15 +207,21 @@ def _eligible(batch: Any, work: WorkFacts, engineers: dict[int, Engineer]) -> tu
     return out, summary
 
 
-def _allowed(batch: Any, wo: WorkOrder, window: Interval, seconds: Any) -> list[Interval]:
-    """The window, narrowed to each applicable permitted-hours rule of the site."""
-    allowed = [window]
+def _allowed(batch: Any, wo: WorkOrder, seconds: Any) -> tuple[list[Interval], list[tuple[int, int, str]]]:
+    """Where the visit may lie: the window's free intervals (inside each applicable permitted-hours
+    rule of the site, outside every freeze; workorders.free_time), and the freezes it must avoid."""
     assert wo.window_start is not None and wo.window_end is not None
-    for req in batch.applicable(wo.site_id, wo.category):
-        if req.kind == "permitted_hours" and req.permitted_hours:
-            spans = eligibility.stretches(req.permitted_hours, wo.site.time_zone, wo.window_start, wo.window_end)
-            allowed = _intersect(allowed, [(seconds(a), seconds(b)) for a, b in spans])
-    return allowed
+    permitted = [
+        eligibility.stretches(req.permitted_hours, wo.site.time_zone, wo.window_start, wo.window_end)
+        for req in batch.applicable(wo.site_id, wo.category)
+        if req.kind == "permitted_hours" and req.permitted_hours
+    ]
+    closures = batch.closures(wo)
+    free = free_time.free_intervals(
+        wo.window_start, wo.window_end, permitted=permitted, closed=[(c.start, c.end) for c in closures],
+    )
+    freezes = [(seconds(c.start), seconds(c.end), c.name) for c in closures]
+    return [(seconds(a), seconds(b)) for a, b in free], freezes
 
 
 # -- plans as users see them -----------------------------------------------------------------

@@ -20,9 +20,11 @@ How the model says what PyVRP has no word for:
   itself is not a client) and at every gap in their availability (lunch, an absence: the
   segment before ends and the next starts "anywhere", a place no travel leads to or from, so
   the drive across the gap happens during it; re-timing checks that it fits).
-- A job's allowed hours (window within site permitted hours) bound its start to
-  [lo, hi - duration]; when they fall in several pieces each piece is a client and the
-  pieces form a mutually exclusive group.
+- A job's allowed hours (window within site permitted hours, less freezes) bound its start to
+  [lo, hi - duration]; when they fall in several pieces (a freeze or a gap in the permitted
+  hours cuts the window) each piece long enough for the visit is a client with that piece as
+  its one time window, and the pieces form a mutually exclusive group: the search picks at most
+  one, whichever suits the routes best (not simply the earliest or the widest).
 - Every job is optional, its prize its value (priority-weighted, in travel seconds); distance is
   travel seconds, so PyVRP minimises travel plus the value of work left out.
 

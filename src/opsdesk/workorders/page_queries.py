@@ -132,6 +132,7 @@ class ReadinessView:
     at_risk: bool
     rows: list[BlockerRow]
     next_needed_by: dt.datetime | None
+    notes: tuple[str, ...] = ()  # decided without blocking: where the work fits around a freeze
 
     @property
     def open_rows(self) -> list[BlockerRow]:
@@ -153,7 +154,7 @@ def readiness_for(wo: WorkOrder) -> ReadinessView:
         for b in result.blockers
     ]
     rows.sort(key=lambda r: (r.overridden, r.needed_by is None, r.needed_by or now, r.key))
-    return ReadinessView(result.ready, result.at_risk, rows, result.next_needed_by)
+    return ReadinessView(result.ready, result.at_risk, rows, result.next_needed_by, result.notes)
 
 
 @dataclass(frozen=True)

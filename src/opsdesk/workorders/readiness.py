@@ -13,6 +13,7 @@ Decisions (owners and "needed by"):
 | site requirement ("requirement:<id>") | site_requirement | per kind (`OWNERS`) | window start - the requirement's lead time |
 | permitted hours ("requirement:<id>") | permitted_hours | dispatch     | window start - max(lead time, 24 h)         |
 | freeze ("freeze:<rule id>")         | freeze           | dispatch     | window start - 24 h                         |
+  (only when the work does not fit in the window's free time; see below)
 | nobody eligible ("people")          | people           | dispatch     | window start - max(24 h, induction/clearance lead times) |
 | assigned engineer not eligible ("engineer") | engineer | dispatch     | window start - 24 h                         |
 | part not delivered ("part:<id>")    | parts            | service_desk | window start                                |
@@ -29,6 +30,14 @@ compared in the site's local time (holidays are not special). Without a window o
 no date is checked: information, arrangements, parts, the change and an assigned engineer's
 credentials; a "window" blocker says the rest cannot be checked yet. A change counts as approved
 in `APPROVED_CHANGE_STATES`; it is only demanded when the category policy requires one.
+
+A freeze overlapping part of the window blocks only when the work does not fit in what is left:
+the free intervals are the window inside every permitted-hours rule and outside every freeze
+occurrence (free_time.py, instants expanded in the site's zone). When one free interval holds
+the work's duration, no freeze blocker is raised and a note says where it fits ("Fits 19:00–21:00
+after the freeze ... — plan it there"); dispatch plans the visit there. Otherwise each freeze is
+a blocker whose detail says why the free part is not enough. Without the duration or the freeze
+occurrences (`freeze_spans`) any overlap blocks, as before.
 """
 
 from __future__ import annotations
@@ -38,10 +47,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from opsdesk.changes.windows import WindowViolation
+from opsdesk.changes.windows import WindowViolation, describe_interval
 from opsdesk.sites.rules import WEEKDAYS, applies_to
 
-from .eligibility import ACCESS_KIND_FOR, Verdict, coverage, describe_window, zone
+from .eligibility import ACCESS_KIND_FOR, Verdict, coverage, describe_window, stretches, zone
+from .free_time import Closure, Span, clock_words, fitting, free_intervals, minutes_words
 
 PLANNING_LEAD = dt.timedelta(hours=24)
 APPROVED_CHANGE_STATES = frozenset({"approved", "scheduled", "implementing", "completed", "reviewed", "closed"})
@@ -79,6 +89,7 @@ class Readiness:
     blockers: tuple[Blocker, ...] = field(default_factory=tuple)
     at_risk: bool = False
     next_needed_by: dt.datetime | None = None
+    notes: tuple[str, ...] = ()  # what the gate decided without blocking (where work fits around a freeze)
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -182,6 +193,8 @@ class ReadinessInputs:
     fields: tuple[InfoField, ...] = ()
     parts: tuple[PartFacts, ...] = ()
     freezes: tuple[WindowViolation, ...] = ()
+    freeze_spans: tuple[Closure, ...] = ()  # the freeze occurrences overlapping the window (aware instants)
+    duration: dt.timedelta | None = None  # how long the work takes (its estimate)
     change: ChangeFacts = field(default_factory=ChangeFacts)
     people: PeopleFacts = field(default_factory=PeopleFacts)
     overrides: frozenset[str] = frozenset()
@@ -217,7 +230,8 @@ def evaluate(inputs: ReadinessInputs, now: dt.datetime) -> Readiness:
         ))
     found += _information(inputs)
     found += _requirements(inputs)
-    found += _freezes(inputs)
+    frozen, notes = _freezes(inputs)
+    found += frozen
     found += _people(inputs)
     found += _parts(inputs)
     found += _change(inputs)
@@ -232,6 +246,7 @@ def evaluate(inputs: ReadinessInputs, now: dt.datetime) -> Readiness:
         blockers=marked,
         at_risk=any(t < now for t in times),
         next_needed_by=min(times) if times else None,
+        notes=tuple(notes),
     )
 
 
@@ -345,19 +360,64 @@ def _permitted_hours(inputs: ReadinessInputs, req: RequirementFacts) -> Blocker 
                    _before(inputs, max(req.lead, PLANNING_LEAD)), _rule(inputs, req))
 
 
-def _freezes(inputs: ReadinessInputs) -> list[Blocker]:
+def _freezes(inputs: ReadinessInputs) -> tuple[list[Blocker], list[str]]:
+    """Freeze blockers, or none and a note when the work fits in the window's free time."""
     if not inputs.has_window:
-        return []
+        return [], []
     needed_by = _before(inputs, PLANNING_LEAD)
     out: dict[str, Blocker] = {}
+    fit = _freeze_fit(inputs)
+    if fit is not None and fit[0]:
+        return [], [fit[0]]
     for v in inputs.freezes:
         if v.kind != "freeze" or v.site_id != inputs.site.id:
             continue  # outside-window violations concern changes, not work orders
         key = f"freeze:{v.rule_id}"
         detail = v.detail.replace("the change (", "the work (", 1)
+        if fit is not None:
+            detail = f"{detail.rstrip('.')}; {fit[1]}."
         out.setdefault(key, Blocker(key, "freeze", detail, "dispatch", needed_by,
                                     f"{inputs.site.code} · change freeze '{v.rule_name}'"))
-    return [out[k] for k in sorted(out, key=lambda k: (len(k), k))]
+    return [out[k] for k in sorted(out, key=lambda k: (len(k), k))], []
+
+
+def _freeze_fit(inputs: ReadinessInputs) -> tuple[str, str] | None:
+    """(where the work fits, "") or ("", why it does not) around the freezes; None when it cannot be judged."""
+    start, end, duration = inputs.window_start, inputs.window_end, inputs.duration
+    if start is None or end is None or duration is None:
+        return None
+    spans = sorted((c for c in inputs.freeze_spans if c.start < end and c.end > start), key=lambda c: (c.start, c.end))
+    if not spans:
+        return None
+    tz = inputs.site.time_zone
+    permitted = [
+        stretches(r.permitted_hours, tz, start, end)
+        for r in inputs.applicable() if r.kind == "permitted_hours" and r.permitted_hours
+    ]
+    closed = [(c.start, c.end) for c in spans]
+    free = free_intervals(start, end, permitted=permitted, closed=closed)
+    names = " and ".join(f"the freeze '{c.name}' ({describe_interval(c.start, c.end, tz, long=True)})" for c in spans)
+    fits = fitting(free, duration)
+    if fits:
+        where = " or ".join(clock_words(s, tz, start) for s in fits)
+        hours = " and inside the site's permitted hours" if permitted else ""
+        return f"Fits {where} {_relation(fits[0], spans)} {names}{hours} — plan it there.", ""
+    if free:
+        parts = " and ".join(clock_words(s, tz, start) for s in free)
+        one = len(free) == 1
+        return "", (f"the free part{'' if one else 's'} {parts} {'is' if one else 'are'} shorter than the "
+                    f"{minutes_words(duration)} the work needs")
+    if free_intervals(start, end, closed=closed):
+        return "", "the time outside the freeze is outside the site's permitted hours"
+    return "", "no part of the window is outside the freeze"
+
+
+def _relation(fit: Span, spans: list[Closure]) -> str:
+    if all(fit[0] >= c.end for c in spans):
+        return "after"
+    if all(fit[1] <= c.start for c in spans):
+        return "before"
+    return "outside"
 
 
 def _people(inputs: ReadinessInputs) -> list[Blocker]:

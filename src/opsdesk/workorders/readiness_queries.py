@@ -38,6 +38,7 @@ from opsdesk.sites.rules import applies_to
 
 from . import eligibility, readiness
 from .eligibility import AbsenceFact, AccessFact, EngineerFacts, Verdict, WorkFacts
+from .free_time import Closure
 from .models import (
     CATEGORIES,
     Arrangement,
@@ -351,18 +352,37 @@ class _Batch:
         common = tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))[:5]
         return PeopleFacts(True, eligible, considered, common if not eligible else (), assigned)
 
+    def freezes_at(self, site_id: int) -> list[windows.WindowRule]:
+        """The freeze rules governing a site (cached per batch; none without a calendar)."""
+        calendar = self.calendars.get(site_id)
+        if calendar is None or not self.freeze_rules:
+            return []
+        governing = self._freezes_at.get(site_id)
+        if governing is None:
+            governing = self._freezes_at[site_id] = windows.applicable(calendar, self.freeze_rules)
+        return governing
+
+    def closures(self, wo: Work) -> tuple[Closure, ...]:
+        """The freeze occurrences overlapping the work's window, expanded in the site's zone, in time order."""
+        if not (wo.window_start and wo.window_end):
+            return ()
+        tz = self.sites[wo.site_id].facts.time_zone
+        found = [
+            Closure(a, b, rule.id, rule.name)
+            for rule in self.freezes_at(wo.site_id)
+            for a, b in windows.overlapping(rule, tz, wo.window_start, wo.window_end)
+        ]
+        return tuple(sorted(found, key=lambda c: (c.start, c.end, c.rule_id or 0)))
+
     def inputs(self, wo: Work, *, exhaustive: bool = True) -> ReadinessInputs:
         """The gate's inputs for one work order of the batch."""
         site = self.sites[wo.site_id]
         work = self.work_facts(wo)
         freezes: tuple[windows.WindowViolation, ...] = ()
-        calendar = self.calendars.get(wo.site_id)
-        if wo.window_start and wo.window_end and calendar and self.freeze_rules:
-            governing = self._freezes_at.get(wo.site_id)
-            if governing is None:
-                governing = self._freezes_at[wo.site_id] = windows.applicable(calendar, self.freeze_rules)
-            if governing:
-                freezes = tuple(windows.check(wo.window_start, wo.window_end, [calendar], governing))
+        governing = self.freezes_at(wo.site_id) if wo.window_start and wo.window_end else []
+        if governing:
+            assert wo.window_start is not None and wo.window_end is not None
+            freezes = tuple(windows.check(wo.window_start, wo.window_end, [self.calendars[wo.site_id]], governing))
         return ReadinessInputs(
             category=wo.category, category_label=str(CATEGORY_LABELS.get(wo.category, "")), site=site.facts,
             window_start=wo.window_start, window_end=wo.window_end,
@@ -372,6 +392,8 @@ class _Batch:
             fields=tuple(self.fields.get(wo.category, ())),
             parts=tuple(self.parts.get(wo.pk, ())),
             freezes=freezes,
+            freeze_spans=self.closures(wo) if freezes else (),
+            duration=work.duration,
             change=ChangeFacts(
                 required=bool(self.requires_change.get(wo.category)), change_id=wo.change_id,
                 state=self.change_states.get(wo.change_id) if wo.change_id else None,
@@ -512,11 +534,12 @@ READ_FIELDS: tuple[str, ...] = _WO_FIELDS
 
 
 def as_json(result: Readiness) -> dict[str, Any]:
-    """The API shape: {"ready", "at_risk", "next_needed_by", "blockers": [{"key", "kind", "detail", "owner", "needed_by", "rule", "overridden"}]}."""
+    """The API shape: {"ready", "at_risk", "next_needed_by", "notes", "blockers": [{"key", "kind", "detail", "owner", "needed_by", "rule", "overridden"}]}."""
     return {
         "ready": result.ready,
         "at_risk": result.at_risk,
         "next_needed_by": result.next_needed_by.isoformat() if result.next_needed_by else None,
+        "notes": list(result.notes),
         "blockers": [
             {
                 "key": b.key, "kind": b.kind, "detail": b.detail, "owner": b.owner,

@@ -188,6 +188,7 @@ class ReadinessOut(Schema):
     ready: bool
     at_risk: bool
     next_needed_by: dt.datetime | None
+    notes: list[str] = Field(default_factory=list, description="What the gate decided without blocking, e.g. where the work fits around a freeze that covers part of the window")
     blockers: list[BlockerOut]
 
 

@@ -14,3 +14,8 @@ class AlertsConfig(AppConfig):
 
         # Accepted events are processed within about a second of their commit.
         periodic.register("alerts-process", every=1, task=tasks.process_pending)
+        from opsdesk.core.metrics import register_source
+
+        from .metrics import processing_backlog
+
+        register_source("alert-processing", processing_backlog)

@@ -151,7 +151,14 @@ def problem_response(status: int) -> dict[str, Any]:
 
 
 class ProblemDocument(OpenAPISchema):
-    """The OpenAPI document, with each operation's problem details answers."""
+    """The OpenAPI document, with each operation's problem details answers (and GET /metrics)."""
+
+    def get_paths(self) -> dict[str, Any]:
+        from .metrics_view import OPENAPI_PATH
+
+        paths: dict[str, Any] = super().get_paths()
+        paths["/metrics"] = OPENAPI_PATH
+        return paths
 
     def operation_details(self, operation: Operation) -> dict[str, Any]:
         details: dict[str, Any] = super().operation_details(operation)

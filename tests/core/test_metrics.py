@@ -35,8 +35,11 @@ def scrape(**extra: Any) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     r = HttpClient().get("/metrics", **extra)
     assert r.status_code == 200, r.content[:300]
     assert r["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(r.content.decode()) for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(r.content.decode())
+        for s in family.samples
+    }
 
 
 def value(samples: dict[Any, float], name: str, **labels: str) -> float:
@@ -98,15 +101,27 @@ def test_allowed_networks_decide_by_the_client_address(settings):
 
 def test_only_get_reads_metrics():
     r = HttpClient().post("/metrics", data="{}", content_type="application/json")
-    assert r.status_code == 405 and r["Allow"] == "GET, HEAD" and r["Content-Type"] == "application/problem+json"
+    assert (
+        r.status_code == 405
+        and r["Allow"] == "GET, HEAD"
+        and r["Content-Type"] == "application/problem+json"
+    )
 
 
 def test_an_invalid_allow_list_stops_opsdesk_at_start(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPSDESK_")}
-    env |= {"OPSDESK_VAR_DIR": str(tmp_path), "OPSDESK_METRICS_ALLOW": "10.0.0.0/33",
-            "DJANGO_SETTINGS_MODULE": "opsdesk.settings"}
-    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    env |= {
+        "OPSDESK_VAR_DIR": str(tmp_path),
+        "OPSDESK_METRICS_ALLOW": "10.0.0.0/33",
+        "DJANGO_SETTINGS_MODULE": "opsdesk.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0 and "OPSDESK_METRICS_ALLOW" in done.stderr
 
 
@@ -124,10 +139,14 @@ def test_request_latency_is_labelled_with_the_route_pattern_not_the_path():
     HttpClient().generic("BREW", "/api/v1/sites")
     after = scrape()
     count = "opsdesk_http_request_duration_seconds_count"
-    assert value(after, count, method="GET", route=route, code="200") - value(
-        before, count, method="GET", route=route, code="200") == 2
+    assert (
+        value(after, count, method="GET", route=route, code="200")
+        - value(before, count, method="GET", route=route, code="200")
+        == 2
+    )
     assert value(after, count, method="GET", route="(unmatched)", code="404") > value(
-        before, count, method="GET", route="(unmatched)", code="404")
+        before, count, method="GET", route="(unmatched)", code="404"
+    )
     assert value(after, count, method="OTHER", route="api/v1/sites", code="405") >= 1
     routes = {dict(labels).get("route", "") for name, labels in after if name == count}
     assert {r for r in routes if r.startswith("api/v1/sites/")} == {route}, routes
@@ -150,7 +169,9 @@ def test_processing_lag_and_rate(settings):
     integration = pipeline.make_integration(f.make_client())
     accepted = clock.now()
     pipeline.deliver(integration, pipeline.signal("disk-full"), at=accepted)
-    pipeline.deliver(integration, pipeline.signal("disk-full"), at=accepted + dt.timedelta(seconds=5))
+    pipeline.deliver(
+        integration, pipeline.signal("disk-full"), at=accepted + dt.timedelta(seconds=5)
+    )
     with clock.frozen(accepted + dt.timedelta(seconds=90)):
         waiting = scrape()
     assert value(waiting, "opsdesk_alert_deliveries_pending") == 2
@@ -166,7 +187,7 @@ def test_processing_lag_and_rate(settings):
 
 
 def test_intake_answers_are_counted_by_kind_and_status():
-    integration, key = af.make_integration("events_v2")
+    _, key = af.make_integration("events_v2")
     total = "opsdesk_alert_intake_requests_total"
     before = scrape()
     assert Api(None).post("/v2/enqueue", af.event(key)).status_code == 202
@@ -174,7 +195,10 @@ def test_intake_answers_are_counted_by_kind_and_status():
     assert Api(None).post("/api/v1/integrations/alertmanager", af.alertmanager()).status_code == 401
     after = scrape()
     for kind, code in (("events_v2", "202"), ("events_v2", "400"), ("alertmanager", "401")):
-        assert value(after, total, kind=kind, code=code) - value(before, total, kind=kind, code=code) == 1
+        assert (
+            value(after, total, kind=kind, code=code) - value(before, total, kind=kind, code=code)
+            == 1
+        )
 
 
 def test_notification_deliveries_and_failures(settings):
@@ -189,12 +213,21 @@ def test_notification_deliveries_and_failures(settings):
     with pytest.raises(OSError):
         send_notification_email.call(failing[0].pk)
     after = scrape()
-    assert value(after, total, channel="inbox", outcome="delivered") - value(
-        before, total, channel="inbox", outcome="delivered") == 2
-    assert value(after, total, channel="email", outcome="delivered") - value(
-        before, total, channel="email", outcome="delivered") == 1
-    assert value(after, total, channel="email", outcome="failed") - value(
-        before, total, channel="email", outcome="failed") == 1
+    assert (
+        value(after, total, channel="inbox", outcome="delivered")
+        - value(before, total, channel="inbox", outcome="delivered")
+        == 2
+    )
+    assert (
+        value(after, total, channel="email", outcome="delivered")
+        - value(before, total, channel="email", outcome="delivered")
+        == 1
+    )
+    assert (
+        value(after, total, channel="email", outcome="failed")
+        - value(before, total, channel="email", outcome="failed")
+        == 1
+    )
 
 
 def _closed_port() -> int:
@@ -212,17 +245,40 @@ def test_worker_counts_finished_tasks_and_the_sla_watch_is_timed(settings):
     watch()
     after = scrape()
     finished = "opsdesk_tasks_finished_total"
-    assert value(after, finished, task=EMAIL_TASK, status="SUCCESSFUL") - value(
-        before, finished, task=EMAIL_TASK, status="SUCCESSFUL") == 1
+    assert (
+        value(after, finished, task=EMAIL_TASK, status="SUCCESSFUL")
+        - value(before, finished, task=EMAIL_TASK, status="SUCCESSFUL")
+        == 1
+    )
     runs = "opsdesk_sla_watch_duration_seconds_count"
     assert value(after, runs) - value(before, runs) >= 1
 
 
 def test_serve_clears_the_files_of_stopped_processes_only(tmp_path: Path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (tmp_path / f"counter_{dead}.db").write_bytes(b"")
     (tmp_path / f"histogram_{dead}.db").write_bytes(b"")
     (tmp_path / f"counter_{os.getpid()}.db").write_bytes(b"")
     assert metrics.clear_stopped_processes(tmp_path) == 2
     assert [p.name for p in tmp_path.iterdir()] == [f"counter_{os.getpid()}.db"]
+
+
+def test_name_restricts_the_answer_to_those_series_and_bad_names_are_422():
+    r = HttpClient().get(
+        "/metrics", {"name": ["opsdesk_task_queue_depth", "opsdesk_alert_deliveries_pending"]}
+    )
+    assert r.status_code == 200
+    names = {
+        s.name
+        for family in text_string_to_metric_families(r.content.decode())
+        for s in family.samples
+    }
+    assert names == {"opsdesk_task_queue_depth", "opsdesk_alert_deliveries_pending"}
+    r = HttpClient().get("/metrics", {"name": "not a name"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name"
+    assert HttpClient().get("/metrics", {"name": [f"n{i}" for i in range(51)]}).status_code == 422

@@ -16,15 +16,21 @@ RULES = DEPLOY / "opsdesk-rules.yml"
 
 def promtool() -> str:
     """The system's promtool; fails (never skips) when it is not installed."""
-    found = shutil.which("promtool") or ("/usr/bin/promtool" if Path("/usr/bin/promtool").exists() else None)
+    found = shutil.which("promtool") or (
+        "/usr/bin/promtool" if Path("/usr/bin/promtool").exists() else None
+    )
     if not found:
-        pytest.fail("promtool is not installed: run `make system-deps` (apt-get install prometheus)")
+        pytest.fail(
+            "promtool is not installed: run `make system-deps` (apt-get install prometheus)"
+        )
     return found
 
 
 def run(*args: str, cwd: Path = DEPLOY) -> str:
     done = subprocess.run([promtool(), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"promtool {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, (
+        f"promtool {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    )
     return done.stdout + done.stderr
 
 
@@ -43,13 +49,19 @@ def test_every_alert_has_a_unit_test_or_is_a_threshold_twin():
     tested = set(re.findall(r"alertname: (\w+)", (DEPLOY / "opsdesk-rules.test.yml").read_text()))
     untested = alerts - tested
     # These have the shape of a tested rule with another threshold or series (refusals, lag, latency).
-    assert untested <= {"OpsdeskIntakeUnavailable", "OpsdeskNotificationEmailsPiling", "OpsdeskServerErrors"}, untested
+    assert untested <= {
+        "OpsdeskIntakeUnavailable",
+        "OpsdeskNotificationEmailsPiling",
+        "OpsdeskServerErrors",
+    }, untested
 
 
 def test_the_scrape_config_example_is_valid(tmp_path: Path):
     token = tmp_path / "opsdesk-token"
     token.write_text("odt_example\n")
-    config = (DEPLOY / "prometheus.yml").read_text().replace("/etc/prometheus/opsdesk-token", str(token))
+    config = (
+        (DEPLOY / "prometheus.yml").read_text().replace("/etc/prometheus/opsdesk-token", str(token))
+    )
     (tmp_path / "prometheus.yml").write_text(config)
     shutil.copy(RULES, tmp_path / "opsdesk-rules.yml")
     out = run("check", "config", "prometheus.yml", cwd=tmp_path)

@@ -26,7 +26,14 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, values
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
 from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
@@ -55,21 +62,26 @@ NOTIFICATIONS = Counter(
     ["channel", "outcome"],
 )
 TASKS_FINISHED = Counter(
-    "opsdesk_tasks_finished", "Background tasks run by workers, by task and final status.", ["task", "status"]
+    "opsdesk_tasks_finished",
+    "Background tasks run by workers, by task and final status.",
+    ["task", "status"],
 )
 
 
 @functools.cache
 def alert_deliveries_processed() -> Counter:
     """Accepted deliveries that processing turned into alerts (its rate is the processing rate)."""
-    return Counter("opsdesk_alert_deliveries_processed", "Accepted alert deliveries processed into alerts.")
+    return Counter(
+        "opsdesk_alert_deliveries_processed", "Accepted alert deliveries processed into alerts."
+    )
 
 
 @functools.cache
 def sla_watch_seconds() -> Histogram:
     """How long each run of the SLA watch takes."""
     return Histogram(
-        "opsdesk_sla_watch_duration_seconds", "Time one run of the SLA watch (refresh, at-risk, breach) takes.",
+        "opsdesk_sla_watch_duration_seconds",
+        "Time one run of the SLA watch (refresh, at-risk, breach) takes.",
         buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
     )
 
@@ -80,7 +92,9 @@ def sla_watch_seconds() -> Histogram:
 def observe_request(method: str, route: str, code: int, seconds: float) -> None:
     """Count one answered web request (unknown methods as OTHER, so labels stay bounded)."""
     method = method if method in METHODS else "OTHER"
-    HTTP_REQUEST_SECONDS.labels(method, route, str(code) if 100 <= code <= 599 else "other").observe(seconds)
+    HTTP_REQUEST_SECONDS.labels(
+        method, route, str(code) if 100 <= code <= 599 else "other"
+    ).observe(seconds)
 
 
 def count_intake(kind: str, code: int) -> None:
@@ -147,12 +161,13 @@ class DatabaseCollector(Collector):
             yield from metrics
 
 
-def exposition() -> bytes:
-    """Every process's counters and histograms, summed, and the database's gauges: the scrape's body."""
-    registry = CollectorRegistry()
+def exposition(names: Iterable[str] | None = None) -> bytes:
+    """Every process's counters and histograms, summed, and the database's gauges: the scrape's body
+    (only the series of `names` when given)."""
+    registry = CollectorRegistry(support_collectors_without_names=True)  # for restricted_registry
     multiprocess.MultiProcessCollector(registry, path=str(settings.METRICS_DIR))
     registry.register(DatabaseCollector())
-    return generate_latest(registry)
+    return generate_latest(registry.restricted_registry(names) if names is not None else registry)
 
 
 # --- the files of multiprocess mode -----------------------------------------------------------------
@@ -182,7 +197,9 @@ def _running(pid: int) -> bool:
     return True
 
 
-def gauge_of(name: str, documentation: str, value: float | None = None, labels: Iterable[str] = ()) -> Any:
+def gauge_of(
+    name: str, documentation: str, value: float | None = None, labels: Iterable[str] = ()
+) -> Any:
     """A GaugeMetricFamily (labelled: add samples with .add_metric(labels, value))."""
     from prometheus_client.core import GaugeMetricFamily
 

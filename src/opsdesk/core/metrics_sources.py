@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from django.db.models import Case, Count, F, Min, Q, When
@@ -21,15 +22,24 @@ def task_queue() -> Iterator[Metric]:
     )
     # A delayed task waits from its run_after, an immediate one from its enqueue.
     since = Case(When(run_after=get_date_max(), then=F("enqueued_at")), default=F("run_after"))
-    rows = {r["queue_name"]: r for r in due.values("queue_name").annotate(n=Count("id"), oldest=Min(since))}
-    rows.setdefault(DEFAULT_TASK_QUEUE_NAME, {"n": 0, "oldest": None})
-    depth = gauge_of("opsdesk_task_queue_depth", "Background tasks ready to run, not yet claimed by a worker.",
-                     labels=["queue"])
-    age = gauge_of("opsdesk_task_queue_oldest_age_seconds",
-                   "Seconds the oldest ready task has waited for a worker (0 when the queue is empty).", labels=["queue"])
-    for queue, row in sorted(rows.items()):
-        depth.add_metric([queue], row["n"])
-        age.add_metric([queue], max(0.0, (now - row["oldest"]).total_seconds()) if row["oldest"] else 0.0)
+    found = due.values("queue_name").annotate(n=Count("id"), oldest=Min(since))
+    rows: dict[str, tuple[int, dt.datetime | None]] = {
+        r["queue_name"]: (r["n"], r["oldest"]) for r in found
+    }
+    rows.setdefault(DEFAULT_TASK_QUEUE_NAME, (0, None))
+    depth = gauge_of(
+        "opsdesk_task_queue_depth",
+        "Background tasks ready to run, not yet claimed by a worker.",
+        labels=["queue"],
+    )
+    age = gauge_of(
+        "opsdesk_task_queue_oldest_age_seconds",
+        "Seconds the oldest ready task has waited for a worker (0 when the queue is empty).",
+        labels=["queue"],
+    )
+    for queue, (waiting, oldest) in sorted(rows.items()):
+        depth.add_metric([queue], waiting)
+        age.add_metric([queue], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     yield depth
     yield age
 
@@ -38,6 +48,11 @@ def emails_pending() -> Iterator[Metric]:
     """Notification emails queued and not yet sent."""
     from .tasks import send_notification_email
 
-    due = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=send_notification_email.module_path)
-    yield gauge_of("opsdesk_notification_emails_pending", "Notification emails queued, not yet sent.",
-                   value=due.count())
+    due = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=send_notification_email.module_path
+    )
+    yield gauge_of(
+        "opsdesk_notification_emails_pending",
+        "Notification emails queued, not yet sent.",
+        value=due.count(),
+    )

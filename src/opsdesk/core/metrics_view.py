@@ -10,6 +10,7 @@ without the scope), as problem details.
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,8 @@ from .api import ERROR_DESCRIPTIONS, PROBLEM_JSON, problem
 from .throttle import Throttled, client_address
 
 SCOPE = "metrics"
+SERIES_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+MAX_NAMES, MAX_NAME_LENGTH = 50, 200
 
 
 def address_allowed(address: str | None) -> bool:
@@ -45,8 +48,10 @@ def refusal(request: HttpRequest) -> HttpResponse | None:
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return _unauthorized("Metrics are served to the addresses in OPSDESK_METRICS_ALLOW; from elsewhere "
-                             "send an API token with the 'metrics' scope as 'Authorization: Bearer <token>'.")
+        return _unauthorized(
+            "Metrics are served to the addresses in OPSDESK_METRICS_ALLOW; from elsewhere "
+            "send an API token with the 'metrics' scope as 'Authorization: Bearer <token>'."
+        )
     try:
         user = authenticate(request, bearer_token=token.strip())
     except Throttled as exc:  # too many failed tokens from this address or with this prefix
@@ -54,12 +59,20 @@ def refusal(request: HttpRequest) -> HttpResponse | None:
         response["Retry-After"] = str(exc.retry_after)
         return response
     if user is None:
-        return _unauthorized("The API token is not valid (unknown, revoked, or of an inactive user).")
+        return _unauthorized(
+            "The API token is not valid (unknown, revoked, or of an inactive user)."
+        )
     if SCOPE not in getattr(user, "token_scopes", ()):
-        return problem(403, "Forbidden", "This API token lacks the 'metrics' scope "
-                       "(opsdesk token create USERNAME --scope metrics).")
+        return problem(
+            403,
+            "Forbidden",
+            "This API token lacks the 'metrics' scope "
+            "(opsdesk token create USERNAME --scope metrics).",
+        )
     if user.is_client_user:
-        return problem(403, "Forbidden", "Metrics are for opsdesk's operators, not for client users.")
+        return problem(
+            403, "Forbidden", "Metrics are for opsdesk's operators, not for client users."
+        )
     return None
 
 
@@ -79,14 +92,30 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     refused = refusal(request)
     if refused is not None:
         return refused
-    response = HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
-    response["Cache-Control"] = "no-store"
-    return response
+    names = request.GET.getlist("name")
+    wrong = [n for n in names if len(n) > MAX_NAME_LENGTH or not re.match(SERIES_NAME, n)]
+    if wrong or len(names) > MAX_NAMES:
+        message = (
+            f"not a series name: {wrong[0][:MAX_NAME_LENGTH]!r}"
+            if wrong
+            else f"at most {MAX_NAMES} names"
+        )
+        return problem(
+            422,
+            "Invalid input",
+            f"Some fields are not valid: name ({message}).",
+            [{"field": "name", "message": message}],
+        )
+    answer = HttpResponse(metrics.exposition(names or None), content_type=metrics.CONTENT_TYPE)
+    answer["Cache-Control"] = "no-store"
+    return answer
 
 
 def _problem(status: int) -> dict[str, Any]:
-    return {"description": ERROR_DESCRIPTIONS[status],
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 OPENAPI_PATH: dict[str, Any] = {
@@ -101,10 +130,33 @@ OPENAPI_PATH: dict[str, Any] = {
             "in OPSDESK_METRICS_ALLOW (default loopback only); from elsewhere send an API token with the "
             "`metrics` scope as `Authorization: Bearer <token>`. Outside `/api/v1/`: the path is `/metrics`."
         ),
+        "parameters": [
+            {
+                "name": "name",
+                "in": "query",
+                "required": False,
+                "style": "form",
+                "explode": True,
+                "description": "Only these series (sample names, e.g. `opsdesk_task_queue_depth`); repeatable.",
+                "schema": {
+                    "type": "array",
+                    "maxItems": MAX_NAMES,
+                    "items": {
+                        "type": "string",
+                        "pattern": SERIES_NAME,
+                        "maxLength": MAX_NAME_LENGTH,
+                    },
+                },
+            }
+        ],
         "responses": {
-            "200": {"description": "The metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "200": {
+                "description": "The metrics.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
             "401": _problem(401),
             "403": _problem(403),
+            "422": _problem(422),
             "429": _problem(429),
         },
     }
@@ -129,5 +181,7 @@ class RequestMetricsMiddleware:
             route = "(static)"
         else:
             route = "(unmatched)"
-        metrics.observe_request(request.method or "", route, response.status_code, time.perf_counter() - began)
+        metrics.observe_request(
+            request.method or "", route, response.status_code, time.perf_counter() - began
+        )
         return response

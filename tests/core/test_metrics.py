@@ -74,6 +74,17 @@ def test_from_elsewhere_a_token_with_the_metrics_scope_is_needed(token_only):
     assert r.status_code == 200 and b"opsdesk_task_queue_depth" in r.content
 
 
+def test_the_cli_makes_a_token_that_may_only_scrape(token_only):
+    import io
+
+    f.make_user("service_desk", username="prometheus")
+    out = io.StringIO()
+    call_command("token", "create", "prometheus", "--scope", "metrics", stdout=out)
+    token = out.getvalue().strip()
+    assert Api(token)._call("get", "/metrics").status_code == 200
+    assert Api(token).get("/api/v1/sites").status_code == 401
+
+
 def test_a_client_users_metrics_token_is_refused(token_only):
     client_user = f.make_user("client", client=f.make_client())
     r = Api(f.make_token(client_user, ["metrics"]))._call("get", "/metrics")

@@ -247,6 +247,7 @@ def _closed_port() -> int:
     return free_port()  # bound and released: nothing listens there
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes old connections, as in production
 def test_worker_counts_finished_tasks_and_the_sla_watch_is_timed(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     note = notify([f.make_user("engineer", email="e@example.com")], "Queued")[0]

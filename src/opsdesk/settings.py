@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from csp import constants as csp_constants
+from django.core.exceptions import ImproperlyConfigured
 
 ENV = os.environ
 
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "opsdesk.core.metrics_view.RequestMetricsMiddleware",  # first: times the whole answer
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "opsdesk.core.middleware.BodySizeLimitMiddleware",
@@ -169,6 +172,18 @@ PG_BIN = ENV.get("OPSDESK_PG_BIN", "")
 # Outbound requests (core.outbound, the SSRF guard) go to public addresses only; these CIDRs and
 # host names (`*.corp.example` for a domain) are permitted anyway, for on-premises targets.
 OPSDESK_OUTBOUND_ALLOW = _list("OPSDESK_OUTBOUND_ALLOW", "")
+
+# Own metrics (GET /metrics, Prometheus): every opsdesk process on this machine writes its counters to
+# files in METRICS_DIR (prometheus_client's multiprocess mode, configured by PROMETHEUS_MULTIPROC_DIR,
+# set here for this process and the ones it starts); `opsdesk serve` clears stopped processes' files.
+METRICS_DIR = Path(ENV.get("OPSDESK_METRICS_DIR", VAR_DIR / "metrics")).resolve()
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+# Addresses that may scrape /metrics without a token (CIDRs; empty: a `metrics`-scoped token always).
+try:
+    METRICS_ALLOW = [ipaddress.ip_network(c, strict=False) for c in _list("OPSDESK_METRICS_ALLOW", "127.0.0.1/32,::1/128")]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"OPSDESK_METRICS_ALLOW: {exc} (comma-separated CIDRs such as 10.0.0.0/8)") from None
 
 SESSION_COOKIE_HTTPONLY = True
 # OPSDESK_HTTPS=1: served over HTTPS (usually behind a TLS-terminating proxy, which must set

@@ -12,6 +12,7 @@ from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.window_api import router as change_windows_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
+from opsdesk.core.metrics_view import metrics_view
 from opsdesk.dispatch.api import router as dispatch_router
 from opsdesk.incidents.api import router as incidents_router
 from opsdesk.incidents.learning_api import router as learning_router
@@ -48,6 +49,7 @@ urlpatterns = [
     re_path(r"^api/v1/integrations/(?P<kind>alertmanager|grafana|generic)/(?P<key>[^/]+)$", intake_views.integration),
     re_path(r"^api/v1/integrations/(?P<kind>alertmanager|grafana|generic)$", intake_views.integration),
     *change_event_views.urlpatterns,  # PagerDuty Change Events and the generic form
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; documented in the OpenAPI document
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("sites/", include("opsdesk.sites.urls")),

@@ -792,6 +792,8 @@ def _audit_event(w: World) -> Any:
 
 
 listed("audit-events", _audit_event, action="token.")
+# Prometheus' scrape, from loopback (OPSDESK_METRICS_ALLOW's default): no credentials needed.
+example("GET", "/metrics")(lambda w: Call(200, user=ANONYMOUS, then=lambda r: b'opsdesk_task_queue_depth{queue="default"}' in r.content))
 
 
 # --- the suite --------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 # read: every GET of the API; write: changes; calendar: only the iCalendar feeds (a token
 # that lives in a calendar client's subscription URL must not open the rest of the API).
-TOKEN_SCOPES = ("read", "write", "calendar")
+TOKEN_SCOPES = ("read", "write", "calendar", "metrics")
 
 
 def role_allows(role: str, permission: str) -> bool:

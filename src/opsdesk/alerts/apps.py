@@ -16,3 +16,9 @@ class AlertsConfig(AppConfig):
         periodic.register("alerts-process", every=1, task=tasks.process_pending)
         # Missed heartbeats are noticed within about 15 s of their grace ending.
         periodic.register("alerts-heartbeats", every=15, task=heartbeat_tasks.check_heartbeats)
+
+        from opsdesk.core.metrics import register_source
+
+        from .metrics import processing_backlog
+
+        register_source("alert-processing", processing_backlog)

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 from django.db import close_old_connections
 
-from opsdesk.core import clock
+from opsdesk.core import clock, metrics
 from opsdesk.core.redact import redact
 
 from . import change_events, intake, keys
@@ -250,22 +250,22 @@ class IntakeApp:
             return
         found = intake.route(path)
         if isinstance(found, Answer):
-            await respond(send, found)
+            await respond(send, found, "unknown")
             return
         kind, path_key = found
         if scope["method"] != "POST":
-            await respond(send, intake.method_not_allowed())
+            await respond(send, intake.method_not_allowed(), kind)
             return
         body = await read_body(scope, receive)
         if body is None:
-            await respond(send, intake.too_large(kind))
+            await respond(send, intake.too_large(kind), kind)
             return
         try:
             answer = await self.deliver(kind, path_key, body, scope["headers"])
         except Exception:
             logger.exception("unexpected error on %s", redact(path[:100]))
             answer = intake.problem(500, "Internal server error", "Something went wrong on our side; it was logged.")
-        await respond(send, answer)
+        await respond(send, answer, kind)
 
     async def deliver(self, kind: str, path_key: str | None, body: bytes, headers: list[tuple[bytes, bytes]]) -> Answer:
         """Locate, find the integration, accept, and (after the commit) the answer."""
@@ -371,8 +371,10 @@ async def read_body(scope: Scope, receive: Receive) -> bytes | None:
 _CONTENT_TYPES = {intake.JSON: b"application/json", intake.PROBLEM_JSON: b"application/problem+json"}
 
 
-async def respond(send: Send, answer: Answer) -> None:
-    """Send an Answer."""
+async def respond(send: Send, answer: Answer, kind: str | None = None) -> None:
+    """Send an Answer (a delivery's, of `kind`, counted in opsdesk_alert_intake_requests_total)."""
+    if kind is not None:
+        metrics.count_intake(kind, answer.status)
     headers = [
         (b"content-type", _CONTENT_TYPES.get(answer.content_type) or answer.content_type.encode()),
         (b"content-length", str(len(answer.body)).encode()),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from opsdesk.core import clock
+from opsdesk.core import clock, metrics
 
 from . import intake, keys
 from .intake import Answer, Unavailable
@@ -36,6 +36,13 @@ def _body(request: HttpRequest) -> bytes | None:
 
 
 def _deliver(request: HttpRequest, kind: str, path_key: str | None) -> HttpResponse:
+    """One delivery's answer, counted (opsdesk_alert_intake_requests_total)."""
+    response = _answer(request, kind, path_key)
+    metrics.count_intake(kind, response.status_code)
+    return response
+
+
+def _answer(request: HttpRequest, kind: str, path_key: str | None) -> HttpResponse:
     """Check, adapt, store and commit one delivery; the answer."""
     if request.method != "POST":
         response = _response(intake.method_not_allowed())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from opsdesk.core import metrics
+
 
 @task()
 def process_pending() -> dict[str, int]:
@@ -13,4 +15,5 @@ def process_pending() -> dict[str, int]:
 
     counts: dict[str, int] = {}
     drain(counts=counts)
+    metrics.count_processed(counts.get("deliveries", 0))
     return counts

@@ -164,8 +164,8 @@ def document_operations(paths: dict[str, Any], schemas: dict[str, Any], security
 
 
 class ProblemDocument(OpenAPISchema):
-    """The OpenAPI document, with each operation's problem details answers and the operations
-    served outside Ninja (`document_operations`)."""
+    """The OpenAPI document, with each operation's problem details answers, the operations
+    served outside Ninja (`document_operations`) and GET /metrics."""
 
     def __init__(self, api: NinjaAPI, path_prefix: str) -> None:
         super().__init__(api, path_prefix)
@@ -175,6 +175,13 @@ class ProblemDocument(OpenAPISchema):
         if _EXTRA["paths"]:
             components["schemas"]["Problem"] = PROBLEM_SCHEMA
         components.setdefault("securitySchemes", {}).update(copy.deepcopy(_EXTRA["securitySchemes"]))
+
+    def get_paths(self) -> dict[str, Any]:
+        from .metrics_view import OPENAPI_PATH
+
+        paths: dict[str, Any] = super().get_paths()
+        paths["/metrics"] = OPENAPI_PATH
+        return paths
 
     def operation_details(self, operation: Operation) -> dict[str, Any]:
         details: dict[str, Any] = super().operation_details(operation)

@@ -15,3 +15,7 @@ class CoreConfig(AppConfig):
         )
 
         signals.connect()
+        from . import metrics, metrics_sources
+
+        metrics.register_source("task-queue", metrics_sources.task_queue)
+        metrics.register_source("emails-pending", metrics_sources.emails_pending)

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from . import clock
+from . import clock, metrics
 from .models import Notification
 
 
@@ -22,6 +22,7 @@ def notify(users: Iterable[Any], title: str, body: str = "", url: str = "") -> l
         for u in {u.pk: u for u in users if u is not None}.values()
     ]
     created = Notification.objects.bulk_create(rows)
+    metrics.count_notifications("inbox", len(created))
     if settings.OPSDESK_EMAIL_ENABLED:
         for row in created:
             if row.user.email:

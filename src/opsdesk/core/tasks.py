@@ -7,7 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django_tasks import task
 
-from . import clock
+from . import clock, metrics
 from .models import Notification
 
 
@@ -24,12 +24,17 @@ def send_notification_email(notification_id: int) -> bool:
         if note is None or not note.user.email:
             return False
         link = f"\n\n{settings.BASE_URL}{note.url}" if note.url else ""
-        send_mail(
-            subject=f"[opsdesk] {note.title}",
-            message=f"{note.body}{link}",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[note.user.email],
-        )
+        try:
+            send_mail(
+                subject=f"[opsdesk] {note.title}",
+                message=f"{note.body}{link}",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[note.user.email],
+            )
+        except Exception:
+            metrics.count_notifications("email", outcome="failed")
+            raise
+        metrics.count_notifications("email")
         # Marked inside the transaction: if the process dies before commit the
         # task is retried (a second email is possible, a lost one is not).
         note.emailed_at = clock.now()

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from opsdesk.core import clock as core_clock
-from opsdesk.core import notify, timeline
+from opsdesk.core import metrics, notify, timeline
 from opsdesk.incidents.models import Incident
 from opsdesk.workorders.models import WorkOrder
 
@@ -37,6 +37,7 @@ def team_leads() -> list[Any]:
     return list(get_user_model().objects.filter(is_active=True, role="admin"))
 
 
+@metrics.timed(metrics.sla_watch_seconds)
 def watch() -> dict[str, int]:
     """Refresh the clocks time has changed, then send what is due; returns counts."""
     now = core_clock.now()

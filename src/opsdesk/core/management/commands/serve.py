@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from opsdesk.core import metrics
 from opsdesk.core.lifeline import child_setup
 
 GRACE_SECONDS = 20.0
@@ -111,6 +112,7 @@ class Command(BaseCommand):
         port_free_or_fail(host, port)
         if intake_port is not None:
             port_free_or_fail(host, intake_port, "--intake-port (or --no-intake)")
+        metrics.clear_stopped_processes()  # counters start again from the processes alive
         web_cmd = gunicorn_command(host, port, options["workers"], options["threads"])
         others = {"worker": [sys.executable, "-m", "opsdesk.cli", "worker"]}
         if intake_port is not None:

@@ -37,7 +37,7 @@ from django_tasks_db.management.commands.db_worker import (
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from opsdesk.core import clock, periodic
+from opsdesk.core import clock, metrics, periodic
 
 logger = logging.getLogger("opsdesk.worker")
 PERIODIC_EVERY = 1.0  # seconds between enqueue_due() calls
@@ -127,6 +127,7 @@ class OpsdeskWorker(Worker):
         """Run a task; say at INFO what it did when it did something (periodic no-ops at DEBUG)."""
         began = time.monotonic()
         super().run_task(db_task_result)
+        metrics.count_task(db_task_result.task_path, db_task_result.status)
         if db_task_result.status != TaskResultStatus.SUCCESSFUL:
             return  # django-tasks logged the failure (ERROR, with the traceback)
         value = db_task_result.return_value

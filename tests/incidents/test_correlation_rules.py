@@ -30,7 +30,7 @@ def inc(pk: int, opened_ago: int, services: tuple[int, ...] = (), sites: tuple[i
 
 
 def decide(incidents: list[rules.KnownIncident], service: int | None = None, site: int | None = None, *,
-           upstream: tuple[int, ...] = (), windows: rules.Windows = rules.Windows(), integration: int | None = PROM,
+           upstream: tuple[int, ...] = (), windows: rules.Windows = rules.DEFAULT_WINDOWS, integration: int | None = PROM,
            signature: str = "", storm_limit: int = rules.STORM_LIMIT) -> rules.Decision:
     return rules.correlate(service, site, AT, incidents, upstream, NAMES, windows, integration_id=integration,
                            signature=signature, storm_limit=storm_limit)

@@ -131,6 +131,8 @@ class Windows:
     reopen: dt.timedelta = REOPEN_WINDOW
 
 
+DEFAULT_WINDOWS = Windows()
+
 # An integration opening more incidents than this within the window is in an alert storm: further
 # alerts join its newest incident instead of paging again and again.
 STORM_LIMIT = 20
@@ -174,7 +176,7 @@ def correlate(
     incidents: Sequence[KnownIncident],
     upstream: Iterable[int],
     names: Mapping[str, str],
-    windows: Windows = Windows(),
+    windows: Windows = DEFAULT_WINDOWS,
     *,
     integration_id: int | None = None,
     signature: str = "",

@@ -13,7 +13,8 @@ from tests.slas.slo_factories import make_slo
 pytestmark = pytest.mark.django_db
 
 INTEGRATION_CONFIG = {"key_prefix", "signature_header", "timestamp_header", "rules", "url", "flap_threshold",
-                      "flap_window_minutes", "default_service", "default_site", "owner"}
+                      "flap_window_minutes", "group_window_minutes", "reopen_window_minutes", "default_service",
+                      "default_site", "owner"}
 SLO_CONFIG = {"key_prefix", "alerting", "firing"}
 CHECK_CONFIG = {"url", "fail_status_from", "interval_seconds", "timeout_seconds", "next_run_at"}
 

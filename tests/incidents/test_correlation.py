@@ -10,6 +10,7 @@ from opsdesk.alerts.models import Alert
 from opsdesk.changes import services as change_services
 from opsdesk.core import clock, timeline
 from opsdesk.core.models import Notification
+from opsdesk.incidents import services as incident_services
 from opsdesk.incidents.models import Incident, IncidentAlert
 from tests import factories as f
 from tests.alerts.pipeline import deliver, make_integration, process, signal
@@ -130,3 +131,104 @@ def test_same_alert_name_groups_and_a_storm_stops_paging(world, settings) -> Non
     assert Incident.objects.count() == limit  # the first one plus limit - 1 new, then the storm joins
     assert IncidentAlert.objects.filter(relation="storm").count() == 6
     assert Notification.objects.filter(user=world.commander).count() == limit
+
+
+# --- an open incident attracts its service's alerts however long it has been open ---------------
+
+NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+MIN = dt.timedelta(minutes=1)
+
+
+def _alert(world, key: str, at: dt.datetime, **labels: str) -> None:
+    with clock.frozen(at):
+        deliver(world.integration, signal(key, labels=labels, summary=f"Alert {key}"), body=key)
+        process()
+
+
+def _resolve(world, incident: Incident, at: dt.datetime, *, close: bool = False) -> None:
+    with clock.frozen(at):
+        incident = incident_services.transition_incident(incident, "resolved", actor=world.commander, reason="fixed")
+        if close:
+            incident_services.transition_incident(incident, "closed", actor=world.commander, reason="done")
+
+
+def test_an_incident_open_for_hours_attracts_its_service_and_its_symptoms(world) -> None:
+    _alert(world, "s1", NOW - 120 * MIN, service="storage")
+    outage = Incident.objects.get()
+    _alert(world, "s2", NOW, service="storage")
+    _alert(world, "e1", NOW + MIN, service="epr")
+    assert Incident.objects.count() == 1  # not a second incident for the same outage
+    links = {link.alert.key: link for link in IncidentAlert.objects.select_related("alert")}
+    assert (links["s2"].incident_id, links["s2"].relation) == (outage.pk, "same_service")
+    assert f"INC-{outage.pk}" in links["s2"].reason and "still open" in links["s2"].reason
+    assert "opened 2 h 0 min ago" in links["s2"].reason
+    assert "No open incident" not in links["s2"].reason
+    assert (links["e1"].incident_id, links["e1"].relation) == (outage.pk, "upstream")
+
+
+def test_an_alert_minutes_after_the_resolution_reopens_the_incident(world) -> None:
+    _alert(world, "s1", NOW - 60 * MIN, service="storage")
+    incident = Incident.objects.get()
+    _resolve(world, incident, NOW - 10 * MIN)
+    _alert(world, "s2", NOW, service="storage")
+    incident.refresh_from_db()
+    assert Incident.objects.count() == 1
+    assert incident.state == "investigating" and incident.resolved_at is None
+    link = IncidentAlert.objects.get(alert__key="s2")
+    assert (link.incident_id, link.relation) == (incident.pk, "reopened")
+    assert "resolved 10 min ago" in link.reason
+    assert timeline.for_object(incident).filter(verb="transition", summary__startswith="resolved → investigating").exists()
+    assert Notification.objects.filter(user=world.commander, title__contains=f"INC-{incident.pk} reopened").exists()
+
+
+def test_an_alert_hours_after_the_resolution_opens_a_new_incident_saying_why(world) -> None:
+    _alert(world, "s1", NOW - 4 * 60 * MIN, service="storage")
+    old = Incident.objects.get()
+    _resolve(world, old, NOW - 120 * MIN)
+    _alert(world, "s2", NOW, service="storage")
+    assert Incident.objects.count() == 2
+    link = IncidentAlert.objects.get(alert__key="s2")
+    assert link.relation == "trigger" and link.incident_id != old.pk
+    assert link.reason.startswith("No open incident on Storage;")  # Storage depends on nothing
+    assert "none resolved within 60 min" in link.reason
+    old.refresh_from_db()
+    assert old.state == "resolved"
+
+
+def test_a_closed_incident_stays_closed_and_the_new_one_says_so(world) -> None:
+    _alert(world, "s1", NOW - 60 * MIN, service="storage")
+    old = Incident.objects.get()
+    _resolve(world, old, NOW - 10 * MIN, close=True)
+    _alert(world, "s2", NOW, service="storage")
+    link = IncidentAlert.objects.get(alert__key="s2")
+    assert link.relation == "trigger" and link.incident_id != old.pk
+    assert f"INC-{old.pk}" in link.reason and "is closed" in link.reason
+    old.refresh_from_db()
+    assert old.state == "closed"
+
+
+def test_the_windows_are_the_integrations(world) -> None:
+    world.integration.group_window_minutes = 180
+    world.integration.reopen_window_minutes = 5
+    world.integration.save()
+    _alert(world, "m1", NOW - 150 * MIN, service="mail", dc="dc2")
+    _alert(world, "x1", NOW, dc="dc2")
+    assert IncidentAlert.objects.get(alert__key="x1").relation == "same_site"  # 150 min is within 180
+    _resolve(world, Incident.objects.get(), NOW + MIN)
+    _alert(world, "m2", NOW + 11 * MIN, service="mail")
+    link = IncidentAlert.objects.get(alert__key="m2")
+    assert link.relation == "trigger" and "none resolved within 5 min" in link.reason
+
+
+def test_the_windows_are_set_through_the_api(world, admin_api) -> None:
+    made = admin_api.post("integrations", {"name": "AM", "kind": "alertmanager", "client": world.client.pk})
+    assert made.status_code == 201, made.content
+    assert (made.json()["group_window_minutes"], made.json()["reopen_window_minutes"]) == (60, 60)
+    url = f"integrations/{made.json()['id']}"
+    changed = admin_api.patch(url, {"group_window_minutes": 240, "reopen_window_minutes": 15})
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["group_window_minutes"], changed.json()["reopen_window_minutes"]) == (240, 15)
+    refused = admin_api.patch(url, {"reopen_window_minutes": 0})
+    assert refused.status_code == 422 and "reopen_window_minutes" in refused.content.decode()
+    again = admin_api.get(url).json()
+    assert (again["group_window_minutes"], again["reopen_window_minutes"]) == (240, 15)

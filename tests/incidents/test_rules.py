@@ -46,14 +46,15 @@ def test_metrics_in_seconds() -> None:
 
 def test_correlation_prefers_service_then_site_then_upstream() -> None:
     incidents = [
-        rules.OpenIncident(1, T0 - dt.timedelta(minutes=10), frozenset({10}), frozenset({100})),
-        rules.OpenIncident(2, T0 - dt.timedelta(minutes=5), frozenset({20}), frozenset({200})),
-        rules.OpenIncident(3, T0 - dt.timedelta(hours=5), frozenset({30}), frozenset()),
+        rules.KnownIncident(1, T0 - dt.timedelta(minutes=10), frozenset({10}), frozenset({100})),
+        rules.KnownIncident(2, T0 - dt.timedelta(minutes=5), frozenset({20}), frozenset({200})),
+        rules.KnownIncident(3, T0 - dt.timedelta(hours=5), frozenset({30}), frozenset({300})),
     ]
     assert rules.correlate(10, 200, T0, incidents, [], {}).incident_id == 1  # service before site
     assert rules.correlate(99, 200, T0, incidents, [], {}).relation == "same_site"
-    late = rules.correlate(30, None, T0, incidents, [], {})
-    assert late.incident_id is None and late.relation == "trigger"  # same service, outside the window
+    long_open = rules.correlate(30, None, T0, incidents, [], {})
+    assert (long_open.incident_id, long_open.relation) == (3, "same_service")  # open 5 h: still the same outage
+    assert rules.correlate(99, 300, T0, incidents, [], {}).relation == "trigger"  # same site, outside the window
     symptom = rules.correlate(40, None, T0, incidents, [30], {"service:40": "EPR", "service:30": "Storage"})
     assert (symptom.incident_id, symptom.relation) == (3, "upstream")
     assert "EPR depends on Storage" in symptom.reason

@@ -385,12 +385,15 @@ def test_integration_edit(world):
     http = login(world["commander"])
     page = body_of(http.get(reverse("alerts:integration", args=[integration.pk])))
     assert "/api/v1/integrations/generic/" in page and "curl" in page
-    data = _integration_post(world["a"], name="Backup scripts", active="", **{
+    assert 'name="group_window_minutes"' in page and 'name="reopen_window_minutes"' in page
+    data = _integration_post(world["a"], name="Backup scripts", active="", group_window_minutes="120",
+                             reopen_window_minutes="15", **{
         "rules-0-label": "job", "rules-0-value": "backup", "rules-0-service": world["svc_a"].pk})
     response = http.post(reverse("alerts:integration", args=[integration.pk]), data)
     assert response.status_code == 302
     integration.refresh_from_db()
     assert integration.name == "Backup scripts" and not integration.active and integration.kind == "generic"
+    assert (integration.group_window_minutes, integration.reopen_window_minutes) == (120, 15)
     assert [str(r) for r in integration.rules.all()] == ['job="backup"']
 
 

@@ -44,6 +44,14 @@ class IntegrationForm(forms.Form):
     flap_threshold = forms.IntegerField(min_value=2, max_value=100, initial=4, label="Flapping after",
                                         help_text="state changes within the window")
     flap_window_minutes = forms.IntegerField(min_value=1, max_value=1440, initial=30, label="Flap window (minutes)")
+    group_window_minutes = forms.IntegerField(
+        min_value=1, max_value=1440, required=False, label="Group window (minutes)",
+        help_text="joins an open incident on the same site or for the same alert opened this recently (blank: 60)",
+    )
+    reopen_window_minutes = forms.IntegerField(
+        min_value=1, max_value=1440, required=False, label="Reopen window (minutes)",
+        help_text="reopens an incident on the same service resolved this recently (blank: 60)",
+    )
 
     def __init__(self, *args: Any, clients: Any, services: Any, sites: Any, staff: Any,
                  integration: Integration | None = None, **kw: Any) -> None:
@@ -70,6 +78,8 @@ class IntegrationForm(forms.Form):
             "owner": integration.owner_id, "signature_header": integration.signature_header,
             "timestamp_header": integration.timestamp_header, "flap_threshold": integration.flap_threshold,
             "flap_window_minutes": integration.flap_window_minutes,
+            "group_window_minutes": integration.group_window_minutes,
+            "reopen_window_minutes": integration.reopen_window_minutes,
         }
 
     def to_data(self) -> dict[str, Any]:
@@ -82,6 +92,7 @@ class IntegrationForm(forms.Form):
             "owner": d["owner"].pk if d["owner"] else None,
             "signature_header": d["signature_header"].strip(), "timestamp_header": d["timestamp_header"].strip(),
             "flap_threshold": d["flap_threshold"], "flap_window_minutes": d["flap_window_minutes"],
+            "group_window_minutes": d.get("group_window_minutes"), "reopen_window_minutes": d.get("reopen_window_minutes"),
         }
         if self.integration is None:
             data.update(kind=d["kind"], client=d["client"].pk)

@@ -53,6 +53,12 @@ class Integration(models.Model):
         default=4, help_text="State changes within the flap window that mark an alert as flapping."
     )
     flap_window_minutes = models.PositiveSmallIntegerField(default=30)
+    group_window_minutes = models.PositiveSmallIntegerField(
+        default=60, help_text="Alerts join an open incident on the same site, or for the same alert, opened this recently."
+    )
+    reopen_window_minutes = models.PositiveSmallIntegerField(
+        default=60, help_text="An alert on the service of an incident resolved this recently reopens it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -32,6 +32,13 @@ class MappingRuleOut(Schema):
     site: int | None = Field(None, alias="site_id")
 
 
+WINDOWS = {
+    "group": "Minutes: an alert joins an open incident on the same site, or opened by the same alert, detected this "
+             "recently (an open incident on the alert's service or upstream takes it however old).",
+    "reopen": "Minutes: an alert on the service (or the same alert) of an incident resolved this recently reopens it.",
+}
+
+
 class IntegrationIn(InSchema):
     """A new integration for a client."""
 
@@ -46,6 +53,8 @@ class IntegrationIn(InSchema):
     timestamp_header: str = Field("", max_length=100)
     flap_threshold: int = Field(4, ge=2, le=100)
     flap_window_minutes: int = Field(30, ge=1, le=1440)
+    group_window_minutes: int = Field(60, ge=1, le=1440, description=WINDOWS["group"])
+    reopen_window_minutes: int = Field(60, ge=1, le=1440, description=WINDOWS["reopen"])
     rules: list[MappingRuleIn] = Field(default_factory=list, max_length=200)
 
 
@@ -61,6 +70,8 @@ class IntegrationPatch(InSchema):
     timestamp_header: str | None = Field(None, max_length=100)
     flap_threshold: int | None = Field(None, ge=2, le=100)
     flap_window_minutes: int | None = Field(None, ge=1, le=1440)
+    group_window_minutes: int | None = Field(None, ge=1, le=1440, description=WINDOWS["group"])
+    reopen_window_minutes: int | None = Field(None, ge=1, le=1440, description=WINDOWS["reopen"])
     rules: list[MappingRuleIn] | None = Field(None, max_length=200)
 
 
@@ -80,6 +91,8 @@ class IntegrationOut(Schema):
     timestamp_header: str
     flap_threshold: int
     flap_window_minutes: int
+    group_window_minutes: int = Field(description=WINDOWS["group"])
+    reopen_window_minutes: int = Field(description=WINDOWS["reopen"])
     rules: list[MappingRuleOut]
     url: str
     created_at: dt.datetime

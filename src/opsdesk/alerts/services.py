@@ -26,6 +26,7 @@ from .models import Alert, Integration, MappingRule
 
 INTEGRATION_FIELDS = (
     "name", "kind", "active", "signature_header", "timestamp_header", "flap_threshold", "flap_window_minutes",
+    "group_window_minutes", "reopen_window_minutes",
 )
 
 

@@ -20,9 +20,9 @@ from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Integration, RawEvent
 from opsdesk.changes import services as change_services
 from opsdesk.core import clock
-from opsdesk.incidents import roles, updates
+from opsdesk.incidents import problems, roles, updates
 from opsdesk.incidents import services as incident_services
-from opsdesk.incidents.models import Incident
+from opsdesk.incidents.models import Incident, Problem
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
@@ -42,8 +42,8 @@ def build_incidents(ctx: DemoContext) -> None:
     ctx.count("integrations", made)
     anchor = dt.datetime.combine(ctx.today, clock.now().timetz().replace(tzinfo=None), tzinfo=UTC)
     stories = _Stories(ctx, anchor)
-    for story in (stories.closed_last_week, stories.trading_latency, stories.storage_outage, stories.wifi_flapping,
-                  stories.market_data_new):
+    for story in (stories.closed_last_week, stories.trading_latency, stories.storage_outage, stories.wifi_earlier,
+                  stories.wifi_flapping, stories.market_data_new, stories.wifi_problem):
         story()
     ctx.count("incidents", Incident.objects.count())
 
@@ -228,6 +228,39 @@ class _Stories:
             incident_services.transition_incident(incident, "monitoring", actor=self.users["desk"],
                                                   reason="Power cycled the ward 7 switch; watching")
 
+    @staticmethod
+    def _wifi_down(status: str = "firing") -> dict[str, Any]:
+        return _am("WifiApDown", "wifi", "warning", "Ward 7 access points down", instance="man-hosp-ap-07", job="wifi",
+                   status=status)
+
+    def wifi_earlier(self) -> None:
+        """The ward 7 Wi-Fi went down three times in the past weeks, each fixed by power-cycling its switch."""
+        desk = self.users["desk"]
+        for days_ago in WIFI_RECURRED_DAYS_AGO:
+            start = self.anchor - days_ago * 24 * 60 * MIN
+            self._deliver("Prometheus (Northgate)", start, self._wifi_down())
+            incident = self._latest()
+            with clock.frozen(start + 6 * MIN):
+                incident = incident_services.transition_incident(incident, "investigating", actor=desk)
+            self._deliver("Prometheus (Northgate)", start + 24 * MIN, self._wifi_down("resolved"))
+            with clock.frozen(start + 30 * MIN):
+                incident_services.transition_incident(incident, "resolved", actor=desk,
+                                                      reason="Power-cycled the ward 7 switch; access points back")
+
+    def wifi_problem(self) -> None:
+        """The periodic job proposes a problem for the recurring Wi-Fi incidents (today's flapping one
+        included); the commander writes down the known error and the workaround while triaging it."""
+        with self._at(15):
+            problems.propose_problems(clock.now())
+        lan = _service(self.ctx, 0, "northgate", "hospital-lan")
+        problem = Problem.objects.filter(service=lan, signature="WifiApDown").first()
+        if problem is None:
+            return
+        commander = self.users["commander"]
+        with self._at(10):
+            problems.update_problem(problem, {"owner": commander.pk, "known_error": WIFI_KNOWN_ERROR,
+                                              "workaround": WIFI_WORKAROUND}, commander)
+
     def market_data_new(self) -> None:
         """A new incident nobody has acknowledged yet."""
         self._deliver("Events API (Meridian)", self.anchor - 3 * MIN,
@@ -243,6 +276,17 @@ class _Stories:
             incident_services.transition_incident(incident, "resolved", actor=commander, reason="ISP fixed the line")
         with clock.frozen(start + 24 * 60 * MIN):
             incident_services.transition_incident(incident, "closed", actor=commander, reason="No recurrence in 24 h")
+
+
+WIFI_RECURRED_DAYS_AGO = (19, 11, 4)
+WIFI_KNOWN_ERROR = (
+    "The ward 7 PoE switch (man-hosp-sw-07) browns out when its access points draw full power: its power supply "
+    "sags and every access point on it drops at once. A replacement supply is on order."
+)
+WIFI_WORKAROUND = (
+    "Power-cycle the ward 7 switch (comms room, PDU port 3); the access points are back within 5 minutes. "
+    "Meanwhile clinicians use the wired workstations at the ward 7 nurses' station."
+)
 
 
 def _am(name: str, service: str, severity: str, summary: str, *, instance: str, job: str = "node",

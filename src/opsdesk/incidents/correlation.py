@@ -1,11 +1,13 @@
 """Alerts open or join incidents (`open_or_attach`), called inside alert processing's transaction.
 
-Rules (incidents.rules.correlate): the same service or site, or the same alert name from the same
-integration, within the correlation window; or along the dependency graph (an alert on a service
-whose upstream dependency has an open incident joins it as a symptom); an integration in an alert
-storm joins its newest incident; otherwise a new incident, paged to its owner. Alerts inside an
-approved change's maintenance period never page. Every decision is stored with its reason
-(IncidentAlert.reason) and told on the incident's timeline.
+Rules (incidents.rules.correlate): an open incident on the same service, however long it has been
+open; the same site, or the same alert name from the same integration, within the integration's
+group window; along the dependency graph (an alert on a service whose upstream dependency has an
+open incident joins it as a symptom); an incident on the same service resolved within the
+integration's reopen window is reopened; an integration in an alert storm joins its newest
+incident; otherwise a new incident, paged to its owner. Alerts inside an approved change's
+maintenance period never page. Every decision is stored with its reason (IncidentAlert.reason)
+and told on the incident's timeline.
 
 Built for batches of thousands of alerts: the open incidents, names, dependency edges and the
 default owner are read once per batch; links, timeline entries and alert updates are written in
@@ -20,8 +22,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from django.conf import settings
-
 from opsdesk.alerts import rules as alert_rules
 from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Alert, Integration
@@ -35,7 +35,7 @@ from opsdesk.sites.models import Site
 from . import impact, rules
 from .events import IncidentsChanged
 from .models import Incident, IncidentAlert
-from .services import default_owner
+from .services import default_owner, transition_incident
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +65,12 @@ class _Batch:
         self.criticality = dict(Service.objects.filter(pk__in={a.service_id for a in alerts if a.service_id})
                                 .values_list("pk", "criticality"))
         self.edges = service_queries.all_edges()
-        self.stored = {i.pk: i for i in Incident.objects.filter(state__in=sorted(rules.OPEN_STATES))
-                       .prefetch_related("services", "sites")}
-        self.open = _open_incidents(self.stored.values())
+        self.windows = {pk: rules.Windows(group=dt.timedelta(minutes=i.group_window_minutes),
+                                          reopen=dt.timedelta(minutes=i.reopen_window_minutes))
+                        for pk, i in self.integrations.items()}
+        self.stored = {i.pk: i for i in _candidates(alerts, self.windows.values())}
+        self.open = _known_incidents(self.stored.values())
         self.names = _names(alerts, self.open)
-        self.window = getattr(settings, "OPSDESK_CORRELATION_WINDOW", rules.CORRELATION_WINDOW)
         self.upstream: dict[int, set[int]] = {}
         self._owner: Any = _UNKNOWN
         self.touched: dict[int, Incident] = {}
@@ -114,7 +115,7 @@ def open_or_attach(alert_ids: Iterable[int]) -> dict[int, int]:
         signature = _signature(alert)
         decision = rules.correlate(
             alert.service_id, alert.site_id, alert.first_seen_at, list(batch.open.values()),
-            batch.upstream_of(alert.service_id), batch.names, batch.window,
+            batch.upstream_of(alert.service_id), batch.names, batch.windows[alert.integration_id],
             integration_id=alert.integration_id, signature=signature,
         )
         if decision.incident_id is None:
@@ -123,6 +124,8 @@ def open_or_attach(alert_ids: Iterable[int]) -> dict[int, int]:
                 continue
         else:
             incident = batch.incident(decision.incident_id)
+            if decision.relation == "reopened":
+                incident = _reopen(batch, incident, alert, decision.reason)
             _join(batch, incident, alert, decision)
         batch.placed[alert.pk] = incident.pk
         batch.links.append(IncidentAlert(incident_id=incident.pk, alert_id=alert.pk, relation=decision.relation,
@@ -168,15 +171,26 @@ def _join_notes(batch: _Batch) -> list[tuple[Incident, str, str]]:
     return notes
 
 
-def _open_incidents(incidents: Iterable[Incident]) -> dict[int, rules.OpenIncident]:
-    return {
-        i.pk: rules.OpenIncident(i.pk, i.detected_at, frozenset(s.pk for s in i.services.all()),
-                                 frozenset(s.pk for s in i.sites.all()), i.integration_id, i.signature)
-        for i in incidents
-    }
+def _candidates(alerts: list[_New], windows: Iterable[rules.Windows]) -> list[Incident]:
+    """The incidents alerts may join: every open one (however old), and those resolved within the
+    longest reopen window before the earliest alert (to reopen, or to say that they are closed)."""
+    since = min(a.first_seen_at for a in alerts) - max((w.reopen for w in windows), default=rules.REOPEN_WINDOW)
+    finished = Incident.objects.filter(state__in=["resolved", "closed"], resolved_at__gte=since)
+    return list((Incident.objects.filter(state__in=sorted(rules.OPEN_STATES)) | finished)
+                .prefetch_related("services", "sites"))
 
 
-def _names(alerts: list[_New], incidents: dict[int, rules.OpenIncident]) -> dict[str, str]:
+def _known(i: Incident) -> rules.KnownIncident:
+    return rules.KnownIncident(i.pk, i.detected_at, frozenset(s.pk for s in i.services.all()),
+                               frozenset(s.pk for s in i.sites.all()), i.integration_id, i.signature, i.state,
+                               i.resolved_at)
+
+
+def _known_incidents(incidents: Iterable[Incident]) -> dict[int, rules.KnownIncident]:
+    return {i.pk: _known(i) for i in incidents}
+
+
+def _names(alerts: list[_New], incidents: dict[int, rules.KnownIncident]) -> dict[str, str]:
     service_ids = {a.service_id for a in alerts if a.service_id} | {s for i in incidents.values() for s in i.service_ids}
     site_ids = {a.site_id for a in alerts if a.site_id} | {s for i in incidents.values() for s in i.site_ids}
     names = {f"service:{pk}": name for pk, name in Service.objects.filter(pk__in=service_ids).values_list("pk", "name")}
@@ -203,14 +217,24 @@ def _open(batch: _Batch, alert: _New, signature: str, reason: str) -> Incident |
         batch.new_services[incident.pk] |= services
     if sites:
         batch.new_sites[incident.pk] |= sites
-    batch.open[incident.pk] = rules.OpenIncident(incident.pk, incident.detected_at, services, sites,
-                                                 alert.integration_id, signature)
+    batch.open[incident.pk] = rules.KnownIncident(incident.pk, incident.detected_at, services, sites,
+                                                  alert.integration_id, signature)
     batch.touched[incident.pk] = incident
     batch.notes.append((incident, "created", f"Opened as {incident.get_severity_display()} by alert {alert.pk} "
                                              f"({alert.summary}). {reason}"))
     notify.notify([owner], f"{incident.get_severity_display()} INC-{incident.pk}: {incident.title}",
                   body=f"Opened by an alert from {batch.integrations[alert.integration_id].name}. Acknowledge it.", url=f"/incidents/{incident.pk}/")
     return incident
+
+
+def _reopen(batch: _Batch, incident: Incident, alert: _New, reason: str) -> Incident:
+    """A resolved incident its alert came back to: investigating again, its owner told."""
+    reopened = transition_incident(incident, "investigating", actor="opsdesk",
+                                   reason=f"alert {alert.pk} came back ({alert.summary})")
+    batch.stored[reopened.pk] = batch.touched[reopened.pk] = reopened
+    notify.notify([reopened.owner], f"{reopened.get_severity_display()} INC-{reopened.pk} reopened: {reopened.title}",
+                  body=f"Alert {alert.pk} ({alert.summary}) came back. {reason}", url=f"/incidents/{reopened.pk}/")
+    return reopened
 
 
 def _join(batch: _Batch, incident: Incident, alert: _New, decision: rules.Decision) -> None:
@@ -223,8 +247,9 @@ def _join(batch: _Batch, incident: Incident, alert: _New, decision: rules.Decisi
     if alert.site_id and alert.site_id not in sites:
         sites.add(alert.site_id)
         batch.new_sites[incident.pk].add(alert.site_id)
-    batch.open[incident.pk] = rules.OpenIncident(incident.pk, known.detected_at, frozenset(services), frozenset(sites),
-                                                 known.integration_id, known.signature)
+    batch.open[incident.pk] = rules.KnownIncident(incident.pk, known.detected_at, frozenset(services),
+                                                  frozenset(sites), known.integration_id, known.signature,
+                                                  incident.state, incident.resolved_at)
     batch.joins[incident.pk, decision.relation].append((alert, decision.reason))
 
 

@@ -103,7 +103,10 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-detected_at", "-id"]
-        indexes = [models.Index(fields=["state", "-detected_at"], name="incident_state_detected")]
+        indexes = [
+            models.Index(fields=["state", "-detected_at"], name="incident_state_detected"),
+            models.Index(fields=["state", "resolved_at"], name="incident_state_resolved"),  # reopen candidates
+        ]
 
     def __str__(self) -> str:
         return f"INC-{self.pk} {self.title}"
@@ -147,6 +150,7 @@ class IncidentAlert(models.Model):
         SAME_SIGNATURE = "same_signature", "Same alert from the same integration"
         UPSTREAM = "upstream", "Symptom of an upstream failure"
         STORM = "storm", "Alert storm"
+        REOPENED = "reopened", "Came back: reopened the incident"
         MANUAL = "manual", "Linked by hand"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_links")

@@ -38,7 +38,10 @@ UPDATE_EVERY = {
     "sev3": dt.timedelta(hours=4),
     "sev4": dt.timedelta(hours=24),
 }
+# Correlation's default windows (each integration may set its own): grouping by site or alert name
+# looks back this far from an open incident's detection; reopening, this far from a resolution.
 CORRELATION_WINDOW = dt.timedelta(hours=1)
+REOPEN_WINDOW = dt.timedelta(hours=1)
 WHAT_CHANGED_LOOKBACK = dt.timedelta(hours=24)
 
 
@@ -94,9 +97,10 @@ def metrics(started: dt.datetime, detected: dt.datetime, acknowledged: dt.dateti
 
 
 @dataclass(frozen=True)
-class OpenIncident:
-    """What correlation knows of an open incident: where it is, and the integration and signature
-    (alert name) of the alert that opened it."""
+class KnownIncident:
+    """What correlation knows of an incident: where it is, its state, and the integration and
+    signature (alert name) of the alert that opened it. Open ones attract alerts; resolved ones
+    only for a moment (reopen)."""
 
     id: int
     detected_at: dt.datetime
@@ -104,7 +108,30 @@ class OpenIncident:
     site_ids: frozenset[int]
     integration_id: int | None = None
     signature: str = ""
+    state: str = "triggered"
+    resolved_at: dt.datetime | None = None
 
+    @property
+    def is_open(self) -> bool:
+        """Whether it is still being worked on (any of the open states)."""
+        return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True)
+class Windows:
+    """How far correlation looks back (each integration's own; these defaults are the rules').
+
+    `group`: an alert joins an open incident on the same site, or opened by the same alert from
+    the same integration, detected at most this long ago (and storms are counted over it).
+    `reopen`: an alert on the service (or the same alert) of an incident resolved at most this
+    long ago reopens it. An open incident on the alert's service or upstream has no window.
+    """
+
+    group: dt.timedelta = CORRELATION_WINDOW
+    reopen: dt.timedelta = REOPEN_WINDOW
+
+
+DEFAULT_WINDOWS = Windows()
 
 # An integration opening more incidents than this within the window is in an alert storm: further
 # alerts join its newest incident instead of paging again and again.
@@ -120,61 +147,168 @@ class Decision:
     reason: str
 
 
+@dataclass(frozen=True)
+class _Alert:
+    """The alert being correlated, with the readable names its reasons use."""
+
+    service_id: int | None
+    site_id: int | None
+    at: dt.datetime
+    integration_id: int | None
+    signature: str
+    names: Mapping[str, str]
+
+    def service(self, pk: int | None) -> str:
+        return self.names.get(f"service:{pk}", f"service {pk}")
+
+    def site(self, pk: int | None) -> str:
+        return self.names.get(f"site:{pk}", f"site {pk}")
+
+    def same_alert(self, incident: KnownIncident) -> bool:
+        return bool(self.integration_id is not None and self.signature and incident.integration_id == self.integration_id
+                    and incident.signature == self.signature)
+
+
 def correlate(
     service_id: int | None,
     site_id: int | None,
     at: dt.datetime,
-    incidents: Sequence[OpenIncident],
+    incidents: Sequence[KnownIncident],
     upstream: Iterable[int],
     names: Mapping[str, str],
-    window: dt.timedelta = CORRELATION_WINDOW,
+    windows: Windows = DEFAULT_WINDOWS,
     *,
     integration_id: int | None = None,
     signature: str = "",
     storm_limit: int = STORM_LIMIT,
 ) -> Decision:
-    """Join the newest open incident on the same service, else on the same site, else one its
-    integration opened for the same alert name, within `window`; else one on an upstream
-    dependency of the service (any age: the alert is its symptom); else, unless the integration
-    already opened `storm_limit` incidents within the window (a storm: join the newest), open one.
+    """Join the newest open incident on the same service (however long it has been open); else,
+    within the group window, one on the same site or one its integration opened for the same
+    alert name; else an open one on an upstream dependency of the service (the alert is its
+    symptom); else reopen one on the same service (or for the same alert) resolved within the
+    reopen window; else, unless the integration already opened `storm_limit` incidents within
+    the group window (a storm: join the newest), open one. Each reason says only what is true.
 
     `names` gives readable names for the reasons ("service:3" -> "EPR", "site:2" -> "DC2").
     """
-    known = [i for i in incidents if i.detected_at <= at]  # an incident opened later cannot take an earlier alert
-    recent = sorted((i for i in known if at - i.detected_at <= window), key=lambda i: i.detected_at, reverse=True)
-    minutes = int(window.total_seconds() // 60)
-    if service_id is not None:
+    alert = _Alert(service_id, site_id, at, integration_id, signature, names)
+    # An incident opened later cannot take an earlier alert.
+    known = sorted((i for i in incidents if i.detected_at <= at), key=lambda i: (i.detected_at, i.id), reverse=True)
+    live = [i for i in known if i.is_open]
+    recent = [i for i in live if at - i.detected_at <= windows.group]
+    upstream_ids = set(upstream) - ({service_id} if service_id is not None else set())
+    return (
+        _same_service(alert, live)
+        or _grouped(alert, recent, windows.group)
+        or _symptom(alert, live, upstream_ids)
+        or _reopen(alert, known, windows.reopen)
+        or _storm(alert, recent, windows.group, storm_limit)
+        or Decision(None, "trigger", _why_new(alert, known, bool(upstream_ids), windows))
+    )
+
+
+def _minutes(window: dt.timedelta) -> int:
+    return int(window.total_seconds() // 60)
+
+
+def _same_service(alert: _Alert, live: Sequence[KnownIncident]) -> Decision | None:
+    if alert.service_id is None:
+        return None
+    for incident in live:
+        if alert.service_id in incident.service_ids:
+            return Decision(incident.id, "same_service", f"Same service ({alert.service(alert.service_id)}) as "
+                            f"INC-{incident.id}, still open (opened {_ago(alert.at - incident.detected_at)} ago).")
+    return None
+
+
+def _grouped(alert: _Alert, recent: Sequence[KnownIncident], window: dt.timedelta) -> Decision | None:
+    """An open incident detected within the window on the same site, else for the same alert."""
+    within = f"within {_minutes(window)} min"
+    if alert.site_id is not None:
         for incident in recent:
-            if service_id in incident.service_ids:
-                name = names.get(f"service:{service_id}", f"service {service_id}")
-                return Decision(incident.id, "same_service", f"Same service ({name}) as INC-{incident.id}, "
-                                f"opened {_ago(at - incident.detected_at)} ago (within {minutes} min).")
-    if site_id is not None:
-        for incident in recent:
-            if site_id in incident.site_ids:
-                name = names.get(f"site:{site_id}", f"site {site_id}")
-                return Decision(incident.id, "same_site", f"Same site ({name}) as INC-{incident.id}, "
-                                f"opened {_ago(at - incident.detected_at)} ago (within {minutes} min).")
-    if integration_id is not None and signature:
-        for incident in recent:
-            if incident.integration_id == integration_id and incident.signature == signature:
-                return Decision(incident.id, "same_signature", f"Same alert ({signature}) from the same integration as "
-                                f"INC-{incident.id}, opened {_ago(at - incident.detected_at)} ago (within {minutes} min).")
-    upstream_ids = set(upstream)
-    if upstream_ids:
-        for incident in sorted(known, key=lambda i: i.detected_at, reverse=True):
-            shared = sorted(upstream_ids & incident.service_ids)
-            if shared:
-                dep = names.get(f"service:{shared[0]}", f"service {shared[0]}")
-                own = names.get(f"service:{service_id}", f"service {service_id}")
-                return Decision(incident.id, "upstream", f"{own} depends on {dep}, which already has INC-{incident.id} "
-                                "open: joined as a symptom.")
-    if integration_id is not None:
-        storm = [i for i in recent if i.integration_id == integration_id]
-        if len(storm) >= storm_limit:
-            return Decision(storm[0].id, "storm", f"Alert storm: this integration opened {len(storm)} incidents within "
-                            f"{minutes} min; joined the newest, INC-{storm[0].id}, instead of paging again.")
-    return Decision(None, "trigger", "No open incident on this service, its site or its upstream dependencies.")
+            if alert.site_id in incident.site_ids:
+                return Decision(incident.id, "same_site", f"Same site ({alert.site(alert.site_id)}) as INC-{incident.id}, "
+                                f"opened {_ago(alert.at - incident.detected_at)} ago ({within}).")
+    for incident in recent:
+        if alert.same_alert(incident):
+            return Decision(incident.id, "same_signature", f"Same alert ({alert.signature}) from the same integration "
+                            f"as INC-{incident.id}, opened {_ago(alert.at - incident.detected_at)} ago ({within}).")
+    return None
+
+
+def _symptom(alert: _Alert, live: Sequence[KnownIncident], upstream_ids: set[int]) -> Decision | None:
+    for incident in live:
+        shared = sorted(upstream_ids & incident.service_ids)
+        if shared:
+            return Decision(incident.id, "upstream", f"{alert.service(alert.service_id)} depends on "
+                            f"{alert.service(shared[0])}, which already has INC-{incident.id} open: joined as a symptom.")
+    return None
+
+
+def _recently_resolved(alert: _Alert, known: Sequence[KnownIncident], window: dt.timedelta) -> list[KnownIncident]:
+    """Finished incidents on the alert's service, or opened by the same alert, resolved within the window (newest first)."""
+    found = [
+        i for i in known
+        if not i.is_open and i.resolved_at is not None and alert.at - i.resolved_at <= window
+        and ((alert.service_id is not None and alert.service_id in i.service_ids) or alert.same_alert(i))
+    ]
+    return sorted(found, key=lambda i: (i.resolved_at or i.detected_at, i.id), reverse=True)
+
+
+def _resolved_ago(alert: _Alert, incident: KnownIncident) -> str:
+    resolved = incident.resolved_at or incident.detected_at
+    if resolved > alert.at:
+        return "resolved after this alert began"
+    return f"resolved {_ago(alert.at - resolved)} ago"
+
+
+def _reopen(alert: _Alert, known: Sequence[KnownIncident], window: dt.timedelta) -> Decision | None:
+    for incident in _recently_resolved(alert, known, window):
+        if incident.state != "resolved":
+            continue  # closed is final: the alert opens a new incident (and says so)
+        same = (f"Same service ({alert.service(alert.service_id)})" if alert.service_id in incident.service_ids
+                else f"Same alert ({alert.signature}) from the same integration")
+        return Decision(incident.id, "reopened", f"{same} as INC-{incident.id}, {_resolved_ago(alert, incident)} "
+                        f"(within {_minutes(window)} min): reopened, it came back.")
+    return None
+
+
+def _storm(alert: _Alert, recent: Sequence[KnownIncident], window: dt.timedelta, limit: int) -> Decision | None:
+    if alert.integration_id is None:
+        return None
+    storm = [i for i in recent if i.integration_id == alert.integration_id]
+    if len(storm) < limit:
+        return None
+    return Decision(storm[0].id, "storm", f"Alert storm: this integration opened {len(storm)} incidents within "
+                    f"{_minutes(window)} min; joined the newest, INC-{storm[0].id}, instead of paging again.")
+
+
+def _why_new(alert: _Alert, known: Sequence[KnownIncident], has_upstream: bool, windows: Windows) -> str:
+    """Why an alert opens a new incident: what was looked for and not found, each clause true."""
+    group = _minutes(windows.group)
+    live = [i for i in known if i.is_open]
+    clauses = []
+    if alert.service_id is not None:
+        clauses.append(f"No open incident on {alert.service(alert.service_id)}"
+                       + (" or its upstream dependencies" if has_upstream else ""))
+    else:
+        clauses.append("No service known for this alert")
+    if alert.site_id is not None:
+        older = next((i for i in live if alert.site_id in i.site_ids), None)
+        clauses.append(f"none on site {alert.site(alert.site_id)} opened within {group} min"
+                       + (f" (INC-{older.id} there was opened {_ago(alert.at - older.detected_at)} ago)" if older else ""))
+    if alert.integration_id is not None and alert.signature:
+        older = next((i for i in live if alert.same_alert(i)), None)
+        clauses.append(f"none for this alert ({alert.signature}) from this integration within {group} min"
+                       + (f" (INC-{older.id} was opened {_ago(alert.at - older.detected_at)} ago)" if older else ""))
+    if alert.service_id is not None or (alert.integration_id is not None and alert.signature):
+        finished = _recently_resolved(alert, known, windows.reopen)
+        if finished:  # only closed ones remain: a resolved one would have been reopened
+            clauses.append(f"INC-{finished[0].id}, {_resolved_ago(alert, finished[0])}, is closed "
+                           "(a closed incident stays closed)")
+        else:
+            clauses.append(f"none resolved within {_minutes(windows.reopen)} min")
+    return "; ".join(clauses) + "."
 
 
 def _ago(delta: dt.timedelta) -> str:

@@ -175,3 +175,22 @@ def test_incident_policies_pause_on_no_blockers(w):
                                      "resolution_minutes": 240}, actor=None)
     assert policy.pause_on == {"blockers": []}
     recompute.recompute_open("incident")
+
+
+def test_the_pages_say_why_the_clock_paused(w, client):
+    _policy()
+    wo = _work_order(w)
+    client.force_login(w["desk"])
+    with clock.frozen(at(21, 8)):
+        staff = client.get(f"/work/{wo.pk}/")
+    assert staff.status_code == 200
+    html = staff.content.decode()
+    assert "Paused 9h: waiting for your site access approval" in html
+    assert 'data-testid="sla-pause-detail"' in html and "lon-a needs" in html  # staff see the blocker's detail
+    client.force_login(w["client_user"])
+    with clock.frozen(at(21, 8)):
+        portal = client.get(f"/work/portal/{wo.pk}/")
+    assert portal.status_code == 200
+    html = portal.content.decode()
+    assert "Paused 9h: waiting for your site access approval" in html
+    assert 'data-testid="sla-pause-detail"' not in html

@@ -194,3 +194,22 @@ def test_the_pages_say_why_the_clock_paused(w, client):
     html = portal.content.decode()
     assert "Paused 9h: waiting for your site access approval" in html
     assert 'data-testid="sla-pause-detail"' not in html
+
+
+def test_the_cli_shows_the_pause_and_both_attainment_figures(w):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _policy()
+    wo = _work_order(w)
+    out = StringIO()
+    with clock.frozen(at(21, 8)):
+        call_command("sla", "show", "wo", str(wo.pk), stdout=out)
+    shown = out.getvalue()
+    assert "resolution: paused 9h: waiting for your site access approval (paused since 2030-05-20 09:00 UTC)" in shown
+    assert "Paused" in shown and "lon-a needs" in shown
+    out = StringIO()
+    with clock.frozen(at(21, 8)):
+        call_command("sla", "attainment", "--target", "response", "--since", "2030-05", "--until", "2030-05", stdout=out)
+    assert "Raw" in out.getvalue()

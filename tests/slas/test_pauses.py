@@ -26,8 +26,13 @@ def at(day, hour, minute=0):
 
 
 def _policy(**kw):
-    data = {"name": "P2", "applies_to": "work_order", "level": "p2", "response_minutes": 60,
-            "resolution_minutes": 45 * 60}
+    data = {
+        "name": "P2",
+        "applies_to": "work_order",
+        "level": "p2",
+        "response_minutes": 60,
+        "resolution_minutes": 45 * 60,
+    }
     data.update(kw)
     return services.create_policy(data, actor=None)
 
@@ -42,8 +47,17 @@ def _work_order(w):
     window = {"window_start": at(30, 9), "window_end": at(30, 11)}
     with clock.frozen(at(20, 9)):
         wo = work_services.create_work_order(
-            {"client": w["client"].pk, "site": w["site"].pk, "services": [w["service"].pk], "category": "cabling",
-             "title": "Run links", "priority": "p2", **window}, actor=w["desk"])
+            {
+                "client": w["client"].pk,
+                "site": w["site"].pk,
+                "services": [w["service"].pk],
+                "category": "cabling",
+                "title": "Run links",
+                "priority": "p2",
+                **window,
+            },
+            actor=w["desk"],
+        )
     with clock.frozen(at(20, 9, 30)):
         wo = work_services.transition_work_order(wo, "triage", actor=w["desk"], reason="next")
         wo = work_services.transition_work_order(wo, "readiness", actor=w["desk"], reason="next")
@@ -52,7 +66,9 @@ def _work_order(w):
 
 def _arrange(w, wo, state, when, requirement=None):
     with clock.frozen(when):
-        work_services.record_arrangement(wo, (requirement or w["access"]).pk, state=state, actor=w["desk"])
+        work_services.record_arrangement(
+            wo, (requirement or w["access"]).pk, state=state, actor=w["desk"]
+        )
 
 
 def _resolution(wo, now):
@@ -63,7 +79,9 @@ def _resolution(wo, now):
 def test_the_clients_access_approval_pauses_the_resolution_clock(w):
     _policy()
     wo = _work_order(w)
-    _arrange(w, wo, "submitted", at(20, 12))  # still the client's to approve: the same spell goes on
+    _arrange(
+        w, wo, "submitted", at(20, 12)
+    )  # still the client's to approve: the same spell goes on
     paused = _resolution(wo, at(21, 8))  # Tue 09:00 BST
     assert (paused.status, paused.elapsed_minutes, paused.paused_minutes) == ("paused", 0, 9 * 60)
     assert paused.paused_since == at(20, 9)
@@ -72,7 +90,11 @@ def test_the_clients_access_approval_pauses_the_resolution_clock(w):
     _arrange(w, wo, "approved", at(21, 9))  # Tue 10:00 BST
     running = _resolution(wo, at(21, 11))  # Tue 12:00 BST
     # Paused Mon 10:00-18:00 and Tue 08:00-10:00 BST (10 h); ran Tue 10:00-12:00.
-    assert (running.status, running.elapsed_minutes, running.paused_minutes) == ("running", 120, 600)
+    assert (running.status, running.elapsed_minutes, running.paused_minutes) == (
+        "running",
+        120,
+        600,
+    )
     assert running.raw_elapsed_minutes == 720 and running.paused_since is None
     assert running.pauses[0].ended_at == at(21, 9)
     with clock.frozen(at(21, 11)):
@@ -84,9 +106,15 @@ def test_a_blocker_opening_and_closing_twice_pauses_twice(w):
     _policy()
     wo = _work_order(w)
     _arrange(w, wo, "approved", at(20, 10))  # Mon 11:00 BST: 1 h paused
-    _arrange(w, wo, "rejected", at(20, 12))  # Mon 13:00: the site rejected it, the client must act again
+    _arrange(
+        w, wo, "rejected", at(20, 12)
+    )  # Mon 13:00: the site rejected it, the client must act again
     _arrange(w, wo, "approved", at(20, 15))  # Mon 16:00: 3 h paused
-    spells = list(BlockerSpell.objects.filter(work_order=wo, owner="client").values_list("opened_at", "closed_at"))
+    spells = list(
+        BlockerSpell.objects.filter(work_order=wo, owner="client").values_list(
+            "opened_at", "closed_at"
+        )
+    )
     assert spells == [(at(20, 9), at(20, 10)), (at(20, 12), at(20, 15))]
     clock_ = _resolution(wo, at(20, 17))  # Mon 18:00 BST
     assert (clock_.elapsed_minutes, clock_.paused_minutes, len(clock_.pauses)) == (240, 240, 2)
@@ -101,7 +129,9 @@ def test_a_policy_without_pause_on_blockers_does_not_pause(w):
 
 
 def test_a_policy_pausing_for_third_parties_only_ignores_the_clients_blockers(w):
-    escort = f.make_requirement(w["site"], kind="escort", description="Escort by the landlord's security", lead_time_hours=0)
+    escort = f.make_requirement(
+        w["site"], kind="escort", description="Escort by the landlord's security", lead_time_hours=0
+    )
     _policy(pause_on={"blockers": ["third_party"]})
     wo = _work_order(w)
     _arrange(w, wo, "approved", at(20, 11), escort)  # the site's escort: Mon 10:00-12:00 BST
@@ -124,18 +154,35 @@ def test_stored_clocks_and_attainment_count_provider_time_and_keep_the_raw_figur
     with clock.frozen(at(21, 12)):
         wo = work_services.check_in(wo, actor=w["engineer_user"])
     with clock.frozen(at(21, 14)):
-        wo = work_services.check_out(wo, checklist=dict.fromkeys(CHECKLIST, True), report="done",
-                                     first_time_fix=True, actor=w["engineer_user"])
+        wo = work_services.check_out(
+            wo,
+            checklist=dict.fromkeys(CHECKLIST, True),
+            report="done",
+            first_time_fix=True,
+            actor=w["engineer_user"],
+        )
     row = SlaClockState.objects.get(kind="work_order", object_id=wo.pk, target="resolution")
     assert (row.status, row.elapsed_minutes, row.paused_minutes) == ("met", 300, 600)
-    fresh = dict(SlaClockState.objects.filter(kind="work_order", object_id=wo.pk).values_list("target", "paused_minutes"))
+    fresh = dict(
+        SlaClockState.objects.filter(kind="work_order", object_id=wo.pk).values_list(
+            "target", "paused_minutes"
+        )
+    )
     SlaClockState.objects.all().delete()
     with clock.frozen(at(21, 15)):
         bulk.recompute_all(processes=1)
-    assert dict(SlaClockState.objects.filter(kind="work_order", object_id=wo.pk)
-                .values_list("target", "paused_minutes")) == fresh
+    assert (
+        dict(
+            SlaClockState.objects.filter(kind="work_order", object_id=wo.pk).values_list(
+                "target", "paused_minutes"
+            )
+        )
+        == fresh
+    )
     admin = f.make_user("admin")
-    (month,) = attainment.list_attainment(admin, first=dt.date(2030, 5, 1), last=dt.date(2030, 5, 1))
+    (month,) = attainment.list_attainment(
+        admin, first=dt.date(2030, 5, 1), last=dt.date(2030, 5, 1)
+    )
     assert (month.met, month.raw_met, month.attainment, month.raw_attainment) == (1, 0, 1.0, 0.0)
 
 
@@ -155,13 +202,17 @@ def test_the_api_shows_why_the_clock_paused(w, admin_api, api_for):
         assert (pause["party"], pause["ended_at"], pause["minutes"]) == ("client", None, 540)
     r = admin_api.get(f"sla/policies/{policy.pk}")
     assert r.json()["pause_on"] == {"blockers": ["client", "third_party"], "states": ["on_hold"]}
-    r = admin_api.patch(f"sla/policies/{policy.pk}", {"pause_on": {"blockers": ["client"], "states": []}})
+    r = admin_api.patch(
+        f"sla/policies/{policy.pk}", {"pause_on": {"blockers": ["client"], "states": []}}
+    )
     assert r.status_code == 200, r.content
     assert r.json()["pause_on"] == {"blockers": ["client"], "states": []}
     assert r.json()["pause_states"] == []
 
 
-@pytest.mark.parametrize("pause_on", [{"blockers": ["everyone"]}, {"blockers": "client"}, {"owners": []}, "client"])
+@pytest.mark.parametrize(
+    "pause_on", [{"blockers": ["everyone"]}, {"blockers": "client"}, {"owners": []}, "client"]
+)
 def test_bad_pause_on_is_a_problem_detail_and_changes_nothing(w, admin_api, pause_on):
     policy = _policy()
     r = admin_api.patch(f"sla/policies/{policy.pk}", {"pause_on": pause_on})
@@ -171,8 +222,16 @@ def test_bad_pause_on_is_a_problem_detail_and_changes_nothing(w, admin_api, paus
 
 
 def test_incident_policies_pause_on_no_blockers(w):
-    policy = services.create_policy({"name": "S1", "applies_to": "incident", "level": "sev1", "response_minutes": 15,
-                                     "resolution_minutes": 240}, actor=None)
+    policy = services.create_policy(
+        {
+            "name": "S1",
+            "applies_to": "incident",
+            "level": "sev1",
+            "response_minutes": 15,
+            "resolution_minutes": 240,
+        },
+        actor=None,
+    )
     assert policy.pause_on == {"blockers": []}
     recompute.recompute_open("incident")
 
@@ -186,7 +245,9 @@ def test_the_pages_say_why_the_clock_paused(w, client):
     assert staff.status_code == 200
     html = staff.content.decode()
     assert "Paused 9h: waiting for your site access approval" in html
-    assert 'data-testid="sla-pause-detail"' in html and "lon-a needs" in html  # staff see the blocker's detail
+    assert (
+        'data-testid="sla-pause-detail"' in html and "lon-a needs" in html
+    )  # staff see the blocker's detail
     client.force_login(w["client_user"])
     with clock.frozen(at(21, 8)):
         portal = client.get(f"/work/portal/{wo.pk}/")
@@ -207,9 +268,22 @@ def test_the_cli_shows_the_pause_and_both_attainment_figures(w):
     with clock.frozen(at(21, 8)):
         call_command("sla", "show", "wo", str(wo.pk), stdout=out)
     shown = out.getvalue()
-    assert "resolution: paused 9h: waiting for your site access approval (paused since 2030-05-20 09:00 UTC)" in shown
+    assert (
+        "resolution: paused 9h: waiting for your site access approval (paused since 2030-05-20 09:00 UTC)"
+        in shown
+    )
     assert "Paused" in shown and "lon-a needs" in shown
     out = StringIO()
     with clock.frozen(at(21, 8)):
-        call_command("sla", "attainment", "--target", "response", "--since", "2030-05", "--until", "2030-05", stdout=out)
+        call_command(
+            "sla",
+            "attainment",
+            "--target",
+            "response",
+            "--since",
+            "2030-05",
+            "--until",
+            "2030-05",
+            stdout=out,
+        )
     assert "Raw" in out.getvalue()

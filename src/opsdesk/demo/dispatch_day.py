@@ -61,6 +61,7 @@ from opsdesk.workorders.readiness import OWNERS
 
 from .context import DemoContext, frozen_before, km_between, work_now
 from .data import CERTIFICATIONS, SKILLS
+from .slas import REACTIVE
 from .volume import TITLE_CHOICES
 
 UTC = dt.UTC
@@ -482,7 +483,10 @@ def _bulk(
     for work in works:
         slot = work.slot
         title = rng.choice(TITLE_CHOICES[slot.category])
-        created = now - dt.timedelta(days=rng.choice((11, 12, 13)), hours=rng.randint(0, 8))
+        # Reactive work (break-fix, remote hands) came in in the last hours, its clocks running towards
+        # the visit; planned work was booked a fortnight ahead.
+        created = now - (dt.timedelta(minutes=rng.randint(40, 180)) if slot.category in REACTIVE
+                         else dt.timedelta(days=rng.choice((11, 12, 13)), hours=rng.randint(0, 8)))
         created_at.append(created)
         rows.append(WorkOrder(
             client_id=rng.choice(served[slot.site.pk]), site=slot.site, category=slot.category, title=title,
@@ -531,7 +535,7 @@ def _bulk(
         wo.blocked, wo.at_risk, wo.next_needed_by, wo.readiness = not result.ready, result.at_risk, result.next_needed_by, data
         steps: list[tuple[dt.datetime, str, str, dict[str, Any]]] = [(created, "submitted", f"Work order submitted: {wo.title}", {})]
         if result.ready:
-            ready_at = now - dt.timedelta(hours=rng.randint(2, 30))
+            ready_at = now - (now - created) * rng.uniform(0.1, 0.8)
             steps.append((ready_at, "transitioned", "State readiness → ready: Everything arranged",
                           {"state": ["readiness", "ready"]}))
         activities += [

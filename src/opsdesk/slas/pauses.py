@@ -48,10 +48,17 @@ def _epoch(at: dt.datetime | None) -> float | None:
 def spells_for(work_order_ids: Iterable[int]) -> dict[int, list[Spell]]:
     """The blocker spells of parties that may pause (client, third party) per work order, in one query."""
     out: dict[int, list[Spell]] = defaultdict(list)
-    rows = BlockerSpell.objects.filter(work_order_id__in=list(work_order_ids), owner__in=list(PARTY_OF_OWNER)) \
-        .order_by("opened_at", "id").values_list("work_order_id", "opened_at", "closed_at", "owner", "waiting_for", "detail")
+    rows = (
+        BlockerSpell.objects.filter(
+            work_order_id__in=list(work_order_ids), owner__in=list(PARTY_OF_OWNER)
+        )
+        .order_by("opened_at", "id")
+        .values_list("work_order_id", "opened_at", "closed_at", "owner", "waiting_for", "detail")
+    )
     for pk, opened, closed, owner, waiting, detail in rows:
-        out[pk].append(Spell(opened.timestamp(), _epoch(closed), PARTY_OF_OWNER[owner], waiting, detail))
+        out[pk].append(
+            Spell(opened.timestamp(), _epoch(closed), PARTY_OF_OWNER[owner], waiting, detail)
+        )
     return out
 
 
@@ -62,8 +69,12 @@ def waits(spells: Iterable[Spell], parties: Collection[str]) -> list[tuple[float
 
 def duration_words(minutes: float) -> str:
     """Business minutes as a person says them: '2d 4h', '3h 20m', '45m' (a day: 24 h of clock time)."""
-    total = int(round(minutes))
+    total = round(minutes)
     days, rest = divmod(total, 24 * 60)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins and not days else ""]
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{mins}m" if mins and not days else "",
+    ]
     return " ".join(p for p in parts if p) or "0m"

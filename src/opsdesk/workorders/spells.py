@@ -12,7 +12,9 @@ from .readiness import Blocker, waiting_for
 
 
 def _had_open(previous: dict[str, Any]) -> bool:
-    return any(isinstance(b, dict) and not b.get("overridden") for b in previous.get("blockers", []) or [])
+    return any(
+        isinstance(b, dict) and not b.get("overridden") for b in previous.get("blockers", []) or []
+    )
 
 
 def sync_spells(wo: WorkOrder, open_blockers: Sequence[Blocker], previous: dict[str, Any]) -> bool:
@@ -24,13 +26,24 @@ def sync_spells(wo: WorkOrder, open_blockers: Sequence[Blocker], previous: dict[
     if not open_blockers and not _had_open(previous):
         return False
     now = clock.now()
-    current = {s.key: s.pk for s in BlockerSpell.objects.filter(work_order=wo, closed_at=None).only("id", "key")}
+    current = {
+        s.key: s.pk
+        for s in BlockerSpell.objects.filter(work_order=wo, closed_at=None).only("id", "key")
+    }
     wanted = {b.key: b for b in open_blockers}
     gone = [pk for key, pk in current.items() if key not in wanted]
     new = [
-        BlockerSpell(work_order=wo, key=b.key, kind=b.kind, owner=b.owner, waiting_for=waiting_for(b)[:300],
-                     detail=b.detail, opened_at=now)
-        for key, b in wanted.items() if key not in current
+        BlockerSpell(
+            work_order=wo,
+            key=b.key,
+            kind=b.kind,
+            owner=b.owner,
+            waiting_for=waiting_for(b)[:300],
+            detail=b.detail,
+            opened_at=now,
+        )
+        for key, b in wanted.items()
+        if key not in current
     ]
     if gone:
         BlockerSpell.objects.filter(pk__in=gone).update(closed_at=now)

@@ -86,7 +86,7 @@ def test_the_clients_access_approval_pauses_the_resolution_clock(w):
     assert (paused.status, paused.elapsed_minutes, paused.paused_minutes) == ("paused", 0, 9 * 60)
     assert paused.paused_since == at(20, 9)
     assert paused.pause_summary == "paused 9h: waiting for your site access approval"
-    assert paused.pauses[0].ended_at is None and "lon-a needs" in paused.pauses[0].detail
+    assert paused.pauses[0].ended_at is None and "submitted, approval needed" in paused.pauses[0].detail  # its latest words
     _arrange(w, wo, "approved", at(21, 9))  # Tue 10:00 BST
     running = _resolution(wo, at(21, 11))  # Tue 12:00 BST
     # Paused Mon 10:00-18:00 and Tue 08:00-10:00 BST (10 h); ran Tue 10:00-12:00.
@@ -184,6 +184,14 @@ def test_stored_clocks_and_attainment_count_provider_time_and_keep_the_raw_figur
         admin, first=dt.date(2030, 5, 1), last=dt.date(2030, 5, 1)
     )
     assert (month.met, month.raw_met, month.attainment, month.raw_attainment) == (1, 0, 1.0, 0.0)
+    from django.test import Client as Http
+
+    http = Http()
+    http.force_login(admin)
+    with clock.frozen(at(21, 15)):
+        page = http.get("/slas/attainment/", {"since": "2030-05", "until": "2030-05"})
+    assert page.status_code == 200
+    assert "100 %" in page.content.decode() and "raw 0 %" in page.content.decode()
 
 
 def test_the_api_shows_why_the_clock_paused(w, admin_api, api_for):

@@ -26,12 +26,18 @@ def sync_spells(wo: WorkOrder, open_blockers: Sequence[Blocker], previous: dict[
     if not open_blockers and not _had_open(previous):
         return False
     now = clock.now()
-    current = {
-        s.key: s.pk
-        for s in BlockerSpell.objects.filter(work_order=wo, closed_at=None).only("id", "key")
-    }
+    open_now = list(
+        BlockerSpell.objects.filter(work_order=wo, closed_at=None).only("id", "key", "detail")
+    )
+    current = {s.key: s.pk for s in open_now}
     wanted = {b.key: b for b in open_blockers}
     gone = [pk for key, pk in current.items() if key not in wanted]
+    for (
+        spell
+    ) in open_now:  # the same blocker further on (the access request submitted): its latest words
+        still = wanted.get(spell.key)
+        if still is not None and still.detail != spell.detail:
+            BlockerSpell.objects.filter(pk=spell.pk).update(detail=still.detail)
     new = [
         BlockerSpell(
             work_order=wo,

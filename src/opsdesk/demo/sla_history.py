@@ -33,6 +33,7 @@ from opsdesk.people.models import Engineer
 from opsdesk.sites.businesstime import TWENTY_FOUR_SEVEN, Calendar
 from opsdesk.sites.models import Site
 from opsdesk.sites.rules import calendar_for
+from opsdesk.workorders.category_rules import CATEGORY_POLICIES
 from opsdesk.workorders.models import BlockerSpell, Part, WorkOrder
 
 from .context import DemoContext, work_now
@@ -220,6 +221,7 @@ def build_sla_history(ctx: DemoContext) -> None:
             checked_out_at=completed,
             completed_at=completed,
             completion_report="Work done and tested with the client.",
+            checklist=dict.fromkeys(CATEGORY_POLICIES[category][1], True),
         )
         rows.append((wo, steps, facts, created))
     _write(rows)

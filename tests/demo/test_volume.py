@@ -45,7 +45,7 @@ def test_plans_and_counts(demo: DemoContext) -> None:
     with pytest.raises(ValueError, match="between 0 and"):
         plan_for("small", -1)
     assert demo.counts["generated work orders"] == VOLUME
-    assert WorkOrder.objects.count() == VOLUME + demo.counts["work orders"]
+    assert WorkOrder.objects.count() == VOLUME + demo.counts["work orders"] + demo.counts["SLA history work orders"]
     opened = demo.counts["generated open work orders"]
     assert 0.08 * VOLUME < opened < 0.16 * VOLUME
 

@@ -74,7 +74,7 @@ def test_response_met_and_the_hold_pauses_the_other_clocks(w):
 
 
 def test_onsite_met_and_resolution_due_after_the_bank_holiday(w):
-    _policy()
+    _policy(pause_on={"blockers": []})  # the state pauses alone (the client's blockers: test_pauses.py)
     wo = _work_order(w)
     wo = _move(wo, "readiness", at(21, 8), w["desk"])  # Tue 09:00 BST: back to work
     with clock.frozen(at(21, 8)):

@@ -62,6 +62,7 @@ from opsdesk.workorders.readiness import OWNERS
 
 from .context import DemoContext, frozen_before, km_between, work_now
 from .data import CERTIFICATIONS, SKILLS
+from .slas import REACTIVE
 from .volume import TITLE_CHOICES
 
 UTC = dt.UTC
@@ -480,10 +481,17 @@ def _bulk(
     team = f"Service desk {region.code}"
     rows: list[WorkOrder] = []
     created_at: list[dt.datetime] = []
+    arranged_at: list[dt.datetime] = []
     for work in works:
         slot = work.slot
         title = rng.choice(TITLE_CHOICES[slot.category])
-        created = now - dt.timedelta(days=rng.choice((11, 12, 13)), hours=rng.randint(0, 8))
+        # Reactive work (break-fix, remote hands) came in in the last hours, its clocks running towards
+        # the visit; what the site needs ahead stands arranged (its access list, from a fortnight
+        # ago). Planned work was booked a fortnight ahead.
+        booked = now - dt.timedelta(days=rng.choice((11, 12, 13)), hours=rng.randint(0, 8))
+        recent = now - dt.timedelta(minutes=rng.randint(40, 180))
+        created = recent if slot.category in REACTIVE else booked
+        arranged_at.append(booked + dt.timedelta(hours=3))
         created_at.append(created)
         rows.append(WorkOrder(
             client_id=rng.choice(served[slot.site.pk]), site=slot.site, category=slot.category, title=title,
@@ -496,7 +504,7 @@ def _bulk(
     skills = dict(Skill.objects.values_list("code", "id"))
     certs = dict(Certification.objects.values_list("code", "id"))
     links_s, links_k, links_c, parts, arrangements = [], [], [], [], []
-    for wo, work, created in zip(rows, works, created_at, strict=True):
+    for wo, work, created, arranged in zip(rows, works, created_at, arranged_at, strict=True):
         wo.created_at = wo.updated_at = created
         links_s += [WorkOrder.services.through(workorder_id=wo.pk, service_id=s)
                     for s in hosted.get((wo.site_id, wo.client_id), [])[:2]]
@@ -505,9 +513,9 @@ def _bulk(
                     for c in work.certifications]
         if wo.category == "break_fix":
             parts.append(Part(work_order=wo, part_number="PSU-750W", description="Hot-swap power supply", quantity=1,
-                              shipment=Part.Shipment.DELIVERED, expected_at=created + dt.timedelta(days=2),
-                              delivered_at=created + dt.timedelta(days=2)))
-        at = created + dt.timedelta(hours=3)
+                              shipment=Part.Shipment.DELIVERED, expected_at=arranged + dt.timedelta(days=2),
+                              delivered_at=arranged + dt.timedelta(days=2)))
+        at = arranged
         for req in rules[wo.site_id]:
             if req.kind in OWNERS and applies_to(req.categories or [], wo.category):
                 arrangements.append(Arrangement(work_order=wo, requirement=req, state="approved", submitted_at=at,
@@ -532,7 +540,7 @@ def _bulk(
         wo.blocked, wo.at_risk, wo.next_needed_by, wo.readiness = not result.ready, result.at_risk, result.next_needed_by, data
         steps: list[tuple[dt.datetime, str, str, dict[str, Any]]] = [(created, "submitted", f"Work order submitted: {wo.title}", {})]
         if result.ready:
-            ready_at = now - dt.timedelta(hours=rng.randint(2, 30))
+            ready_at = now - (now - created) * rng.uniform(0.1, 0.8)
             steps.append((ready_at, "transitioned", "State readiness → ready: Everything arranged",
                           {"state": ["readiness", "ready"]}))
         activities += [

@@ -1,5 +1,8 @@
 """SLA attainment: the share of settled targets met, per client, region or site and month (reads).
 
+Attainment is on provider time: time paused while the work waited on the client or a third party
+(slas.pauses) does not count against the target. `raw_met` counts the targets met even with the
+paused time added back (elapsed + paused within the target), so both figures can be shown.
 Counted from the stored clocks (SlaClockState): a target is settled when it was met (stopped
 within its target) or breached (the instant its business time ran out, stopped or not). It counts
 in the month (UTC) it settled in. Cancelled, paused and running targets are not counted. Work
@@ -41,6 +44,12 @@ class Attainment:
     month: str  # YYYY-MM
     met: int
     breached: int
+    raw_met: int = 0  # met even counting the time paused on the client and third parties
+
+    @property
+    def raw_attainment(self) -> float:
+        """Share met counting the paused time (0..1): the figure before pauses excused anything."""
+        return self.raw_met / self.total
 
     @property
     def total(self) -> int:
@@ -99,11 +108,14 @@ def list_attainment(user: Any, *, group_by: str = "client", kind: str = WORK_ORD
         .filter(kind=kind, target=target, status__in=("met", "breached"), settled_at__gte=start, settled_at__lt=end)
         .annotate(month=TruncMonth("settled_at", tzinfo=dt.UTC), group_id=F(key), group_name=F(name))
         .values("group_id", "group_name", "month")
-        .annotate(met=Count("id", filter=Q(status="met")), breached=Count("id", filter=Q(status="breached")))
+        .annotate(met=Count("id", filter=Q(status="met")), breached=Count("id", filter=Q(status="breached")),
+                  raw_met=Count("id", filter=Q(status="met",
+                                               paused_minutes__lte=F("target_minutes") - F("elapsed_minutes"))))
         .order_by("group_name", "group_id", "month")
     )
     return [
-        Attainment(r["group_id"], r["group_name"] or "(none)", r["month"].strftime("%Y-%m"), r["met"], r["breached"])
+        Attainment(r["group_id"], r["group_name"] or "(none)", r["month"].strftime("%Y-%m"), r["met"], r["breached"],
+                   r["raw_met"])
         for r in rows
     ]
 

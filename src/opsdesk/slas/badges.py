@@ -61,7 +61,8 @@ def badge(sla: Sla | None) -> Badge | None:
     if target.status == "breached":
         text, title = "SLA breached", f"{name} target missed"
     elif target.status == "paused":
-        text, title = "SLA paused", f"{name} clock paused, {left} left"
+        why = f": {target.pause_summary.split(': ', 1)[1]}" if target.pause_summary else ""
+        text, title = "SLA paused", f"{name} clock paused{why}, {left} left"
     else:
         text = f"SLA at risk · {left} left" if target.status == "at_risk" else f"SLA {left} left"
         title = f"{name} due {_local(target, sla.time_zone)}" if target.due_at else f"{name}: {left} left"

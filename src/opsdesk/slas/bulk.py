@@ -37,8 +37,9 @@ from opsdesk.sites.businesstime import TWENTY_FOUR_SEVEN, Calendar
 from opsdesk.sites.models import Site
 from opsdesk.workorders.models import WorkOrder
 
-from .clocks import goals_of, status_of
+from .clocks import goals_of, status_of, wait_goals
 from .models import SlaClockState, SlaHistory
+from .pauses import PARTY_OF_OWNER, parties_of
 from .queries import candidate_policies, site_calendar
 from .rules import Clock, clocks_of
 from .targets import (
@@ -81,13 +82,13 @@ def _minutes(seconds: float) -> float:
 
 
 def state_row(c: Clock, stopped_by: str | None, history_length: int,
-              minutes: int) -> tuple[str, int, float, float | None, float | None, float | None]:
-    """(status, target minutes, elapsed minutes, due, settled, next check) of a clock, as
-    slas.recompute stores it."""
+              minutes: int) -> tuple[str, int, float, float | None, float | None, float | None, float]:
+    """(status, target minutes, elapsed minutes, due, settled, next check, paused minutes) of a
+    clock, as slas.recompute stores it."""
     status = status_of(c, stopped_by, history_length)
     settled, next_check = settled_and_next(status, stopped_at=c.stopped_at, breached_at=c.breached_at,
                                            at_risk_at=c.at_risk_at, due_at=c.due_at)
-    return status, minutes, _minutes(c.elapsed_s), c.due_at, settled, next_check
+    return status, minutes, _minutes(c.elapsed_s), c.due_at, settled, next_check, _minutes(c.paused_s)
 
 
 def _epoch_sql(column: str) -> str:
@@ -137,7 +138,7 @@ def _stored(lo: int, hi: int) -> dict[int, dict[str, list[Any]]]:
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT object_id, target, policy_id, client_id, site_id, status, target_minutes, elapsed_minutes, "  # noqa: S608
-            f"{_epoch_sql('due_at')}, {_epoch_sql('settled_at')}, {_epoch_sql('next_check_at')} "
+            f"{_epoch_sql('due_at')}, {_epoch_sql('settled_at')}, {_epoch_sql('next_check_at')}, paused_minutes "
             "FROM slas_slaclockstate WHERE kind = %s AND object_id >= %s AND object_id < %s",
             [WORK_ORDER, lo, hi])
         for row in cur.fetchall():
@@ -166,6 +167,8 @@ class _Plan(NamedTuple):
     goal_seconds: list[tuple[float, frozenset[str]]]
     pauses: frozenset[str]
     business_hours: bool
+    parties: frozenset[str]  # whose blocker spells hold the goals at `held`
+    held: frozenset[int]
 
 
 class _Context:
@@ -186,7 +189,8 @@ class _Context:
             else:
                 goals = goals_of(WORK_ORDER, chosen)
                 self._plans[key] = _Plan(chosen.pk, goals, [(m * 60.0, stops) for _n, m, stops in goals],
-                                         frozenset(chosen.pause_states or ()), chosen.business_hours)
+                                         frozenset(chosen.pause_states or ()), chosen.business_hours,
+                                         parties_of(chosen), wait_goals(goals))
         return self._plans[key]
 
     def calendar(self, plan: _Plan, site_id: int) -> Calendar:
@@ -214,8 +218,24 @@ def _history(created_at: float, entries: list[tuple[Any, ...]], current: str) ->
     return history_of(created_at if start is None else start, transitions, current)
 
 
+def _spells(lo: int, hi: int) -> dict[int, list[tuple[str, float, float | None]]]:
+    """The blocker spells of pausing parties (client, third party) of the work orders with ids in [lo, hi)."""
+    out: dict[int, list[tuple[str, float, float | None]]] = defaultdict(list)
+    owners = list(PARTY_OF_OWNER)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT work_order_id, owner, {_epoch_sql('opened_at')}, {_epoch_sql('closed_at')} "  # noqa: S608
+            f"FROM workorders_blockerspell WHERE work_order_id >= %s AND work_order_id < %s "
+            f"AND owner IN ({', '.join(['%s'] * len(owners))}) ORDER BY work_order_id, opened_at, id",
+            [lo, hi, *owners])
+        for pk, owner, opened, closed in cur.fetchall():
+            out[pk].append((PARTY_OF_OWNER[owner], opened, closed))
+    return out
+
+
 def _compute(work_orders: list[tuple[Any, ...]], timeline: dict[int, list[tuple[Any, ...]]], ctx: _Context,
-             now: float) -> tuple[dict[int, list[list[Any]]], dict[int, str]]:
+             now: float, spells: dict[int, list[tuple[str, float, float | None]]] | None = None,
+             ) -> tuple[dict[int, list[list[Any]]], dict[int, str]]:
     """Each work order's clock rows ([target, policy, client, site, status, minutes, elapsed,
     due, settled, next check], none without a policy), and the compact histories rebuilt from the
     timeline (for those that had none)."""
@@ -233,11 +253,12 @@ def _compute(work_orders: list[tuple[Any, ...]], timeline: dict[int, list[tuple[
             out[pk] = []
             continue
         if not history:  # a draft: nothing has started
-            out[pk] = [[name, plan.policy_id, client, site, "not_started", minutes, 0.0, None, None, None]
+            out[pk] = [[name, plan.policy_id, client, site, "not_started", minutes, 0.0, None, None, None, 0.0]
                        for name, minutes, _stops in plan.goals]
             continue
+        waits = [(a, b) for party, a, b in (spells or {}).get(pk, ()) if party in plan.parties]
         clocks = clocks_of(history, plan.goal_seconds, calendar=ctx.calendar(plan, site), pause_states=plan.pauses,
-                           now=now)
+                           now=now, waits=waits, wait_goals=plan.held)
         n = len(history)
         out[pk] = [[name, plan.policy_id, client, site, *state_row(c, stopped_by, n, minutes)]
                    for (name, minutes, _stops), (c, stopped_by) in zip(plan.goals, clocks, strict=True)]
@@ -302,10 +323,10 @@ def _write(changes: _Changes, now: dt.datetime) -> None:
         SlaClockState.objects.bulk_create(
             [SlaClockState(kind=WORK_ORDER, object_id=pk, target=r[0], policy_id=r[1], client_id=r[2], site_id=r[3],
                            status=r[4], target_minutes=r[5], elapsed_minutes=r[6], due_at=_at(r[7]),
-                           settled_at=_at(r[8]), next_check_at=_at(r[9]), computed_at=now)
+                           settled_at=_at(r[8]), next_check_at=_at(r[9]), paused_minutes=r[10], computed_at=now)
              for pk, r in changes.rows],
             batch_size=1000, update_conflicts=True, unique_fields=["kind", "object_id", "target"],
-            update_fields=["policy", "client", "site", "status", "target_minutes", "elapsed_minutes", "due_at",
+            update_fields=["policy", "client", "site", "status", "target_minutes", "elapsed_minutes", "paused_minutes", "due_at",
                            "settled_at", "next_check_at", "computed_at"],
         )
 
@@ -323,7 +344,8 @@ def recompute_range(lo: int, hi: int, now: dt.datetime, write: bool = True, from
         missing = any(row[7] is None for row in work_orders)
         timeline = _timeline(start, end, content_type) if missing else {}
         t1 = time.perf_counter()
-        computed, rebuilt = _compute(work_orders, timeline, ctx, now.timestamp())
+        spells = _spells(start, end)
+        computed, rebuilt = _compute(work_orders, timeline, ctx, now.timestamp(), spells)
         changes = _diff(work_orders, computed, rebuilt, start, end)
         t2 = time.perf_counter()
         if write and (changes.rows or changes.stale or changes.histories):

@@ -12,9 +12,11 @@ from opsdesk.incidents.models import Incident
 from opsdesk.sites.businesstime import TWENTY_FOUR_SEVEN, Calendar
 from opsdesk.workorders.models import WorkOrder
 
+from . import pauses as pause_rules
 from . import queries
 from .models import SlaPolicy
-from .rules import Clock, clocks_of
+from .pauses import STATE_WORDS, Spell, duration_words
+from .rules import Clock, clocks_of, pauses_of, spans, with_waits
 from .targets import (
     CANCELLED,
     INCIDENT,
@@ -26,6 +28,18 @@ from .targets import (
     WORK_ORDER,
     choose_policy,
 )
+
+
+@dataclass
+class Pause:
+    """One stretch that held a clock: why (plain words for the client), the detail for staff, how long."""
+
+    reason: str
+    detail: str
+    party: str  # client, third_party, or "state" (a pause state of the policy)
+    started_at: dt.datetime
+    ended_at: dt.datetime | None  # None: still paused
+    minutes: float
 
 
 @dataclass
@@ -42,6 +56,24 @@ class TargetClock:
     stopped_at: dt.datetime | None = None
     breached_at: dt.datetime | None = None
     at_risk_at: dt.datetime | None = None
+    pauses: list[Pause] = field(default_factory=list)
+    paused_since: dt.datetime | None = None
+
+    @property
+    def raw_elapsed_minutes(self) -> float:
+        """Elapsed business minutes as if nothing had paused the clock (the raw, unpaused figure)."""
+        return round(self.elapsed_minutes + self.paused_minutes, 2)
+
+    @property
+    def pause_summary(self) -> str:
+        """'paused 2d 4h: waiting for your site access approval' (the reasons, longest first)."""
+        if not self.pauses:
+            return ""
+        reasons: dict[str, float] = {}
+        for p in self.pauses:
+            reasons[p.reason] = reasons.get(p.reason, 0.0) + p.minutes
+        words = "; ".join(sorted(reasons, key=lambda r: -reasons[r]))
+        return f"paused {duration_words(self.paused_minutes)}: {words}"
 
 
 @dataclass
@@ -121,7 +153,8 @@ def clocks_for_work_orders(work_orders: Iterable[WorkOrder],
     if not wos:
         return {}
     policies = _work_order_policies(wos)
-    return _slas(WORK_ORDER, wos, policies, queries.work_order_calendars, histories)
+    spells = pause_rules.spells_for([wo.pk for wo in wos if policies[wo.pk] is not None])
+    return _slas(WORK_ORDER, wos, policies, queries.work_order_calendars, histories, spells)
 
 
 def clocks_for_incidents(incidents: Iterable[Incident], user: Any = None) -> dict[int, Sla]:
@@ -136,7 +169,8 @@ def clocks_for_incidents(incidents: Iterable[Incident], user: Any = None) -> dic
 
 def _slas(kind: str, objs: Sequence[Any], policies: dict[int, SlaPolicy | None],
           calendars_of: Callable[[Sequence[Any]], dict[int, tuple[Calendar, str]]],
-          histories: dict[int, list[tuple[float, str]]] | None = None) -> dict[int, Sla]:
+          histories: dict[int, list[tuple[float, str]]] | None = None,
+          spells: dict[int, list[Spell]] | None = None) -> dict[int, Sla]:
     out = {o.pk: Sla(kind, o.pk, None) for o in objs if policies[o.pk] is None}
     covered = [(o, p) for o in objs if (p := policies[o.pk]) is not None]
     if not covered:
@@ -148,7 +182,8 @@ def _slas(kind: str, objs: Sequence[Any], policies: dict[int, SlaPolicy | None],
     now = core_clock.now().timestamp()
     for obj, policy in covered:
         calendar, zone = calendars.get(obj.pk, (TWENTY_FOUR_SEVEN, "UTC"))
-        out[obj.pk] = _sla(kind, obj.pk, policy, calendar, zone, histories[obj.pk], now)
+        out[obj.pk] = _sla(kind, obj.pk, policy, calendar, zone, histories[obj.pk], now,
+                           (spells or {}).get(obj.pk, []))
     return out
 
 
@@ -159,16 +194,54 @@ def goals_of(kind: str, policy: Any) -> list[tuple[str, int, frozenset[str]]]:
             for name, minutes in goals if minutes and name in STOP_STATES[kind]]
 
 
+def wait_goals(goals: list[tuple[str, int, frozenset[str]]]) -> frozenset[int]:
+    """The goals a blocker pause holds: the resolution target only (response and arrival are the provider's)."""
+    return frozenset(i for i, (name, _m, _s) in enumerate(goals) if name == RESOLUTION)
+
+
 def _sla(kind: str, pk: int, policy: SlaPolicy, calendar: Calendar, zone: str,
-         history: list[tuple[float, str]], now: float) -> Sla:
+         history: list[tuple[float, str]], now: float, spells: list[Spell] | None = None) -> Sla:
     goals = goals_of(kind, policy)
     sla = Sla(kind, pk, policy, business_hours=calendar is not TWENTY_FOUR_SEVEN, time_zone=zone)
     if not history:  # still a draft: the request has not reached the service desk
         sla.targets = [TargetClock(name, minutes, "not_started", remaining_minutes=float(minutes))
                        for name, minutes, _stops in goals]
         return sla
+    pause_states = frozenset(policy.pause_states or ())
+    parties = pause_rules.parties_of(policy)
+    mine = [s for s in spells or () if s.party in parties]
+    held = wait_goals(goals)
     computed = clocks_of(history, [(minutes * 60.0, stops) for _name, minutes, stops in goals], calendar=calendar,
-                         pause_states=frozenset(policy.pause_states or ()), now=now)
-    sla.targets = [_target_clock(name, minutes, c, by, len(history))
-                   for (name, minutes, _s), (c, by) in zip(goals, computed, strict=True)]
+                         pause_states=pause_states, now=now, waits=[(s.start, s.end) for s in mine], wait_goals=held)
+    sla.targets = []
+    for index, ((name, minutes, _s), (c, by)) in enumerate(zip(goals, computed, strict=True)):
+        target = _target_clock(name, minutes, c, by, len(history))
+        _explain(target, c, history, pause_states, mine if index in held else [], calendar, now)
+        sla.targets.append(target)
     return sla
+
+
+def _explain(target: TargetClock, c: Clock, history: list[tuple[float, str]], pause_states: frozenset[str],
+             spells: list[Spell], calendar: Calendar, now: float) -> None:
+    """Fill in why the clock paused (each stretch with its own business minutes) and since when it stands still."""
+    if not c.paused_s:
+        return
+    start = history[0][0]
+    until = c.stopped_at if c.stopped_at is not None else max(now, start)
+    by_state = pauses_of(history, pause_states, until)
+    states = {at: state for at, state in history}
+    labelled: list[tuple[float, float | None, tuple[str, str, str]]] = [
+        (ps, pe, (STATE_WORDS.get(states.get(ps, ""), states.get(ps, "").replace("_", " ")),
+                  f"the work order was {states.get(ps, '').replace('_', ' ')}", "state"))
+        for ps, pe in by_state
+    ]
+    labelled += [(s.start, s.end, (f"waiting for {s.waiting_for}", s.detail, s.party)) for s in spells]
+    stopped = c.stopped_at is not None
+    target.pauses = [Pause(reason, detail, party, dt.datetime.fromtimestamp(a, dt.UTC),
+                           _at(until if b is None and stopped else b), _minutes(secs))
+                     for a, b, secs, (reason, detail, party) in spans(labelled, calendar=calendar, start=start, until=until)
+                     if secs > 0 or b is None]
+    if c.status == "paused":
+        merged = with_waits(by_state, [(s.start, s.end) for s in spells], start, until)
+        current = next((ps for ps, pe in reversed(merged) if pe is None or pe > until), None)
+        target.paused_since = _at(current)

@@ -12,6 +12,11 @@ def default_pause_states() -> list[str]:
     return ["on_hold"]
 
 
+def default_pause_on() -> dict[str, list[str]]:
+    """Work orders: the client's and third parties' readiness blockers hold the resolution clock."""
+    return {"blockers": ["client", "third_party"]}
+
+
 class SlaPolicy(models.Model):
     """Targets for one kind of object (work orders or incidents) at one level (priority or severity).
 
@@ -36,6 +41,10 @@ class SlaPolicy(models.Model):
     resolution_minutes = models.PositiveIntegerField()
     business_hours = models.BooleanField(default=True, help_text="Count the site's business hours; off: 24x7.")
     pause_states = models.JSONField(default=default_pause_states, blank=True)
+    pause_on = models.JSONField(
+        default=default_pause_on, blank=True,
+        help_text='Whose open readiness blockers hold the resolution clock: {"blockers": ["client", "third_party"]}.',
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -69,6 +78,7 @@ class SlaClockState(models.Model):
     status = models.CharField(max_length=12)  # running, at_risk, paused, met, breached, cancelled, not_started
     target_minutes = models.PositiveIntegerField()
     elapsed_minutes = models.FloatField(default=0.0)
+    paused_minutes = models.FloatField(default=0.0, help_text="Business minutes the pauses held it (raw: elapsed + paused).")
     due_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the target was met or breached (the stop, or the due instant)."

@@ -42,7 +42,7 @@ def _row(sla: Sla, t: TargetClock, client_id: int | None, site_id: int | None, n
     return SlaClockState(
         kind=sla.kind, object_id=sla.object_id, target=t.target, policy=sla.policy, client_id=client_id,
         site_id=site_id, status=t.status, target_minutes=t.target_minutes, elapsed_minutes=t.elapsed_minutes,
-        due_at=t.due_at, settled_at=settled, next_check_at=next_check, computed_at=now,
+        paused_minutes=t.paused_minutes, due_at=t.due_at, settled_at=settled, next_check_at=next_check, computed_at=now,
     )
 
 
@@ -100,7 +100,7 @@ def recompute(kind: str, ids: Iterable[int]) -> int:
             SlaClockState.objects.filter(pk__in=stale).delete()
         SlaClockState.objects.bulk_create(
             rows, batch_size=BATCH, update_conflicts=True, unique_fields=["kind", "object_id", "target"],
-            update_fields=["policy", "client", "site", "status", "target_minutes", "elapsed_minutes", "due_at",
+            update_fields=["policy", "client", "site", "status", "target_minutes", "elapsed_minutes", "paused_minutes", "due_at",
                            "settled_at", "next_check_at", "computed_at"],
         )
         written += len(rows)

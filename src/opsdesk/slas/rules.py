@@ -22,10 +22,11 @@ epoch seconds (floats) so that a million clocks are computed without datetime ob
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import pairwise
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
+T = TypeVar("T")
 AT_RISK = 0.75  # share of the target used from which a running clock is at risk
 
 
@@ -99,23 +100,63 @@ class Calendarlike(BusinessTime, Protocol):
 
 
 Goal = tuple[float, Collection[str]]  # (target in business seconds, the states that stop it)
+Stretch = tuple[float, float | None]  # (start, end or None while it lasts)
 
 
 def clock(history: History, *, calendar: Calendarlike, target_s: float, stop_states: Collection[str],
-          pause_states: Collection[str] = (), now: float) -> Clock:
-    """The clock of one target over a history at `now` (see the module's rules).
+          pause_states: Collection[str] = (), now: float, waits: Sequence[Stretch] = ()) -> Clock:
+    """The clock of one target over a history at `now` (see the module's rules), `waits` holding it too.
 
     A history out of time order is sorted first (a back-dated edit lands where it belongs).
     """
     if any(b[0] < a[0] for a, b in pairwise(history)):
         history = sorted(history, key=lambda entry: entry[0])
-    return clocks_of(history, [(target_s, stop_states)], calendar=calendar, pause_states=pause_states, now=now)[0][0]
+    return clocks_of(history, [(target_s, stop_states)], calendar=calendar, pause_states=pause_states, now=now,
+                     waits=waits)[0][0]
+
+
+def merge(stretches: Iterable[Stretch]) -> list[Stretch]:
+    """The union of pause stretches, in order: overlapping waits hold the clock once, not twice."""
+    out: list[Stretch] = []
+    for ps, pe in sorted(stretches, key=lambda s: s[0]):
+        if out and (out[-1][1] is None or ps <= out[-1][1]):  # type: ignore[operator]
+            last_start, last_end = out[-1]
+            end = None if last_end is None or pe is None else max(last_end, pe)
+            out[-1] = (last_start, end)
+        else:
+            out.append((ps, pe))
+    return out
+
+
+def with_waits(stretches: list[Stretch], waits: Iterable[Stretch], start: float, until: float) -> list[Stretch]:
+    """State pauses and waits (e.g. on the client's blockers) as one ordered union, within [start, until]."""
+    clipped = [(max(ps, start), pe) for ps, pe in waits if ps <= until and (pe is None or pe > start)]
+    return merge([*stretches, *clipped]) if clipped else stretches
+
+
+def spans(labelled: Iterable[tuple[float, float | None, T]], *, calendar: Calendarlike, start: float,
+          until: float) -> list[tuple[float, float | None, float, T]]:
+    """Each labelled pause clipped to [start, until] with its own business seconds (end None: still open at
+    `until`), in order. Overlapping pauses each show their own time; the clock counts their union once."""
+    business = calendar.business_at_s
+    out = []
+    for ps, pe, label in sorted(labelled, key=lambda s: s[0]):
+        a = max(ps, start)
+        if a > until or (pe is not None and pe <= start):
+            continue
+        b = until if pe is None or pe > until else pe
+        out.append((a, None if pe is None or pe > until else pe, max(0.0, business(b) - business(a)), label))
+    return out
 
 
 def clocks_of(history: History, goals: Sequence[Goal], *, calendar: Calendarlike,
-              pause_states: Collection[str] = (), now: float) -> list[tuple[Clock, str | None]]:
+              pause_states: Collection[str] = (), now: float, waits: Sequence[Stretch] = (),
+              wait_goals: Collection[int] | None = None) -> list[tuple[Clock, str | None]]:
     """The clocks of several targets of one object, and the state that stopped each (None: running).
 
+    `waits`: further stretches that hold the clock besides the pause states (the policy's pausing
+    readiness blockers: the client's, a third party's), for the goals at the indexes `wait_goals`
+    (None: every goal); overlaps with each other and with the pause states count once.
     `history` must be in time order. The targets share one pass over the history and the
     calendar lookups: business time is read as the calendar's running total (`business_at_s`)
     and instants found by its inverse, which is what makes a million objects' clocks a few
@@ -128,9 +169,11 @@ def clocks_of(history: History, goals: Sequence[Goal], *, calendar: Calendarlike
     business = calendar.business_at_s
     b_start = business(start)
     # The pause stretches up to now: (start, end or None while still paused), in order.
-    stretches = pauses_of(history, pause_states, at_now)
+    by_state = pauses_of(history, pause_states, at_now)
+    waited = with_waits(by_state, waits, start, at_now) if waits else by_state
     out: list[tuple[Clock, str | None]] = []
-    for target_s, stop_states in goals:
+    for index, (target_s, stop_states) in enumerate(goals):
+        stretches = waited if wait_goals is None or index in wait_goals else by_state
         if target_s <= 0:
             raise ValueError(f"a target is a positive number of business seconds, not {target_s}")
         stopped = next(((at, state) for at, state in history if state in stop_states and at <= now), None)

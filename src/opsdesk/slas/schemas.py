@@ -21,6 +21,23 @@ class SlaPolicyBrief(Schema):
     name: str
 
 
+Party = Literal["client", "third_party"]
+
+
+class PauseOnOut(Schema):
+    """What holds the clock: readiness blockers of these parties (resolution), and these states (every target)."""
+
+    blockers: list[str] = Field(..., description="client: the client must act; third_party: the site's operator")
+    states: list[str]
+
+
+class PauseOnIn(InSchema):
+    """What holds the clock; a part left out keeps its value (new policies: client and third-party blockers)."""
+
+    blockers: list[Party] | None = Field(None, max_length=2)
+    states: list[StateName] | None = Field(None, max_length=20)
+
+
 class SlaPolicyOut(Schema):
     """An SLA policy: targets in minutes of business time (or 24x7), pause states."""
 
@@ -35,7 +52,13 @@ class SlaPolicyOut(Schema):
     resolution_minutes: int
     business_hours: bool
     pause_states: list[str]
+    pause_on: PauseOnOut
     active: bool
+
+    @staticmethod
+    def resolve_pause_on(obj: Any) -> dict[str, Any]:
+        blockers = obj.pause_on.get("blockers", []) if isinstance(obj.pause_on, dict) else []
+        return {"blockers": blockers, "states": list(obj.pause_states or [])}
 
 
 class SlaPolicyIn(InSchema):
@@ -51,6 +74,7 @@ class SlaPolicyIn(InSchema):
     resolution_minutes: int = Field(..., ge=1, le=2**31 - 1)
     business_hours: bool = True
     pause_states: list[StateName] | None = Field(None, max_length=20)
+    pause_on: PauseOnIn | None = None
     active: bool = True
 
 
@@ -67,7 +91,19 @@ class SlaPolicyPatch(InSchema):
     resolution_minutes: int | None = Field(None, ge=1, le=2**31 - 1)
     business_hours: bool | None = None
     pause_states: list[StateName] | None = Field(None, max_length=20)
+    pause_on: PauseOnIn | None = None
     active: bool | None = None
+
+
+class PauseOut(Schema):
+    """One stretch that held a clock: why in plain words, the detail for staff, its business minutes."""
+
+    reason: str
+    detail: str
+    party: str = Field(..., description="client, third_party, or state (a pause state of the policy)")
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = Field(..., description="null: still paused")
+    minutes: float
 
 
 class TargetOut(Schema):
@@ -82,6 +118,10 @@ class TargetOut(Schema):
     due_at: dt.datetime | None
     stopped_at: dt.datetime | None
     breached_at: dt.datetime | None = None
+    raw_elapsed_minutes: float = Field(..., description="Elapsed as if nothing had paused the clock (elapsed + paused)")
+    paused_since: dt.datetime | None = Field(None, description="Set while the clock is paused: since when")
+    pause_summary: str = Field("", description="e.g. 'paused 2d 4h: waiting for your site access approval'")
+    pauses: list[PauseOut] = Field(default_factory=list, description="Each stretch that held the clock, in order")
 
 
 class SlaOut(Schema):
@@ -108,4 +148,6 @@ class AttainmentOut(Schema):
     met: int
     breached: int
     total: int
-    attainment: float = Field(..., description="Share met, 0..1")
+    attainment: float = Field(..., description="Share met, 0..1, on provider time (pauses excluded)")
+    raw_met: int = Field(..., description="Met even counting the paused time (the raw, unpaused figure)")
+    raw_attainment: float = Field(..., description="Share met counting the paused time, 0..1")

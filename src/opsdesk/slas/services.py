@@ -14,11 +14,12 @@ from opsdesk.tenancy.models import Client
 from opsdesk.workorders.models import CATEGORIES, WorkOrder
 
 from . import tasks
-from .models import SlaPolicy
+from .models import SlaPolicy, default_pause_on
+from .pauses import PARTIES
 from .targets import DEFAULT_PAUSE_STATES, LEVELS, STOP_STATES, WORK_ORDER
 
 FIELDS = ("name", "applies_to", "client", "level", "category", "response_minutes", "onsite_minutes",
-          "resolution_minutes", "business_hours", "pause_states", "active")
+          "resolution_minutes", "business_hours", "pause_states", "pause_on", "active")
 MAX_MINUTES = 10 * 366 * 24 * 60  # ten years: beyond any contract, within every integer column
 
 
@@ -57,9 +58,36 @@ def _validate(policy: SlaPolicy) -> None:
     unknown = sorted(set(states) - known)
     if unknown:
         raise field_error("pause_states", f"unknown state(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    _validate_pause_on(policy)
     stops = set().union(*STOP_STATES[policy.applies_to].values()) | {"cancelled"}
     if stops & set(states):
         raise field_error("pause_states", f"a state that stops a clock cannot pause it: {', '.join(sorted(stops & set(states)))}")
+
+
+def _validate_pause_on(policy: SlaPolicy) -> None:
+    """pause_on is {"blockers": [parties]}: whose readiness blockers hold a work order's resolution clock."""
+    value = policy.pause_on
+    if not isinstance(value, dict) or set(value) - {"blockers"}:
+        raise field_error("pause_on", 'an object {"blockers": [...]} naming client and/or third_party')
+    blockers = value.get("blockers", [])
+    if not isinstance(blockers, list) or not all(isinstance(b, str) for b in blockers):
+        raise field_error("pause_on", "blockers is a list of parties: client, third_party")
+    unknown = sorted(set(blockers) - set(PARTIES))
+    if unknown:
+        raise field_error("pause_on", f"unknown party or parties {', '.join(unknown)}; known: {', '.join(PARTIES)}")
+    if blockers and policy.applies_to != WORK_ORDER:
+        raise field_error("pause_on", "only work orders have readiness blockers")
+    policy.pause_on = {"blockers": sorted(set(blockers), key=PARTIES.index)}
+
+
+def _pause_on(data: dict[str, Any], applies_to: str) -> dict[str, Any]:
+    """The pause_on of a new policy: as given (states go to pause_states), else the kind's default."""
+    given = data.get("pause_on")
+    if isinstance(given, dict) and given.get("blockers") is not None:
+        return {k: v for k, v in given.items() if k != "states"}
+    if given is not None and not isinstance(given, dict):
+        return given  # type: ignore[no-any-return]  # refused by _validate_pause_on
+    return default_pause_on() if applies_to == WORK_ORDER else {"blockers": []}
 
 
 def _client(value: Any) -> Client | None:
@@ -76,6 +104,9 @@ def create_policy(data: dict[str, Any], *, actor: Any) -> SlaPolicy:
     """Add an SLA policy (pause states default to the kind's: on hold for work orders)."""
     values = {k: data[k] for k in FIELDS if data.get(k) is not None}
     values["client"] = _client(data.get("client"))
+    values["pause_on"] = _pause_on(data, str(values.get("applies_to")))
+    if isinstance(data.get("pause_on"), dict) and data["pause_on"].get("states") is not None:
+        values["pause_states"] = data["pause_on"]["states"]
     if "pause_states" not in values:
         values["pause_states"] = list(DEFAULT_PAUSE_STATES.get(str(values.get("applies_to")), ()))
     values.setdefault("category", "")
@@ -97,6 +128,13 @@ def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: Any) -> Sla
             continue
         if key == "client":
             policy.client = _client(value)
+        elif key == "pause_on" and isinstance(value, dict):
+            if value.get("states") is not None:
+                policy.pause_states = value["states"]
+            if value.get("blockers") is not None:
+                policy.pause_on = {k: v for k, v in value.items() if k != "states"}
+        elif key == "pause_on" and value is not None:
+            policy.pause_on = value  # refused by _validate_pause_on
         elif key == "category":
             policy.category = value or ""
         elif value is None and key not in ("onsite_minutes",):

@@ -34,8 +34,9 @@ def _table(rows: list[attainment.Attainment], months: list[str]) -> list[dict[st
     for (group_id, name), cells in by_group.items():
         met = sum(c.met for c in cells.values())
         total = sum(c.total for c in cells.values())
+        raw = sum(c.raw_met for c in cells.values())
         lines.append({"id": group_id, "name": name, "cells": [cells.get(m) for m in months],
-                      "met": met, "total": total, "share": met / total})
+                      "met": met, "total": total, "share": met / total, "raw_share": raw / total})
     return lines
 
 

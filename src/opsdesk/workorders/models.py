@@ -362,3 +362,31 @@ class Visit(models.Model):
     def outside_window(self) -> bool:
         """Checked in beyond the category's tolerance around the window."""
         return bool(self.minutes_early or self.minutes_late)
+
+
+class BlockerSpell(models.Model):
+    """One stretch of time a readiness blocker was open: who had to act, what was missing, from when to when.
+
+    Written by transitions.refresh_readiness whenever the open blockers change (opened when a
+    blocker appears, closed when it is cleared or overridden, or when the work leaves the open
+    states); a blocker that comes back opens a new spell. SLA clocks read the spells of the
+    parties their policy pauses for (slas.pauses).
+    """
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="blocker_spells")
+    key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30)
+    owner = models.CharField(max_length=20, help_text="Who must act: client, site, service_desk, dispatch, engineer.")
+    waiting_for = models.CharField(max_length=300, help_text="In the client's words: 'your site access approval'.")
+    detail = models.TextField(blank=True, help_text="The blocker's detail when it opened (for staff).")
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_path = "work_order__client"
+
+    class Meta:
+        ordering = ["work_order", "opened_at", "id"]
+        indexes = [models.Index(fields=["work_order", "closed_at"], name="blocker_spell_open")]
+
+    def __str__(self) -> str:
+        return f"WO-{self.work_order_id} {self.key}: {self.opened_at} – {self.closed_at or 'open'}"

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from opsdesk.changes.windows import WindowViolation, describe_interval
@@ -79,6 +79,7 @@ class Blocker:
     needed_by: dt.datetime | None
     rule: str  # the site requirement or completeness rule behind it
     overridden: bool = False
+    what: str = ""  # the thing missing in a few words ('Access request', 'Rack location'), for waiting_for
 
 
 @dataclass(frozen=True)
@@ -235,10 +236,7 @@ def evaluate(inputs: ReadinessInputs, now: dt.datetime) -> Readiness:
     found += _people(inputs)
     found += _parts(inputs)
     found += _change(inputs)
-    marked = tuple(
-        Blocker(b.key, b.kind, b.detail, b.owner, b.needed_by, b.rule, overridden=b.key in inputs.overrides)
-        for b in found
-    )
+    marked = tuple(replace(b, overridden=b.key in inputs.overrides) for b in found)
     open_ = [b for b in marked if not b.overridden]
     times = [b.needed_by for b in open_ if b.needed_by is not None]
     return Readiness(
@@ -282,7 +280,7 @@ def _information(inputs: ReadinessInputs) -> list[Blocker]:
             label = f.label[:1].lower() + f.label[1:]
             out.append(Blocker(
                 f"info:{f.key}", "information", f"Missing: {f.label}.", f.owner, needed_by,
-                f"{_category(inputs)} needs {label}",
+                f"{_category(inputs)} needs {label}", what=f.label,
             ))
     return out
 
@@ -326,7 +324,7 @@ def _arrangement(inputs: ReadinessInputs, req: RequirementFacts) -> Blocker | No
             f"{req.lead_time_hours} h lead time (needed{by})."
         )
     return Blocker(f"requirement:{req.id}", "site_requirement", detail, OWNERS.get(req.kind, "service_desk"),
-                   needed_by, _rule(inputs, req))
+                   needed_by, _rule(inputs, req), what=req.label)
 
 
 def _day_hours(hours: Mapping[str, list[list[str]]], weekday: int) -> str:
@@ -474,3 +472,22 @@ def _change(inputs: ReadinessInputs) -> list[Blocker]:
         detail = f"The linked change CHG-{change.change_id} is {(change.state or 'unknown').replace('_', ' ')}, not approved."
     return [Blocker("change", "change", detail, "service_desk", _before(inputs, PLANNING_LEAD),
                     f"{_category(inputs)} needs an approved change")]
+
+
+# What the client reads while its SLA clock waits on someone (slas shows "paused 2d 4h: waiting for ...").
+WAITING_WORDS = {"access request": "your site access approval", "escort": "the site to provide an escort"}
+PARTY_WORDS = {"client": "you", "site": "the site", "service_desk": "the service desk", "dispatch": "dispatch",
+               "engineer": "the engineer"}
+
+
+def waiting_for(blocker: Blocker) -> str:
+    """Who the work waits for, and for what, in plain words: 'your site access approval'."""
+    what = (blocker.what or blocker.kind.replace("_", " ")).lower()
+    if blocker.kind == "site_requirement" and what in WAITING_WORDS:
+        return WAITING_WORDS[what]
+    who = PARTY_WORDS.get(blocker.owner, blocker.owner.replace("_", " "))
+    if blocker.kind == "information":
+        return f"{who} to provide the {what}"
+    if blocker.owner == "client":
+        return f"your {what}"
+    return f"{who} to arrange the {what}"

@@ -18,7 +18,7 @@ from opsdesk.core import clock, events, schedule, timeline
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.models import Activity
 
-from . import readiness_queries, rules
+from . import readiness_queries, rules, spells
 from .eligibility import zone
 from .events import WorkOrderChanged
 from .models import WorkOrder
@@ -56,8 +56,11 @@ def refresh_readiness(
         keys = {b.key for b in result.blockers if not b.overridden}
         data["notified"] = [k for k in previous.get("notified", []) if k in keys]
         blocked, at_risk, next_by = not result.ready, result.at_risk, result.next_needed_by
+        open_blockers = [b for b in result.blockers if not b.overridden]
     else:
-        data, blocked, at_risk, next_by = dict(previous), False, False, None
+        data, blocked, at_risk, next_by, open_blockers = dict(previous), False, False, None, []
+    if spells.sync_spells(wo, open_blockers, previous):
+        events.publish(WorkOrderChanged(wo.pk))  # an SLA clock may pause or resume with a blocker
     was_blocked = wo.blocked
     if (blocked, at_risk, next_by, data) != (wo.blocked, wo.at_risk, wo.next_needed_by, previous):
         WorkOrder.objects.filter(pk=wo.pk).update(blocked=blocked, at_risk=at_risk, next_needed_by=next_by, readiness=data)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0004_correlation_windows'),
+        ('alerts', '0005_correlation_windows'),
         ('changes', '0001_initial'),
         ('incidents', '0002_default_update_templates'),
         ('services', '0001_initial'),

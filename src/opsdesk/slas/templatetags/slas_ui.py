@@ -17,10 +17,12 @@ from django import template
 from opsdesk.incidents.models import Incident
 from opsdesk.workorders.models import WorkOrder
 
-from ..badges import badge
+from ..badges import TARGET_LABELS, badge
 from ..clocks import Sla, clocks_for_incidents, clocks_for_work_orders
 
 register = template.Library()
+STATUS_WORDS = {"running": "running", "at_risk": "at risk", "paused": "paused", "met": "met", "breached": "breached",
+                "cancelled": "cancelled", "not_started": "not started", "unmeasured": "not measured"}
 
 
 @register.simple_tag(takes_context=True)
@@ -51,3 +53,12 @@ def pct(share: float | None) -> str:
         return "–"
     value = math.floor(share * 1000 + 1e-9) / 10
     return f"{value:.0f} %" if value == int(value) else f"{value:.1f} %"
+
+
+@register.inclusion_tag("slas/_clock_panel.html")
+def sla_panel(obj: Any, audience: str = "staff") -> dict[str, Any]:
+    """An object's SLA clocks with why each one paused: plain words for the client, the blockers' detail for staff."""
+    sla = clocks_for_work_orders([obj])[obj.pk] if isinstance(obj, WorkOrder) else None
+    targets = list(sla.targets) if sla is not None and sla.policy is not None else []
+    return {"sla": sla, "targets": targets, "staff": audience != "client", "labels": TARGET_LABELS,
+            "statuses": STATUS_WORDS, "parties": {"client": "client", "third_party": "third party", "state": "state"}}

@@ -72,10 +72,14 @@ class Command(BaseCommand):
         rows = attainment.list_attainment(_Everyone(), group_by=options["group_by"], kind=options["kind"],
                                           target=options["target"], first=first, last=last)
         table = Table(title=f"SLA attainment: {options['kind'].replace('_', ' ')}s, {options['target']} target")
-        for name in (options["group_by"].capitalize(), "Month", "Met", "Breached", "Attainment"):
+        for name in (options["group_by"].capitalize(), "Month", "Met", "Breached", "Attainment", "Raw"):
             table.add_column(name, justify="right" if name != options["group_by"].capitalize() else "left")
         for row in rows:
-            table.add_row(row.group_name, row.month, str(row.met), str(row.breached), f"{row.attainment:.1%}")
+            table.add_row(row.group_name, row.month, str(row.met), str(row.breached), f"{row.attainment:.1%}",
+                          f"{row.raw_attainment:.1%}")
+        if rows:
+            console.print("Attainment on provider time (time waiting on the client or a third party excused); "
+                          "Raw: counting that time too.")
         console.print(table if rows else "Nothing settled in these months.")
 
     def _show(self, console: Console, options: dict[str, Any]) -> None:
@@ -88,10 +92,18 @@ class Command(BaseCommand):
             console.print("No SLA policy applies.")
             return
         table = Table(title=f"{sla.policy.name} ({'business hours, ' + sla.time_zone if sla.business_hours else '24x7'})")
-        for name in ("Target", "Status", "Used (min)", "Target (min)", "Due (UTC)"):
+        for name in ("Target", "Status", "Used (min)", "Paused (min)", "Target (min)", "Due (UTC)"):
             table.add_column(name)
         for t in sla.targets:
             due = t.due_at or t.breached_at or t.stopped_at
-            table.add_row(t.target, t.status, f"{t.elapsed_minutes:g}", str(t.target_minutes),
+            table.add_row(t.target, t.status, f"{t.elapsed_minutes:g}", f"{t.paused_minutes:g}", str(t.target_minutes),
                           f"{due:%Y-%m-%d %H:%M}" if due else "-")
         console.print(table)
+        for t in sla.targets:
+            if t.pause_summary:
+                since = f" (paused since {t.paused_since:%Y-%m-%d %H:%M} UTC)" if t.paused_since else ""
+                console.print(f"{t.target}: {t.pause_summary}{since}", markup=False, highlight=False)
+                for p in t.pauses:
+                    end = f"{p.ended_at:%Y-%m-%d %H:%M}" if p.ended_at else "now"
+                    console.print(f"  {p.started_at:%Y-%m-%d %H:%M} – {end} UTC, {p.minutes:g} min: {p.detail or p.reason}",
+                                  markup=False, highlight=False)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0003_processing_at_scale'),
+        ('alerts', '0004_change_events'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0004_change_events'),
+        ('alerts', '0005_correlation_windows'),
         ('services', '0001_initial'),
         ('sites', '0001_initial'),
     ]

@@ -258,6 +258,20 @@ def test_review_moves_a_finished_change_to_reviewed(e):
     assert entry(change).state == "closed"
 
 
+
+def test_the_review_is_its_own_timeline_entry_with_before_and_after(e):
+    change = implemented(e, "rolled_back")
+    services.record_review(change, outcome="rolled_back", caused_incident=True, lessons="Test the rollback first",
+                           actor=e.owner)
+    reviews = [a for a in timeline.for_object(change) if a.verb == "reviewed"]
+    assert len(reviews) == 1, [a.verb for a in timeline.for_object(change)]
+    review = reviews[0]
+    assert review.actor_label == e.owner.get_username()
+    assert review.changes["lessons"] == ["", "Test the rollback first"]
+    assert review.changes["caused_incident"] == [False, True]
+    assert "rolled back" in review.summary and "Test the rollback first" in review.summary
+
+
 def test_link_incident(e):
     draft = make_change(e.owner, services_=[e.print])
     with pytest.raises(Conflict):

@@ -165,3 +165,19 @@ def test_only_dispatchers_plan(w):
         services.propose_plan(w["region"].code, DAY, actor=w["desk"])
     with pytest.raises(PermissionDenied):
         queries.list_plans(w["client_user"])
+
+
+def test_a_plans_proposal_acceptance_and_supersession_are_on_its_timeline(w):
+    from opsdesk.core import timeline
+
+    ready(w, "Splice fibre", "09:00", "12:00")
+    first = propose(w)
+    with clock.frozen(NOW):
+        services.accept_plan(first, actor=w["dispatcher"])
+    second = propose(w)
+    with clock.frozen(NOW):
+        services.accept_plan(second, actor=w["dispatcher"])
+    who = w["dispatcher"].get_username()
+    states = [(a.actor_label, a.changes.get("state")) for a in timeline.for_object(Plan.objects.get(pk=first.pk))]
+    assert states == [(who, [None, "proposed"]), (who, ["proposed", "accepted"]), (who, ["accepted", "superseded"])]
+    assert [a.changes.get("state") for a in timeline.for_object(second)][-1] == ["proposed", "accepted"]

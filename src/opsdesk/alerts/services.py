@@ -165,7 +165,8 @@ def acknowledge_alert(alert: Alert, *, actor: Any) -> Alert:
         raise Conflict(f"Only a firing alert can be acknowledged; this one is {alert.status}.")
     alert.status, alert.acknowledged_at = Alert.Status.ACKNOWLEDGED, clock.now()
     alert.save(update_fields=["status", "acknowledged_at"])
-    timeline.record(alert, "acknowledged", actor=actor, summary="Alert acknowledged")
+    timeline.record(alert, "acknowledged", actor=actor, summary="Alert acknowledged",
+                    changes={"status": [Alert.Status.FIRING, Alert.Status.ACKNOWLEDGED]})
     publish(AlertsProcessed(opened=(), retriggered=(), acknowledged=(alert.pk,), resolved=()))
     return alert
 
@@ -176,8 +177,10 @@ def resolve_alert(alert: Alert, *, actor: Any) -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == Alert.Status.RESOLVED:
         raise Conflict("This alert is already resolved.")
+    before = alert.status
     alert.status, alert.resolved_at = Alert.Status.RESOLVED, clock.now()
     alert.save(update_fields=["status", "resolved_at"])
-    timeline.record(alert, "resolved", actor=actor, summary="Alert resolved by hand")
+    timeline.record(alert, "resolved", actor=actor, summary="Alert resolved by hand",
+                    changes={"status": [before, Alert.Status.RESOLVED]})
     publish(AlertsProcessed(opened=(), retriggered=(), acknowledged=(), resolved=(alert.pk,)))
     return alert

@@ -306,10 +306,19 @@ def record_review(
     problems = rules.review_problems(change.state, outcome, lessons)
     if problems:
         raise InvalidInput("; ".join(problems).capitalize() + ".", errors=[{"field": "review", "message": p} for p in problems])
-    fields: dict[str, Any] = {"outcome": outcome, "lessons": lessons}
+    names = ["outcome", "lessons", "caused_incident"]
+    before = timeline.snapshot(change, names)
+    change.outcome, change.lessons = outcome, lessons
     if caused_incident is not None:
-        fields["caused_incident"] = caused_incident
-    crud.update(change, fields, actor=actor)
+        change.caused_incident = caused_incident
+    change.full_clean()
+    change.save(update_fields=[*names, "updated_at"])
+    changes = timeline.diff(before, timeline.snapshot(change, names))
+    if changes:
+        label = ChangeRequest.Outcome(outcome).label.lower() if outcome else "no outcome"
+        incident = "; caused an incident" if change.caused_incident else ""
+        timeline.record(change, "reviewed", actor=actor, summary=f"Review: {label}{incident}. Lessons: {lessons}",
+                        changes=changes)
     if change.state in rules.FINISHED_STATES:
         change = transition_change(change, "reviewed", actor=actor, reason="post-implementation review recorded")
     return change

@@ -45,6 +45,36 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+def entry(
+    obj: Model,
+    verb: str,
+    *,
+    actor: Any = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    visibility: str = Activity.Visibility.INTERNAL,
+    at: dt.datetime | None = None,
+) -> Activity:
+    """One timeline entry, not yet saved: the same who/when/what/before-after as `record` writes,
+    for writers that save many at once (`record_batch`)."""
+    label = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = actor.get_username()
+    elif isinstance(actor, str):
+        label, actor = actor, None
+    return Activity(
+        at=at or clock.now(),
+        actor=actor if label and not isinstance(actor, str) else None,
+        actor_label=label or "system",
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        verb=verb,
+        summary=summary,
+        changes=changes or {},
+        visibility=visibility,
+    )
+
+
 def record(
     obj: Model,
     verb: str,
@@ -55,22 +85,16 @@ def record(
     visibility: str = Activity.Visibility.INTERNAL,
 ) -> Activity:
     """Append one entry to the object's timeline."""
-    label = ""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        label = actor.get_username()
-    elif isinstance(actor, str):
-        label, actor = actor, None
-    return Activity.objects.create(
-        at=clock.now(),
-        actor=actor if label and not isinstance(actor, str) else None,
-        actor_label=label or "system",
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        verb=verb,
-        summary=summary,
-        changes=changes or {},
-        visibility=visibility,
-    )
+    made = entry(obj, verb, actor=actor, summary=summary, changes=changes, visibility=visibility)
+    made.save(force_insert=True)
+    return made
+
+
+def record_batch(entries: Iterable[Activity]) -> int:
+    """Append entries made by `entry` in batches (bulk loads that tell a history at its instants)."""
+    rows = list(entries)
+    Activity.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 def for_object(obj: Model, *, client_visible_only: bool = False) -> QuerySet[Activity]:

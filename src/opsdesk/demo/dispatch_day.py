@@ -38,10 +38,8 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.contrib.contenttypes.models import ContentType
-
 from opsdesk.accounts.models import User
-from opsdesk.core.models import Activity
+from opsdesk.core import timeline
 from opsdesk.people.models import (
     Absence,
     Certification,
@@ -60,6 +58,7 @@ from opsdesk.workorders.eligibility import AbsenceFact, AccessFact, EngineerFact
 from opsdesk.workorders.models import Arrangement, Part, WorkOrder
 from opsdesk.workorders.readiness import OWNERS
 
+from . import backfill
 from .context import DemoContext, frozen_before, km_between, work_now
 from .data import CERTIFICATIONS, SKILLS
 from .slas import REACTIVE
@@ -504,13 +503,20 @@ def _bulk(
     skills = dict(Skill.objects.values_list("code", "id"))
     certs = dict(Certification.objects.values_list("code", "id"))
     links_s, links_k, links_c, parts, arrangements = [], [], [], [], []
+    m2m: dict[int, dict[str, list[int]]] = {}
+    arranged_by: dict[int, list[Arrangement]] = defaultdict(list)
     for wo, work, created, arranged in zip(rows, works, created_at, arranged_at, strict=True):
         wo.created_at = wo.updated_at = created
-        links_s += [WorkOrder.services.through(workorder_id=wo.pk, service_id=s)
-                    for s in hosted.get((wo.site_id, wo.client_id), [])[:2]]
-        links_k += [WorkOrder.required_skills.through(workorder_id=wo.pk, skill_id=skills[c]) for c in work.skills]
-        links_c += [WorkOrder.required_certifications.through(workorder_id=wo.pk, certification_id=certs[c])
-                    for c in work.certifications]
+        m2m[wo.pk] = {
+            "services": hosted.get((wo.site_id, wo.client_id), [])[:2],
+            "required_skills": [skills[c] for c in work.skills],
+            "required_certifications": [certs[c] for c in work.certifications],
+        }
+        links_s += [WorkOrder.services.through(workorder_id=wo.pk, service_id=s) for s in m2m[wo.pk]["services"]]
+        links_k += [WorkOrder.required_skills.through(workorder_id=wo.pk, skill_id=k)
+                    for k in m2m[wo.pk]["required_skills"]]
+        links_c += [WorkOrder.required_certifications.through(workorder_id=wo.pk, certification_id=c)
+                    for c in m2m[wo.pk]["required_certifications"]]
         if wo.category == "break_fix":
             parts.append(Part(work_order=wo, part_number="PSU-750W", description="Hot-swap power supply", quantity=1,
                               shipment=Part.Shipment.DELIVERED, expected_at=arranged + dt.timedelta(days=2),
@@ -518,10 +524,12 @@ def _bulk(
         at = arranged
         for req in rules[wo.site_id]:
             if req.kind in OWNERS and applies_to(req.categories or [], wo.category):
-                arrangements.append(Arrangement(work_order=wo, requirement=req, state="approved", submitted_at=at,
-                                                approved_at=at, reference=f"REF-{wo.pk}-{req.pk}",
-                                                note="Arranged by the service desk"))
+                arranged_by[wo.pk].append(Arrangement(
+                    work_order=wo, requirement=req, state="approved", submitted_at=at, approved_at=at,
+                    reference=f"REF-{wo.pk}-{req.pk}", note="Arranged by the service desk",
+                ))
                 at += dt.timedelta(minutes=10)
+    arrangements = [a for wo in rows for a in arranged_by[wo.pk]]
     WorkOrder.objects.bulk_update(rows, ["created_at", "updated_at"])
     WorkOrder.services.through.objects.bulk_create(links_s)
     WorkOrder.required_skills.through.objects.bulk_create(links_k)
@@ -529,8 +537,7 @@ def _bulk(
     Part.objects.bulk_create(parts)
     Arrangement.objects.bulk_create(arrangements)
     results = readiness_queries.evaluate_many(rows, now)
-    activities: list[Activity] = []
-    content_type = ContentType.objects.get_for_model(WorkOrder)
+    history: list[Any] = []
     for wo, created in zip(rows, created_at, strict=True):
         result = results[wo.pk]
         data = readiness_queries.as_json(result)
@@ -538,18 +545,10 @@ def _bulk(
         # The gate's verdict: only work nothing blocks is past it (as services.transition_work_order).
         wo.state = "ready" if result.ready else "readiness"
         wo.blocked, wo.at_risk, wo.next_needed_by, wo.readiness = not result.ready, result.at_risk, result.next_needed_by, data
-        steps: list[tuple[dt.datetime, str, str, dict[str, Any]]] = [(created, "submitted", f"Work order submitted: {wo.title}", {})]
-        if result.ready:
-            ready_at = now - (now - created) * rng.uniform(0.1, 0.8)
-            steps.append((ready_at, "transitioned", "State readiness → ready: Everything arranged",
-                          {"state": ["readiness", "ready"]}))
-        activities += [
-            Activity(at=at, actor=desk, content_type=content_type, object_id=wo.pk, verb=verb, summary=summary,
-                     changes=changes, visibility=Activity.Visibility.CLIENT)
-            for at, verb, summary, changes in steps
-        ]
+        ready_at = now - (now - created) * rng.uniform(0.05, 0.2) if result.ready else None
+        history += backfill.work_order_history(wo, desk, created, m2m[wo.pk], arranged_by[wo.pk], ready_at, now)
     WorkOrder.objects.bulk_update(rows, ["state", "blocked", "at_risk", "next_needed_by", "readiness"])
-    Activity.objects.bulk_create(activities)
+    timeline.record_batch(history)
 
 
 def _local(day: dt.date, at: str, zone: ZoneInfo) -> dt.datetime:

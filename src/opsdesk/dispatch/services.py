@@ -66,6 +66,8 @@ def propose_plan(region: Any, day: dt.date, *, actor: Any, seconds: float | None
         if loaded.previous is not None:
             plan.moved = _moved(loaded, solution)
             plan.save(update_fields=["moved"])
+        timeline.record(plan, "proposed", actor=actor, summary=f"Plan proposed for {plan.region.code} on {day:%Y-%m-%d}",
+                        changes={"state": [None, plan.state]})
     return plan
 
 
@@ -269,6 +271,8 @@ def accept_plan(plan: Plan, *, actor: Any) -> Plan:
         if previous is not None:
             previous.state = Plan.State.SUPERSEDED
             previous.save(update_fields=["state"])
+            timeline.record(previous, "superseded", actor=actor, summary=f"Superseded by plan {plan.pk}",
+                            changes={"state": [Plan.State.ACCEPTED, Plan.State.SUPERSEDED]})
         stops = list(plan.stops.select_related("engineer", "engineer__user", "work_order", "work_order__site"))
         for stop in stops:
             if not stop.fixed:
@@ -279,6 +283,8 @@ def accept_plan(plan: Plan, *, actor: Any) -> Plan:
                 _release(plan, old.work_order, actor)
         plan.state, plan.accepted_by, plan.accepted_at = Plan.State.ACCEPTED, actor, clock.now()
         plan.save(update_fields=["state", "accepted_by", "accepted_at"])
+        timeline.record(plan, "accepted", actor=actor, summary=f"Plan accepted: {len(stops)} visit(s) dispatched",
+                        changes={"state": [Plan.State.PROPOSED, Plan.State.ACCEPTED]})
     return plan
 
 

@@ -25,9 +25,8 @@ import random
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from django.contrib.contenttypes.models import ContentType
-
 from opsdesk.accounts.models import User
+from opsdesk.core import timeline
 from opsdesk.core.models import Activity
 from opsdesk.people.models import Engineer
 from opsdesk.sites.businesstime import TWENTY_FOUR_SEVEN, Calendar
@@ -238,7 +237,6 @@ def _write(
     WorkOrder.objects.bulk_update(
         [wo for wo, *_rest in rows], ["created_at", "updated_at"], batch_size=500
     )
-    content_type = ContentType.objects.get_for_model(WorkOrder)
     activities: list[Activity] = []
     spells: list[BlockerSpell] = []
     parts: list[Part] = []
@@ -319,18 +317,10 @@ def _write(
                 (closed, "part_updated", f"Part PSU-750W delivered late: {LATE_PART}", {})
             )
         activities += [
-            Activity(
-                at=at,
-                actor=wo.owner,
-                content_type=content_type,
-                object_id=wo.pk,
-                verb=verb,
-                summary=summary,
-                changes=changes,
-                visibility=Activity.Visibility.CLIENT,
-            )
+            timeline.entry(wo, verb, actor=wo.owner, at=at, summary=summary, changes=changes,
+                           visibility=Activity.Visibility.CLIENT)
             for at, verb, summary, changes in entries
         ]
-    Activity.objects.bulk_create(activities, batch_size=2000)
+    timeline.record_batch(activities)
     BlockerSpell.objects.bulk_create(spells)
     Part.objects.bulk_create(parts)

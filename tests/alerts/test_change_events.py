@@ -163,6 +163,24 @@ def test_the_event_is_ranked_in_what_changed_of_an_incident_on_the_mapped_servic
     assert "touches an affected service or site" in first["reasons"]
 
 
+def test_a_deploy_reported_after_the_incident_opened_joins_its_what_changed(world):
+    # The deploy happened before the incident, but its change event arrives after the incident
+    # opened (a CI step that reports last, a retry): the open incident ranks it all the same.
+    at = clock.now().replace(microsecond=0) - dt.timedelta(minutes=20)
+    incident = incident_services.declare_incident(
+        {"title": "Billing errors", "severity": "sev2", "services": [world["service"].pk]}, actor=world["owner"])
+    elsewhere = incident_services.declare_incident(
+        {"title": "Other trouble", "severity": "sev3", "services": [f.make_service(world["client"]).pk]},
+        actor=world["owner"])
+    assert incident.what_changed == []
+    assert post("/v2/change/enqueue", pagerduty_body(world["key"], timestamp=at.isoformat())).status_code == 202
+    change = ChangeEvent.objects.get().change
+    incident.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert [s["ref"] for s in incident.what_changed] == [f"changes.changerequest:{change.pk}"]
+    assert elsewhere.what_changed == []
+
+
 def test_the_event_is_in_the_change_calendar_as_an_implemented_standard_change(world):
     assert post("/v2/change/enqueue", pagerduty_body(world["key"])).status_code == 202
     start = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)

@@ -34,9 +34,11 @@ from opsdesk.accounts.queries import active_staff
 from opsdesk.changes import recorded
 from opsdesk.core import timeline
 from opsdesk.core.errors import DomainError
+from opsdesk.core.events import publish
 
 from . import intake, keys, rules
 from .change_event_models import ChangeEvent
+from .events import ChangeRecorded
 from .formats import InvalidEvent, instant
 from .intake import EVENTS_V2, Answer, Unavailable
 from .models import Integration, MappingRule
@@ -214,6 +216,9 @@ def record(integration: Integration, reported: Reported, received_at: dt.datetim
             source=reported.source,
         )
         event.save(update_fields=["change"])
+        # A deploy reported after the incident it caused opened still belongs in its "what changed".
+        publish(ChangeRecorded(change_id=event.change.pk, service_ids=(service_id,) if service_id else (),
+                               site_ids=(site_id,) if site_id else ()))
     if event.service is not None:
         timeline.record(event.service, "change_event", actor=actor, summary=f"Change: {reported.summary}"[:500],
                         changes={"change_event": [None, event.pk], "source": [None, reported.source]})

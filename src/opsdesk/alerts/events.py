@@ -18,3 +18,14 @@ class AlertsProcessed(DomainEvent):
     retriggered: tuple[int, ...]
     acknowledged: tuple[int, ...]
     resolved: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ChangeRecorded(DomainEvent):
+    """A reported change (a change event: a deploy, a configuration push) was recorded as an
+    implemented change on these services and sites. Published inside the recording transaction;
+    incidents still open on or downstream of them rank it in their "what changed"."""
+
+    change_id: int
+    service_ids: tuple[int, ...]
+    site_ids: tuple[int, ...]

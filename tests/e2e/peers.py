@@ -236,35 +236,44 @@ class Serve(Process):
         return self.proc.returncode
 
 
-def alertmanager_binary() -> str:
-    """Path of the system's Alertmanager; fails (never skips) when it is not installed."""
-    for name in ALERTMANAGER_NAMES:
+def system_binary(names: tuple[str, ...], package: str) -> str:
+    """Path of a system program under one of `names`; fails (never skips) when it is not installed."""
+    for name in names:
         found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
         if found:
             return found
-    pytest.fail("Prometheus Alertmanager is not installed: run `make system-deps` "
-                "(it runs apt-get install prometheus-alertmanager)")
+    pytest.fail(f"{names[0]} is not installed: run `make system-deps` (it runs apt-get install {package})")
 
 
-class Alertmanager(Process):
-    """A Prometheus Alertmanager on a free loopback port: no clustering, storage in the test's tmp_path."""
+def alertmanager_binary() -> str:
+    """Path of the system's Alertmanager; fails (never skips) when it is not installed."""
+    return system_binary(ALERTMANAGER_NAMES, "prometheus-alertmanager")
 
-    def __init__(self, tmp_path: Path) -> None:
-        super().__init__("Alertmanager", tmp_path / "alertmanager.log")
-        self.binary = alertmanager_binary()
-        self.dir = tmp_path / "alertmanager"
+
+class PrometheusTool(Process):
+    """A server of the Prometheus project (Prometheus, Alertmanager) on a free loopback port, its
+    config and storage in the test's tmp_path, ready when `/-/ready` answers 200."""
+
+    name = ""
+    config_name = ""
+
+    def __init__(self, tmp_path: Path, binary: str) -> None:
+        super().__init__(self.name, tmp_path / f"{self.name.lower()}.log")
+        self.binary = binary
+        self.dir = tmp_path / self.name.lower()
         self.dir.mkdir()
         self.port = 0
 
+    def arguments(self, port: int) -> list[str]:
+        """The command line after the binary, listening on `port`."""
+        raise NotImplementedError
+
     def start_server(self, config: str) -> None:
-        (self.dir / "alertmanager.yml").write_text(config)
+        (self.dir / self.config_name).write_text(config)
         for attempt in range(3):
             self.port = free_port()
-            cmd = [self.binary, f"--config.file={self.dir / 'alertmanager.yml'}",
-                   f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
-                   f"--storage.path={self.dir / 'data'}", "--log.level=debug"]
             try:
-                self.start(cmd, None, lambda text: self._ready())
+                self.start([self.binary, *self.arguments(self.port)], None, lambda text: self._ready())
                 return
             except AssertionError:
                 if attempt == 2 or "address already in use" not in self.text():
@@ -275,6 +284,19 @@ class Alertmanager(Process):
             return request(self.port, "GET", "/-/ready")[0] == 200
         except OSError:
             return False
+
+
+class Alertmanager(PrometheusTool):
+    """A Prometheus Alertmanager on a free loopback port: no clustering, storage in the test's tmp_path."""
+
+    name, config_name = "Alertmanager", "alertmanager.yml"
+
+    def __init__(self, tmp_path: Path) -> None:
+        super().__init__(tmp_path, alertmanager_binary())
+
+    def arguments(self, port: int) -> list[str]:
+        return [f"--config.file={self.dir / self.config_name}", f"--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address=", f"--storage.path={self.dir / 'data'}", "--log.level=debug"]
 
     def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
         """POST /api/v2/alerts, as Prometheus does."""

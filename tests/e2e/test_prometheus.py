@@ -11,7 +11,6 @@ and the incident's notification by the worker: one /metrics answer holds all of 
 from __future__ import annotations
 
 import re
-import shutil
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,8 @@ import pytest
 
 from tests import factories as f
 from tests.alerts import factories as af
-from tests.core.test_serve import free_port
 
-from .peers import Database, Process, Serve, opsdesk_env, request, wait_for
+from .peers import Database, PrometheusTool, Serve, opsdesk_env, request, system_binary, wait_for
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "opsdesk-rules.yml"
 CONFIG = """\
@@ -41,51 +39,17 @@ scrape_configs:
 """
 
 
-def prometheus_binary() -> str:
-    """The system's Prometheus server; fails (never skips) when it is not installed."""
-    found = shutil.which("prometheus") or (
-        "/usr/bin/prometheus" if Path("/usr/bin/prometheus").exists() else None
-    )
-    if not found:
-        pytest.fail(
-            "Prometheus is not installed: run `make system-deps` (apt-get install prometheus)"
-        )
-    return found
-
-
-class Prometheus(Process):
+class Prometheus(PrometheusTool):
     """A Prometheus server on a free loopback port, its storage in the test's tmp_path."""
 
+    name, config_name = "Prometheus", "prometheus.yml"
+
     def __init__(self, tmp_path: Path) -> None:
-        super().__init__("Prometheus", tmp_path / "prometheus.log")
-        self.binary = prometheus_binary()
-        self.dir = tmp_path / "prometheus"
-        self.dir.mkdir()
-        self.port = 0
+        super().__init__(tmp_path, system_binary(("prometheus",), "prometheus"))
 
-    def start_server(self, config: str) -> None:
-        (self.dir / "prometheus.yml").write_text(config)
-        for attempt in range(3):
-            self.port = free_port()
-            cmd = [
-                self.binary,
-                f"--config.file={self.dir / 'prometheus.yml'}",
-                f"--storage.tsdb.path={self.dir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--log.level=info",
-            ]
-            try:
-                self.start(cmd, None, lambda text: self._ready())
-                return
-            except AssertionError:
-                if attempt == 2 or "address already in use" not in self.text():
-                    raise
-
-    def _ready(self) -> bool:
-        try:
-            return request(self.port, "GET", "/-/ready")[0] == 200
-        except OSError:
-            return False
+    def arguments(self, port: int) -> list[str]:
+        return [f"--config.file={self.dir / self.config_name}", f"--storage.tsdb.path={self.dir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}", "--log.level=info"]
 
     def api(self, path: str, **params: str) -> Any:
         """GET /api/v1/<path>: its `data`."""

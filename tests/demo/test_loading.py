@@ -29,6 +29,7 @@ from opsdesk.tenancy.models import Client
 from tests import factories as f
 
 TODAY = dt.date(2026, 3, 2)
+TIME_OF_DAY = dt.time(10, 0)
 
 
 def canonical() -> dict[str, list[Any]]:
@@ -113,7 +114,7 @@ def canonical() -> dict[str, list[Any]]:
 def load_and_dump(seed: int, size: str = "small") -> dict[str, list[Any]]:
     """Load into the (empty) test database, dump, and roll the load back."""
     with transaction.atomic():
-        loader.load(size, seed, today=TODAY)
+        loader.load(size, seed, today=TODAY, time_of_day=TIME_OF_DAY)
         dump = canonical()
         transaction.set_rollback(True)
     assert not Site.objects.exists()
@@ -140,7 +141,7 @@ def test_a_failing_step_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(loader, "STEPS", [*loader.STEPS, loader.Step("explode", explode)])
     with pytest.raises(RuntimeError, match="boom"):
-        loader.load("small", 1, today=TODAY)
+        loader.load("small", 1, today=TODAY, time_of_day=TIME_OF_DAY)
     assert not Region.objects.exists() and not Site.objects.exists() and not User.objects.exists()
 
 
@@ -148,7 +149,7 @@ def test_a_failing_step_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -
 def test_refuses_when_a_demo_username_is_taken() -> None:
     f.make_user("admin", username="admin")
     with pytest.raises(loader.DemoRefused, match="admin"):
-        loader.load("small", 1, today=TODAY)
+        loader.load("small", 1, today=TODAY, time_of_day=TIME_OF_DAY)
     assert not Site.objects.exists()
 
 
@@ -156,7 +157,7 @@ def test_refuses_when_a_demo_username_is_taken() -> None:
 def test_refuses_on_existing_organisation_data() -> None:
     f.make_site()
     with pytest.raises(loader.DemoRefused, match="sites"):
-        loader.load("small", 1, today=TODAY)
+        loader.load("small", 1, today=TODAY, time_of_day=TIME_OF_DAY)
 
 
 @pytest.mark.django_db
@@ -195,7 +196,7 @@ def test_unknown_size_is_refused() -> None:
 @pytest.mark.django_db
 def test_large_is_at_least_ten_times_small() -> None:
     small, large = plan_for("small"), plan_for("large")
-    ctx = loader.load("large", 1, today=TODAY, volume=20_000)  # the volume itself: tests/demo/test_volume.py
+    ctx = loader.load("large", 1, today=TODAY, time_of_day=TIME_OF_DAY, volume=20_000)  # the volume itself: tests/demo/test_volume.py
     counts = {
         "sites": Site.objects.count(),
         "engineers": Engineer.objects.count(),

@@ -22,13 +22,14 @@ from opsdesk.workorders.models import Arrangement, WorkOrder
 from tests import factories as f
 
 TODAY = dt.date(2026, 3, 2)
+TIME_OF_DAY = dt.time(10, 0)
 VOLUME = 4000
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Iterator[DemoContext]:
     with django_db_blocker.unblock(), transaction.atomic():
-        yield loader.load("small", 1, today=TODAY, volume=VOLUME)
+        yield loader.load("small", 1, today=TODAY, time_of_day=TIME_OF_DAY, volume=VOLUME)
         transaction.set_rollback(True)
 
 

@@ -101,6 +101,9 @@ class DemoContext:
     plan: Plan
     seed: int
     today: dt.date
+    # The time of day (UTC) of the demo's "now" (see demo_now): taken once when the load starts, so
+    # every step tells its story as of the same instant; tests pass one for figures that hold all day.
+    time_of_day: dt.time = dt.time(10, 0)
     regions: dict[str, Region] = field(default_factory=dict)
     clients: list[list[Client]] = field(default_factory=list)  # [copy][index in CLIENTS]
     sites: list[PlacedSite] = field(default_factory=list)
@@ -163,6 +166,11 @@ def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
 def work_now(ctx: DemoContext) -> dt.datetime:
     """The moment the demo's changes and work orders are as of: 09:00 UTC on its today."""
     return dt.datetime.combine(ctx.today, dt.time(9, 0), tzinfo=dt.UTC)
+
+
+def demo_now(ctx: DemoContext) -> dt.datetime:
+    """The demo's "now": its today at the load's time of day (UTC), as the incidents and SLOs use."""
+    return dt.datetime.combine(ctx.today, ctx.time_of_day, tzinfo=dt.UTC)
 
 
 def frozen_before(moment: dt.datetime, now: dt.datetime) -> Any:

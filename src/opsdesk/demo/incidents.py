@@ -27,7 +27,7 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
 from . import changes as demo_changes
-from .context import DemoContext
+from .context import DemoContext, demo_now
 
 UTC = dt.UTC
 MIN = dt.timedelta(minutes=1)
@@ -40,7 +40,7 @@ def build_incidents(ctx: DemoContext) -> None:
     for copy in range(ctx.plan.story_copies):
         made += len(_integrations(ctx, copy, admin))
     ctx.count("integrations", made)
-    anchor = dt.datetime.combine(ctx.today, clock.now().timetz().replace(tzinfo=None), tzinfo=UTC)
+    anchor = demo_now(ctx)
     stories = _Stories(ctx, anchor)
     for story in (stories.closed_last_week, stories.trading_latency, stories.storage_outage, stories.wifi_earlier,
                   stories.wifi_flapping, stories.market_data_new, stories.wifi_problem):

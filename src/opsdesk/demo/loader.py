@@ -97,13 +97,21 @@ def load(
     today: dt.date | None = None,
     progress: Progress | None = None,
     volume: int | None = None,
+    time_of_day: dt.time | None = None,
 ) -> DemoContext:
     """Build the demo organisation in one transaction; refuse when the database already has data.
 
-    `volume` overrides the size's number of generated work orders (demo/volume.py).
+    `volume` overrides the size's number of generated work orders (demo/volume.py); `time_of_day`
+    (UTC) fixes the demo's "now" on its today, else the current time of day is taken once.
     """
     plan = plan_for(size, volume)
-    ctx = DemoContext(plan=plan, seed=seed, today=today or clock.today_utc())
+    begun = clock.now()
+    ctx = DemoContext(
+        plan=plan,
+        seed=seed,
+        today=today or begun.date(),
+        time_of_day=time_of_day or begun.time().replace(microsecond=0),
+    )
     with transaction.atomic():
         found = existing_data()
         if found:

@@ -8,8 +8,7 @@ from opsdesk.core import clock
 from opsdesk.slas import bulk, recompute, services
 from opsdesk.slas.targets import INCIDENT
 
-from .context import DemoContext
-from .slos import demo_now
+from .context import DemoContext, demo_now
 
 # level -> (response, on-site, resolution) in minutes, business hours?
 WORK_ORDER_DEFAULTS = {

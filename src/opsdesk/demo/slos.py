@@ -15,12 +15,11 @@ from typing import Any
 from django.db import connection
 
 from opsdesk.accounts.models import User
-from opsdesk.core import clock
 from opsdesk.services.models import Service
 from opsdesk.slas import slo_services
 from opsdesk.slas.models import SliBucket, Slo
 
-from .context import DemoContext
+from .context import DemoContext, demo_now
 
 BUCKET_S = 300
 DAYS = 21
@@ -43,11 +42,6 @@ OBJECTIVES = (
 )
 # The EPR's latency degradation: (from this long before now, share of slow requests).
 DEGRADATION = ((3.5 * 86400, 0.22), (12 * 3600, 0.45), (2 * 3600, 0.85))
-
-
-def demo_now(ctx: DemoContext) -> dt.datetime:
-    """The demo's "now": its today at the current time of day (UTC), as the incidents use."""
-    return dt.datetime.combine(ctx.today, clock.now().timetz().replace(tzinfo=None), tzinfo=dt.UTC)
 
 
 def build_slos(ctx: DemoContext) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from . import clock, timeline
+from .actors import ActorRef, identify
 from .errors import NotFound
 from .models import AuditEvent
 from .request_context import current_address
@@ -39,18 +40,10 @@ ACTIONS = {
 }
 
 
-def _actor(actor: Any) -> tuple[Any, str]:
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return actor, actor.get_username()
-    if isinstance(actor, str):
-        return None, actor
-    return None, ""
-
-
 def record_audit(
     action: str,
     *,
-    actor: Any = None,
+    actor: ActorRef = None,
     address: str | None = None,
     target: str = "",
     before: dict[str, Any] | None = None,
@@ -58,9 +51,9 @@ def record_audit(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event (the address defaults to the current request's)."""
-    user, label = _actor(actor)
+    user, label = identify(actor)
     return AuditEvent.objects.create(
-        at=clock.now(), action=action, actor=user, actor_label=label[:150],
+        at=clock.now(), action=action, actor_id=user.pk if user else None, actor_label=label[:150],
         address=address or current_address(), target=target[:200],
         before=timeline._plain(before or {}), after=timeline._plain(after or {}),
         detail=timeline._plain(detail or {}),

@@ -13,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 
 from . import timeline
+from .actors import ActorRef
 from .errors import Conflict, field_error
 
 M = TypeVar("M", bound=models.Model)
@@ -51,7 +52,7 @@ def _set_m2m(obj: models.Model, m2m: Mapping[str, list[Any]] | None) -> dict[str
 
 @transaction.atomic
 def create(
-    model: type[M], fields: Mapping[str, Any], *, actor: Any, m2m: Mapping[str, list[Any]] | None = None
+    model: type[M], fields: Mapping[str, Any], *, actor: ActorRef, m2m: Mapping[str, list[Any]] | None = None
 ) -> M:
     """Create, validate and save one object and record 'created' on its timeline."""
     obj = model(**fields)
@@ -64,7 +65,7 @@ def create(
 
 @transaction.atomic
 def update(
-    obj: M, fields: Mapping[str, Any], *, actor: Any, m2m: Mapping[str, list[Any]] | None = None
+    obj: M, fields: Mapping[str, Any], *, actor: ActorRef, m2m: Mapping[str, list[Any]] | None = None
 ) -> M:
     """Apply field changes, validate, save and record the before/after on the timeline."""
     before = timeline.snapshot(obj)
@@ -79,7 +80,7 @@ def update(
 
 
 @transaction.atomic
-def delete(obj: models.Model, *, actor: Any) -> None:
+def delete(obj: models.Model, *, actor: ActorRef) -> None:
     """Delete an object unless others still refer to it; the timeline keeps the record."""
     label = str(obj)
     timeline.record(obj, "deleted", actor=actor, summary=f"{str(obj._meta.verbose_name).capitalize()} {label} deleted")

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 
 from . import clock
+from .actors import ActorRef, identify
 from .models import Activity
 
 SKIP_FIELDS = {"id", "password", "created_at", "updated_at", "token_hash"}
@@ -49,7 +50,7 @@ def entry(
     obj: Model,
     verb: str,
     *,
-    actor: Any = None,
+    actor: ActorRef = None,
     summary: str = "",
     changes: dict[str, Any] | None = None,
     visibility: str = Activity.Visibility.INTERNAL,
@@ -57,14 +58,10 @@ def entry(
 ) -> Activity:
     """One timeline entry, not yet saved: the same who/when/what/before-after as `record` writes,
     for writers that save many at once (`record_batch`)."""
-    label = ""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        label = actor.get_username()
-    elif isinstance(actor, str):
-        label, actor = actor, None
+    user, label = identify(actor)
     return Activity(
         at=at or clock.now(),
-        actor=actor if label and not isinstance(actor, str) else None,
+        actor_id=user.pk if user else None,
         actor_label=label or "system",
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
@@ -79,7 +76,7 @@ def record(
     obj: Model,
     verb: str,
     *,
-    actor: Any = None,
+    actor: ActorRef = None,
     summary: str = "",
     changes: dict[str, Any] | None = None,
     visibility: str = Activity.Visibility.INTERNAL,

@@ -53,7 +53,8 @@ def build(n_changes: int, rng: random.Random) -> dict[str, object]:
     from django.db import transaction
 
     from opsdesk.accounts.models import User
-    from opsdesk.changes.models import ChangeRequest, ChangeWindow
+    from opsdesk.changes.models import ChangeRequest
+    from opsdesk.changes.windows.models import ChangeWindow
     from opsdesk.core.models import ScheduleEntry, ScheduleTarget
     from opsdesk.services.models import Service, ServiceDependency
     from opsdesk.sites.models import Region, Site
@@ -142,7 +143,7 @@ def check_one(
     start: dt.datetime, end: dt.datetime, site_ids: list[int], service_ids: list[int]
 ) -> tuple[int, int, float]:
     """The full check: windows and freezes at the sites, collisions on sites, services and their chain."""
-    from opsdesk.changes import window_queries
+    from opsdesk.changes.windows import queries as window_queries
     from opsdesk.core import schedule
     from opsdesk.services import queries as service_queries
     from opsdesk.services import rules as service_rules

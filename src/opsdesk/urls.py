@@ -9,7 +9,7 @@ from opsdesk.alerts.api import router as alerts_router
 from opsdesk.alerts.change_event_api import router as change_events_router
 from opsdesk.alerts.heartbeat_api import router as heartbeats_router
 from opsdesk.changes.api import router as changes_router
-from opsdesk.changes.window_api import router as change_windows_router
+from opsdesk.changes.windows.api import router as change_windows_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
 from opsdesk.core.metrics_view import metrics_view

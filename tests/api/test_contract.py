@@ -38,7 +38,8 @@ from jsonschema import Draft202012Validator
 from opsdesk.accounts import services as account_services
 from opsdesk.accounts.models import ApiToken
 from opsdesk.alerts.models import Alert, ChangeEvent, Integration, RawEvent
-from opsdesk.changes.models import ChangeRequest, ChangeWindow
+from opsdesk.changes.models import ChangeRequest
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock
 from opsdesk.core.models import Notification
 from opsdesk.incidents.models import Incident, Problem

@@ -10,7 +10,8 @@ import pytest
 
 from opsdesk.accounts.models import ApiToken
 from opsdesk.changes import services as change_services
-from opsdesk.changes.models import ChangeRequest, ChangeWindow
+from opsdesk.changes.models import ChangeRequest
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.workorders import services as work_services
 from opsdesk.workorders.models import WorkOrder
 from tests import factories as f

@@ -10,7 +10,8 @@ from icalendar import Calendar
 
 from opsdesk.accounts import services as account_services
 from opsdesk.accounts.models import User
-from opsdesk.changes.models import ChangeRequest, ChangeWindow
+from opsdesk.changes.models import ChangeRequest
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock, schedule
 from tests import factories as f
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from opsdesk.changes import queries, services
-from opsdesk.changes.models import ChangeRequest, ChangeWindow
+from opsdesk.changes.models import ChangeRequest
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import timeline
 from opsdesk.core.errors import Conflict, InvalidInput, PermissionDenied
 from opsdesk.core.fsm import InvalidTransition

@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 
-from opsdesk.changes import queries, rules, window_queries
-from opsdesk.changes.models import ChangeRequest, ChangeWindow
+from opsdesk.changes import queries, rules
+from opsdesk.changes.models import ChangeRequest
+from opsdesk.changes.windows import queries as window_queries
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.sites.models import Site
 
 pytestmark = pytest.mark.usefixtures("demo", "db")

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from opsdesk.changes.models import ChangeWindow
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock
 from opsdesk.dispatch import checker, queries, services
 from opsdesk.dispatch.answers import plan_answer

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opsdesk.changes.windows import WindowRule, WindowViolation, overlapping
+from opsdesk.changes.windows.rules import WindowRule, WindowViolation, overlapping
 from opsdesk.workorders.eligibility import stretches
 from opsdesk.workorders.free_time import Closure, clock_words, fitting, free_intervals
 from opsdesk.workorders.readiness import (

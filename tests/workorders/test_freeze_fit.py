@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from opsdesk.changes.models import ChangeWindow
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock
 from opsdesk.core.errors import Conflict
 from opsdesk.sites.models import Site

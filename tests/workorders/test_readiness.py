@@ -8,7 +8,7 @@ from dataclasses import replace
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from opsdesk.changes.windows import WindowViolation
+from opsdesk.changes.windows.rules import WindowViolation
 from opsdesk.workorders.eligibility import Verdict
 from opsdesk.workorders.readiness import (
     ArrangementFacts,

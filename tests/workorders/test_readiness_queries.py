@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from opsdesk.changes.models import ChangeRequest, ChangeWindow
+from opsdesk.changes.models import ChangeRequest
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock
 from opsdesk.people.models import Absence, Skill
 from opsdesk.sites.models import Site

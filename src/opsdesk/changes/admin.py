@@ -1,4 +1,4 @@
-"""Admin for change requests (approvals inline), approvals, and change windows and freezes.
+"""Admin for change requests (approvals inline) and approvals; windows and freezes: windows/admin.py.
 
 Support tooling: state, risk and clients are derived by the services, so they are read-only here.
 """
@@ -9,7 +9,8 @@ from django.contrib import admin
 
 from opsdesk.core.admin import TimelineAdminMixin
 
-from .models import Approval, ChangeRequest, ChangeWindow
+from .models import Approval, ChangeRequest
+from .windows import admin as windows_admin  # noqa: F401  (registers ChangeWindowAdmin: Django looks in changes.admin)
 
 
 class ApprovalInline(admin.TabularInline):
@@ -55,19 +56,3 @@ class ApprovalAdmin(TimelineAdminMixin, admin.ModelAdmin):
     list_select_related = ("change", "approver")
     raw_id_fields = ("change", "approver")
     date_hierarchy = "decided_at"
-
-
-@admin.register(ChangeWindow)
-class ChangeWindowAdmin(TimelineAdminMixin, admin.ModelAdmin):
-    """Change windows and freezes for a site, a region or a client (local times, RFC 5545 rules)."""
-
-    list_display = ("name", "kind", "site", "region", "client", "start_on", "start_time", "duration_minutes", "rrule")
-    list_filter = ("kind", "region", "client")
-    search_fields = ("name", "rrule", "site__code")
-    list_select_related = ("site", "region", "client")
-    autocomplete_fields = ("site",)
-    fieldsets = (
-        (None, {"fields": ("kind", "name")}),
-        ("Applies to (exactly one)", {"fields": ("site", "region", "client")}),
-        ("When (site-local)", {"fields": ("start_on", "start_time", "duration_minutes", "rrule")}),
-    )

@@ -1,19 +1,25 @@
-"""Change requests API: list, create, read, edit, transitions, approvals, collisions, risk, review (thin edges)."""
+"""Change requests API: list, create, read, edit, transitions, approvals, collisions, risk, review,
+and the change calendar's iCalendar feeds of changes and of a site's windows (thin edges).
 
-from typing import Literal
+The feeds' operation ids are spelled out: Ninja derives them from the module path, and the feeds
+were served from opsdesk.changes.window_api before the windows sub-package existed."""
 
-from django.http import HttpRequest
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.core.api import answers, require_scope, require_write
-from opsdesk.core.errors import field_error
+from opsdesk.accounts.services import authenticate_token
+from opsdesk.core import clock
+from opsdesk.core.api import answers, problem, require_scope, require_write
+from opsdesk.core.errors import InvalidInput, field_error
 from opsdesk.core.pagination import ReaderPage
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id, Instant
 from opsdesk.services import readers
 
-from . import client_view, queries, services
+from . import client_view, feeds, queries, services
 from .schemas import (
     ApprovalStatusOut,
     ChangeIn,
@@ -26,9 +32,13 @@ from .schemas import (
     RiskOut,
     TransitionIn,
 )
+from .windows import queries as window_queries
 
 router = Router()
 TAG = ["changes"]
+FEED_SCOPES = frozenset({"calendar", "read"})
+ICS = "text/calendar; charset=utf-8"
+FEED_OPERATION_ID = "opsdesk_changes_window_api_{}"
 
 
 @router.get("/changes", response=list[ChangeOut], tags=TAG)
@@ -142,3 +152,77 @@ add_object_routes(router, ObjectRoutes(
     update=services.update_change, delete=services.delete_change, reader=client_view.for_reader,
     timeline_reader=readers.timeline,
 ))
+
+
+# -- the change calendar's iCalendar feeds (a token in the URL, no session) ------------------------
+
+
+def _feed_user(request: HttpRequest, token: str | None) -> Any:
+    """The user behind a feed token with the calendar (or read) scope, or None (429 when throttled)."""
+    user = authenticate_token(token, request) if token else None
+    if user is None or not FEED_SCOPES & set(getattr(user, "token_scopes", ())):
+        return None
+    return user
+
+
+ICS_ANSWER = {"responses": {200: {"description": "An iCalendar (RFC 5545) feed",
+                                    "content": {"text/calendar": {"schema": {"type": "string"}}}}}}
+
+
+def _unauthorized() -> HttpResponse:
+    return problem(401, "Unauthorized", "Add ?token=<API token with the 'calendar' scope> to the feed URL.")
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=ICS)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@router.get("/calendars/changes.ics", auth=None, tags=["calendars"], openapi_extra=ICS_ANSWER,
+            summary="iCalendar feed of changes at a site or for a client",
+            operation_id=FEED_OPERATION_ID.format("changes_feed"))
+@answers(401, 404)
+def changes_feed(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    token: str | None = Query(None, description="API token with the 'calendar' (or 'read') scope"),
+    site: Id | None = None,
+    client: Id | None = None,
+):
+    """Planned changes (and those implemented in the last 30 days), 180 days ahead, for a calendar client."""
+    user = _feed_user(request, token)
+    if user is None:
+        return _unauthorized()
+    if (site is None) == (client is None):
+        raise InvalidInput("Give exactly one of site or client.", errors=[{"field": "site", "message": "site or client"}])
+    if site is not None:
+        at_site = queries.feed_site(user, site)
+        changes = queries.feed_changes(user, site=at_site)
+        name = f"Changes at {at_site.code}"
+    else:
+        for_client = queries.feed_client(user, client)  # type: ignore[arg-type]
+        changes = queries.feed_changes(user, client=for_client)
+        name = f"Changes for {for_client.name}"
+    body = feeds.changes_calendar(changes, name=name, base_url=request.build_absolute_uri("/"), stamp=clock.now())
+    return _ics(body, "changes.ics")
+
+
+@router.get("/calendars/windows.ics", auth=None, tags=["calendars"], openapi_extra=ICS_ANSWER,
+            summary="iCalendar feed of a site's change windows and freezes",
+            operation_id=FEED_OPERATION_ID.format("windows_feed"))
+@answers(401, 404)
+def windows_feed(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    site: Id,
+    token: str | None = Query(None, description="API token with the 'calendar' (or 'read') scope"),
+):
+    """The site's window and freeze occurrences in the next 180 days (staff only)."""
+    user = _feed_user(request, token)
+    if user is None:
+        return _unauthorized()
+    target = window_queries.feed_window_site(user, site)
+    now = clock.now()
+    occurrences = window_queries.occurrences_for_site(target, now, now + queries.FEED_AHEAD)
+    body = feeds.windows_calendar(occurrences, name=f"Change windows at {target.code}", stamp=now)
+    return _ics(body, "windows.ics")

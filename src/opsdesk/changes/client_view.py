@@ -24,7 +24,7 @@ from opsdesk.sites.models import Site
 from .approvals import Status
 from .models import ChangeRequest
 from .risk import collisions_detail
-from .windows import WindowViolation
+from .windows.rules import WindowViolation
 
 OTHER_WORK = "Other planned work"
 TEXT_FIELDS = ("title", "description", "implementation_plan", "verification_plan", "lessons")

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from icalendar import Calendar, Event
 
 if TYPE_CHECKING:
-    from .window_queries import FeedChange, Occurrence
+    from .queries import FeedChange
+    from .windows.queries import Occurrence
 
 UTC = dt.UTC
 PRODID = "-//opsdesk//change calendar//EN"

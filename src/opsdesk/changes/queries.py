@@ -1,15 +1,17 @@
-"""Reads of change requests, scoped to the viewer, and the facts risk, approvals and collisions need."""
+"""Reads of change requests, scoped to the viewer, the facts risk, approvals and collisions need,
+and what the iCalendar feed of changes shows."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from opsdesk.core import schedule
+from opsdesk.core import clock, schedule
 from opsdesk.core.queries import id_or_code
 from opsdesk.core.tenancy import filters_hidden, get_scoped, scope
 from opsdesk.services import queries as service_queries
@@ -18,10 +20,15 @@ from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 from opsdesk.tenancy.models import Client
 
-from . import approvals, collisions, risk, rules, window_queries
+from . import approvals, client_view, collisions, risk, rules
 from .models import Approval, ChangeRequest
-from .windows import WindowViolation
+from .windows import queries as window_queries
+from .windows.rules import WindowViolation
 
+# The iCalendar feeds' horizon: changes implemented in the last 30 days and planned 180 days ahead.
+FEED_PAST = dt.timedelta(days=30)
+FEED_AHEAD = dt.timedelta(days=180)
+FEED_STATES = rules.PLANNED_STATES | rules.IMPLEMENTED_STATES
 FAILURE_Q = (
     Q(state__in=sorted(rules.FAILED_OUTCOMES)) | Q(outcome__in=sorted(rules.FAILED_OUTCOMES)) | Q(caused_incident=True)
 )
@@ -310,3 +317,85 @@ def failure_rate(user: Any, by: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+# -- the iCalendar feed of changes -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """One change as a calendar shows it."""
+
+    ref: str
+    change_id: int
+    title: str
+    type: str
+    state: str
+    start_at: dt.datetime
+    end_at: dt.datetime
+    site_names: list[str]
+    service_names: list[str]
+
+
+def feed_site(user: Any, site_id: int) -> Site:
+    """The site a feed is for, if the user may see it, else NotFound."""
+    return get_scoped(Site.objects.all(), user, pk=site_id)
+
+
+def feed_client(user: Any, client_id: int) -> Client:
+    """The client a feed is for, if the user may see it (a client user: only their own), else NotFound."""
+    return get_scoped(Client.objects.all(), user, pk=client_id)
+
+
+def feed_changes(user: Any, *, site: Site | None = None, client: Client | None = None) -> list[FeedChange]:
+    """Planned and recently implemented changes at a site or for a client, from the schedule, in the feed horizon."""
+    now = clock.now()
+    start, end = now - FEED_PAST, now + FEED_AHEAD
+    if site is not None:
+        planned = schedule.overlapping(start, end, site_ids=[site.pk], kinds=["change"])
+    elif client is not None:
+        planned = schedule.overlapping(
+            start, end,
+            site_ids=client.sites.values_list("id", flat=True),
+            service_ids=Service.objects.filter(client=client).values_list("id", flat=True),
+            kinds=["change"],
+        )
+    else:
+        return []
+    planned = [p for p in planned if p.state in FEED_STATES]
+    ids: dict[int, schedule.Planned] = {}
+    for p in planned:
+        change_id = _change_id(p.ref)
+        if change_id is not None:
+            ids[change_id] = p
+    changes = scope(ChangeRequest.objects.filter(pk__in=ids), user)
+    if client is not None:
+        changes = changes.filter(clients=client)
+    found = {i: (kind, title) for i, kind, title in changes.values_list("id", "type", "title")}
+    # Only the sites and services the reader may see are named (a shared change: their own part).
+    names = _names((p for i, p in ids.items() if i in found), user)
+    return [
+        FeedChange(
+            ref=p.ref, change_id=i, title=client_view.text(found[i][1], user), type=found[i][0], state=p.state,
+            start_at=p.start_at, end_at=p.end_at,
+            site_names=sorted(names[0][s] for s in p.site_ids if s in names[0]),
+            service_names=sorted(names[1][s] for s in p.service_ids if s in names[1]),
+        )
+        for i, p in ids.items() if i in found
+    ]
+
+
+def _change_id(ref: str) -> int | None:
+    prefix = "changes.changerequest:"
+    return int(ref[len(prefix):]) if ref.startswith(prefix) and ref[len(prefix):].isdigit() else None
+
+
+def _names(planned: Iterable[schedule.Planned], user: Any) -> tuple[dict[int, str], dict[int, str]]:
+    items = list(planned)
+    site_ids = {s for p in items for s in p.site_ids}
+    service_ids = {s for p in items for s in p.service_ids}
+    sites = {
+        i: f"{c} · {n}" for i, c, n in scope(Site.objects.filter(id__in=site_ids), user).values_list("id", "code", "name")
+    }
+    services = dict(scope(Service.objects.filter(id__in=service_ids), user).values_list("id", "name"))
+    return sites, services

@@ -28,10 +28,11 @@ from opsdesk.core.views import (
 )
 from opsdesk.services import readers
 
-from . import client_view, page_queries, queries, services, window_queries
+from . import client_view, page_queries, queries, services
 from .forms import ChangeForm, DecisionForm, ReviewForm, TransitionForm
 from .models import Approval, ChangeRequest
 from .rules import MACHINE, OUTCOMES_FOR
+from .windows import queries as window_queries
 
 DECIDABLE_STATES = ("submitted", "assessing")
 EDITABLE_STATES = ("draft", "submitted", "assessing", "rejected")

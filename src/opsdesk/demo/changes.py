@@ -15,8 +15,10 @@ import random
 from typing import Any, NamedTuple
 
 from opsdesk.accounts.models import User
-from opsdesk.changes import queries, services, window_queries, windows
-from opsdesk.changes.models import ChangeWindow
+from opsdesk.changes import queries, services
+from opsdesk.changes.windows import queries as window_queries
+from opsdesk.changes.windows import rules as window_rules
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.services.models import Service
 
 from .context import DemoContext, frozen_before, validate, work_now
@@ -167,7 +169,7 @@ def _windows(ctx: DemoContext) -> int:
 
     def add(rule: Rule, **target: Any) -> None:
         start_on, start_time = _rule_start(rule.start, ctx.today)
-        rrule = windows.validate_rrule(rule.rrule, dt.datetime.combine(start_on, start_time)) if rule.rrule else ""
+        rrule = window_rules.validate_rrule(rule.rrule, dt.datetime.combine(start_on, start_time)) if rule.rrule else ""
         row = ChangeWindow(
             kind=rule.kind, name=rule.name, start_on=start_on, start_time=start_time,
             duration_minutes=rule.duration_minutes, rrule=rrule, **target,
@@ -206,7 +208,7 @@ def _slot(
     site_ids = sorted({site.pk for s in svcs for site in s.sites.all()} | _group_sites(ctx, group, svcs))
     cals = window_queries.site_calendars(site_ids)
     rules = window_queries.rules_for(cals)
-    zone = windows.zone(cals[0].time_zone) if cals else UTC
+    zone = window_rules.zone(cals[0].time_zone) if cals else UTC
     length = dt.timedelta(minutes=max(g.minutes for g in group))
     found = _search(ctx, spec, cals, rules, zone, length, rng)
     if spec.group:
@@ -229,13 +231,13 @@ def _search(
     now = work_now(ctx)
     if spec.state == "implementing":  # under way now: started an hour ago
         start = now - dt.timedelta(hours=1)
-        return start, start + length, not windows.check(start, start + length, cals, rules)
+        return start, start + length, not window_rules.check(start, start + length, cals, rules)
     base = ctx.today + dt.timedelta(days=spec.days)
     minute_jitter = rng.choice((0, 0, 15, 30))
     hours = (spec.at, *FALLBACK_HOURS) if spec.at else FALLBACK_HOURS
     if spec.violate:
         start = _local(base, spec.at, zone)
-        return start, start + length, not windows.check(start, start + length, cals, rules)
+        return start, start + length, not window_rules.check(start, start + length, cals, rules)
     step = -1 if spec.days < 0 else 1
     for offset in range(0, 21):
         day = base + dt.timedelta(days=offset * step)
@@ -243,7 +245,7 @@ def _search(
             start = _local(day, at, zone) + dt.timedelta(minutes=minute_jitter if at == spec.at else 0)
             if (start < now) != (spec.days < 0) and spec.days != 0:
                 continue
-            if not windows.check(start, start + length, cals, rules):
+            if not window_rules.check(start, start + length, cals, rules):
                 return start, start + length, True
     start = _local(base, spec.at or "02:00", zone)
     return start, start + length, False

@@ -5,7 +5,7 @@ and where?) and dispatch (the visit's time windows), so both judge the same inte
 Decisions:
 
 - Intervals are half-open [start, end) of aware instants; freezes and permitted hours are
-  expanded into instants in the site's own zone by their owners (changes.windows, eligibility's
+  expanded into instants in the site's own zone by their owners (changes.windows.rules, eligibility's
   `stretches`) before they come here, so comparing here is comparing real elapsed time and a
   daylight-saving change cannot stretch or shrink a free interval.
 - Every permitted-hours rule must allow the time (their intersection); every freeze closes it.

@@ -47,7 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from opsdesk.changes.windows import WindowViolation, describe_interval
+from opsdesk.changes.windows.rules import WindowViolation, describe_interval
 from opsdesk.sites.rules import WEEKDAYS, applies_to
 
 from .eligibility import ACCESS_KIND_FOR, Verdict, coverage, describe_window, stretches, zone

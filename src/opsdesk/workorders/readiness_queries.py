@@ -21,8 +21,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from opsdesk.changes import window_queries, windows
 from opsdesk.changes.models import ChangeRequest
+from opsdesk.changes.windows import queries as window_queries
+from opsdesk.changes.windows import rules as window_rules
 from opsdesk.core import clock
 from opsdesk.core.bulk import no_cycle_collection
 from opsdesk.core.queries import id_list, value_rows
@@ -174,9 +175,9 @@ class _Batch:
             self.certifications[wo_id].append((code, name))
 
     def _load_freezes(self, site_ids: set[int], any_window: bool) -> None:
-        self.calendars: dict[int, windows.SiteCalendar] = {}
-        self.freeze_rules: list[windows.WindowRule] = []
-        self._freezes_at: dict[int, list[windows.WindowRule]] = {}  # site -> the freezes governing it
+        self.calendars: dict[int, window_rules.SiteCalendar] = {}
+        self.freeze_rules: list[window_rules.WindowRule] = []
+        self._freezes_at: dict[int, list[window_rules.WindowRule]] = {}  # site -> the freezes governing it
         if not any_window:
             return
         calendars = window_queries.site_calendars(site_ids)
@@ -352,14 +353,14 @@ class _Batch:
         common = tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))[:5]
         return PeopleFacts(True, eligible, considered, common if not eligible else (), assigned)
 
-    def freezes_at(self, site_id: int) -> list[windows.WindowRule]:
+    def freezes_at(self, site_id: int) -> list[window_rules.WindowRule]:
         """The freeze rules governing a site (cached per batch; none without a calendar)."""
         calendar = self.calendars.get(site_id)
         if calendar is None or not self.freeze_rules:
             return []
         governing = self._freezes_at.get(site_id)
         if governing is None:
-            governing = self._freezes_at[site_id] = windows.applicable(calendar, self.freeze_rules)
+            governing = self._freezes_at[site_id] = window_rules.applicable(calendar, self.freeze_rules)
         return governing
 
     def closures(self, wo: Work) -> tuple[Closure, ...]:
@@ -370,7 +371,7 @@ class _Batch:
         found = [
             Closure(a, b, rule.id, rule.name)
             for rule in self.freezes_at(wo.site_id)
-            for a, b in windows.overlapping(rule, tz, wo.window_start, wo.window_end)
+            for a, b in window_rules.overlapping(rule, tz, wo.window_start, wo.window_end)
         ]
         return tuple(sorted(found, key=lambda c: (c.start, c.end, c.rule_id or 0)))
 
@@ -378,11 +379,11 @@ class _Batch:
         """The gate's inputs for one work order of the batch."""
         site = self.sites[wo.site_id]
         work = self.work_facts(wo)
-        freezes: tuple[windows.WindowViolation, ...] = ()
+        freezes: tuple[window_rules.WindowViolation, ...] = ()
         governing = self.freezes_at(wo.site_id) if wo.window_start and wo.window_end else []
         if governing:
             assert wo.window_start is not None and wo.window_end is not None
-            freezes = tuple(windows.check(wo.window_start, wo.window_end, [self.calendars[wo.site_id]], governing))
+            freezes = tuple(window_rules.check(wo.window_start, wo.window_end, [self.calendars[wo.site_id]], governing))
         return ReadinessInputs(
             category=wo.category, category_label=str(CATEGORY_LABELS.get(wo.category, "")), site=site.facts,
             window_start=wo.window_start, window_end=wo.window_end,

@@ -10,7 +10,7 @@ from pydantic import WithJsonSchema
 
 from opsdesk.core.schemas import Id, InSchema
 
-from . import window_queries, windows
+from . import queries, rules
 from .models import ChangeWindow
 
 # A Literal, not ChangeWindow.Kind: OpenAPI names enum components by class name, and other
@@ -29,10 +29,10 @@ class ChangeWindowIn(InSchema):
     site: Id | None = None
     region: Id | None = None
     client: Id | None = None
-    rrule: str = Field("", max_length=windows.MAX_RRULE_LENGTH, description=_RRULE)
+    rrule: str = Field("", max_length=rules.MAX_RRULE_LENGTH, description=_RRULE)
     start: dt.datetime = Field(..., description=_START)
     end: dt.datetime | None = Field(None, description=_END)
-    duration_minutes: int | None = Field(None, ge=1, le=windows.MAX_DURATION_MINUTES)
+    duration_minutes: int | None = Field(None, ge=1, le=rules.MAX_DURATION_MINUTES)
 
 
 class ChangeWindowPatch(InSchema):
@@ -43,10 +43,10 @@ class ChangeWindowPatch(InSchema):
     site: Id | None = None
     region: Id | None = None
     client: Id | None = None
-    rrule: str | None = Field(None, max_length=windows.MAX_RRULE_LENGTH, description=_RRULE)
+    rrule: str | None = Field(None, max_length=rules.MAX_RRULE_LENGTH, description=_RRULE)
     start: dt.datetime | None = Field(None, description=_START)
     end: dt.datetime | None = Field(None, description=_END)
-    duration_minutes: int | None = Field(None, ge=1, le=windows.MAX_DURATION_MINUTES)
+    duration_minutes: int | None = Field(None, ge=1, le=rules.MAX_DURATION_MINUTES)
 
 
 # A wall time without an offset: documented as such, not as an RFC 3339 `date-time` (which has one).
@@ -92,7 +92,7 @@ class ChangeWindowOut(Schema):
         start = dt.datetime.combine(obj.start_on, obj.start_time)
         duration = dt.timedelta(minutes=obj.duration_minutes)
         if obj.site_id and obj.site:
-            zone = windows.zone(obj.site.time_zone)
+            zone = rules.zone(obj.site.time_zone)
             aware = start.replace(tzinfo=zone).astimezone(dt.UTC) + duration
             return aware.astimezone(zone).replace(tzinfo=None)
         return start + duration
@@ -105,5 +105,5 @@ class ChangeWindowOut(Schema):
     def resolve_upcoming(obj: ChangeWindow) -> list[dict[str, object]]:
         return [
             {"site": o.site_id, "site_code": o.site_code, "start": o.start, "end": o.end}
-            for o in window_queries.upcoming(obj)
+            for o in queries.upcoming(obj)
         ]

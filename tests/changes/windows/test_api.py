@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from opsdesk.accounts import services as account_services
-from opsdesk.changes.models import ChangeWindow
+from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock
 from tests import factories as f
 

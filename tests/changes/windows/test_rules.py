@@ -1,4 +1,4 @@
-"""Windows and freezes in each site's local time: DST edges, recurrence expansion, the check."""
+"""The pure rules of windows and freezes in each site's local time: DST edges, recurrence expansion, the check."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from dateutil import rrule as rr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opsdesk.changes import window_queries, windows
-from opsdesk.changes.models import ChangeWindow
-from opsdesk.changes.windows import SiteCalendar, WindowRule
-from tests import factories as f
+from opsdesk.changes.windows import rules as window_rules
+from opsdesk.changes.windows.rules import SiteCalendar, WindowRule
 
 UTC = dt.UTC
 LONDON, NEW_YORK, KOLKATA, BERLIN = "Europe/London", "America/New_York", "Asia/Kolkata", "Europe/Berlin"
@@ -45,51 +43,51 @@ def local(occ: list[tuple[dt.datetime, dt.datetime]], tz: str) -> list[tuple[str
 
 def test_weekly_window_keeps_local_time_across_london_spring_and_autumn():
     r = rule(start_time=dt.time(3, 0), minutes=120)
-    spring = windows.occurrences(r, LONDON, utc(2026, 3, 21), utc(2026, 4, 6))
+    spring = window_rules.occurrences(r, LONDON, utc(2026, 3, 21), utc(2026, 4, 6))
     assert local(spring, LONDON) == [
         ("2026-03-22 03:00+0000", "2026-03-22 05:00+0000"),
         ("2026-03-29 03:00+0100", "2026-03-29 05:00+0100"),
         ("2026-04-05 03:00+0100", "2026-04-05 05:00+0100"),
     ]
-    autumn = windows.occurrences(r, LONDON, utc(2026, 10, 18), utc(2026, 11, 2))
+    autumn = window_rules.occurrences(r, LONDON, utc(2026, 10, 18), utc(2026, 11, 2))
     assert [s for s, _ in autumn] == [utc(2026, 10, 18, 2), utc(2026, 10, 25, 3), utc(2026, 11, 1, 3)]
 
 
 def test_window_crossing_the_london_spring_change_is_real_elapsed_minutes_and_starts_after_the_gap():
     # 01:00 does not exist on 29 Mar 2026: read with the offset before the gap (RFC 5545), i.e. 02:00 BST.
-    occ = windows.occurrences(rule(), LONDON, utc(2026, 3, 29), utc(2026, 3, 30))
+    occ = window_rules.occurrences(rule(), LONDON, utc(2026, 3, 29), utc(2026, 3, 30))
     assert occ == [(utc(2026, 3, 29, 1), utc(2026, 3, 29, 5))]
     assert local(occ, LONDON) == [("2026-03-29 02:00+0100", "2026-03-29 06:00+0100")]
 
 
 def test_window_crossing_the_london_autumn_change_starts_at_the_first_of_the_repeated_hour():
-    occ = windows.occurrences(rule(), LONDON, utc(2026, 10, 25), utc(2026, 10, 26))
+    occ = window_rules.occurrences(rule(), LONDON, utc(2026, 10, 25), utc(2026, 10, 26))
     # 01:00 happens twice; the first (BST) is taken; 240 real minutes end at 04:00 GMT.
     assert local(occ, LONDON) == [("2026-10-25 01:00+0100", "2026-10-25 04:00+0000")]
 
 
 def test_new_york_window_across_both_changes():
     r = rule(start_time=dt.time(1, 30), minutes=120, rrule="FREQ=WEEKLY;BYDAY=SU")
-    march = windows.occurrences(r, NEW_YORK, utc(2026, 3, 8), utc(2026, 3, 9))
+    march = window_rules.occurrences(r, NEW_YORK, utc(2026, 3, 8), utc(2026, 3, 9))
     assert local(march, NEW_YORK) == [("2026-03-08 01:30-0500", "2026-03-08 04:30-0400")]
-    november = windows.occurrences(r, NEW_YORK, utc(2026, 11, 1), utc(2026, 11, 2))
+    november = window_rules.occurrences(r, NEW_YORK, utc(2026, 11, 1), utc(2026, 11, 2))
     assert local(november, NEW_YORK) == [("2026-11-01 01:30-0400", "2026-11-01 02:30-0500")]
     assert november[0][1] - november[0][0] == dt.timedelta(hours=2)
 
 
 def test_new_york_start_inside_the_spring_gap_moves_forward_by_the_gap():
     r = rule(start_time=dt.time(2, 30), minutes=60, rrule="FREQ=DAILY")
-    occ = windows.occurrences(r, NEW_YORK, utc(2026, 3, 8, 5), utc(2026, 3, 8, 12))
+    occ = window_rules.occurrences(r, NEW_YORK, utc(2026, 3, 8, 5), utc(2026, 3, 8, 12))
     assert local(occ, NEW_YORK) == [("2026-03-08 03:30-0400", "2026-03-08 04:30-0400")]
 
 
 def test_kolkata_half_hour_offset():
     r = rule(start_time=dt.time(23, 0), minutes=90, rrule="FREQ=DAILY")
-    occ = windows.occurrences(r, KOLKATA, utc(2026, 6, 1), utc(2026, 6, 2))
+    occ = window_rules.occurrences(r, KOLKATA, utc(2026, 6, 1), utc(2026, 6, 2))
     assert occ == [(utc(2026, 6, 1, 17, 30), utc(2026, 6, 1, 19))]  # 23:00 IST = 17:30 UTC
     sc = site(KOLKATA, code="blr-h1")
-    assert windows.check(utc(2026, 6, 1, 17, 30), utc(2026, 6, 1, 19), [sc], [r]) == []
-    [v] = windows.check(utc(2026, 6, 1, 17), utc(2026, 6, 1, 18), [sc], [r])
+    assert window_rules.check(utc(2026, 6, 1, 17, 30), utc(2026, 6, 1, 19), [sc], [r]) == []
+    [v] = window_rules.check(utc(2026, 6, 1, 17), utc(2026, 6, 1, 18), [sc], [r])
     assert v.kind == "outside_window"
     assert "Mon 1 Jun 22:30–23:30 Asia/Kolkata" in v.detail
     assert "'Sunday maintenance' (Mon 1 Jun 23:00–Tue 2 Jun 00:30 Asia/Kolkata)" in v.detail
@@ -98,13 +96,13 @@ def test_kolkata_half_hour_offset():
 def test_one_region_rule_means_different_instants_at_london_and_frankfurt():
     r = rule(site_id=None, region_id=10)
     london, frankfurt = site(LONDON, id=1), site(BERLIN, id=2, code="fra-dc1")
-    assert windows.applicable(london, [r]) == windows.applicable(frankfurt, [r]) == [r]
-    at_london = windows.occurrences(r, LONDON, utc(2026, 7, 5), utc(2026, 7, 6))
-    at_frankfurt = windows.occurrences(r, BERLIN, utc(2026, 7, 4, 12), utc(2026, 7, 6))
+    assert window_rules.applicable(london, [r]) == window_rules.applicable(frankfurt, [r]) == [r]
+    at_london = window_rules.occurrences(r, LONDON, utc(2026, 7, 5), utc(2026, 7, 6))
+    at_frankfurt = window_rules.occurrences(r, BERLIN, utc(2026, 7, 4, 12), utc(2026, 7, 6))
     assert at_london == [(utc(2026, 7, 5), utc(2026, 7, 5, 4))]
     assert at_frankfurt == [(utc(2026, 7, 4, 23), utc(2026, 7, 5, 3))]
     # 00:00-04:00 UTC is inside London's window but runs past Frankfurt's.
-    violations = windows.check(utc(2026, 7, 5), utc(2026, 7, 5, 4), [london, frankfurt], [r])
+    violations = window_rules.check(utc(2026, 7, 5), utc(2026, 7, 5, 4), [london, frankfurt], [r])
     assert [v.site_code for v in violations] == ["fra-dc1"]
     assert "overlaps but does not fit inside" in violations[0].detail
     assert "(Sun 5 Jul 02:00–06:00 Europe/Berlin)" in violations[0].detail
@@ -115,7 +113,7 @@ def test_one_region_rule_means_different_instants_at_london_and_frankfurt():
 
 def test_monthly_first_sunday():
     r = rule(rrule="FREQ=MONTHLY;BYDAY=1SU", start_on=dt.date(2024, 1, 1), start_time=dt.time(2, 0), minutes=180)
-    starts = [s for s, _ in windows.occurrences(r, LONDON, utc(2026, 1, 1), utc(2026, 7, 1))]
+    starts = [s for s, _ in window_rules.occurrences(r, LONDON, utc(2026, 1, 1), utc(2026, 7, 1))]
     assert [s.date() for s in starts] == [
         dt.date(2026, 1, 4), dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 4, 5),
         dt.date(2026, 5, 3), dt.date(2026, 6, 7),
@@ -126,10 +124,10 @@ def test_monthly_first_sunday():
 def test_yearly_freeze_across_new_year():
     freeze = rule("freeze", rrule="FREQ=YEARLY", start_on=dt.date(2020, 12, 15), start_time=dt.time(0, 0),
                   minutes=21 * 24 * 60, name="Christmas freeze", id=7)
-    occ = windows.occurrences(freeze, LONDON, utc(2027, 1, 1), utc(2027, 1, 2))
+    occ = window_rules.occurrences(freeze, LONDON, utc(2027, 1, 1), utc(2027, 1, 2))
     assert occ == [(utc(2026, 12, 15), utc(2027, 1, 5))]
-    assert windows.occurrences(freeze, LONDON, utc(2027, 1, 5), utc(2027, 12, 14)) == []
-    [v] = windows.check(utc(2026, 12, 14, 22), utc(2026, 12, 15, 2), [site()], [freeze])
+    assert window_rules.occurrences(freeze, LONDON, utc(2027, 1, 5), utc(2027, 12, 14)) == []
+    [v] = window_rules.check(utc(2026, 12, 14, 22), utc(2026, 12, 15, 2), [site()], [freeze])
     assert v.kind == "freeze" and v.rule_id == 7
     assert v.detail == (
         "lon-dc1: the change (Mon 14 Dec 22:00–Tue 15 Dec 02:00 Europe/London) falls in the freeze "
@@ -139,12 +137,12 @@ def test_yearly_freeze_across_new_year():
 
 def test_one_off_window_and_count_and_until():
     one_off = rule(rrule="", start_on=dt.date(2026, 5, 2), start_time=dt.time(20, 0), minutes=60)
-    assert windows.occurrences(one_off, LONDON, utc(2026, 5, 1), utc(2026, 5, 3)) == [(utc(2026, 5, 2, 19), utc(2026, 5, 2, 20))]
-    assert windows.occurrences(one_off, LONDON, utc(2026, 5, 2, 20), utc(2026, 5, 3)) == []
+    assert window_rules.occurrences(one_off, LONDON, utc(2026, 5, 1), utc(2026, 5, 3)) == [(utc(2026, 5, 2, 19), utc(2026, 5, 2, 20))]
+    assert window_rules.occurrences(one_off, LONDON, utc(2026, 5, 2, 20), utc(2026, 5, 3)) == []
     counted = rule(rrule="FREQ=WEEKLY;BYDAY=SU;COUNT=2", start_on=dt.date(2026, 1, 4))
-    assert len(windows.occurrences(counted, LONDON, utc(2026, 1, 1), utc(2027, 1, 1))) == 2
+    assert len(window_rules.occurrences(counted, LONDON, utc(2026, 1, 1), utc(2027, 1, 1))) == 2
     until = rule(rrule="FREQ=DAILY;UNTIL=20260110", start_on=dt.date(2026, 1, 1))
-    starts = windows.occurrences(until, LONDON, utc(2025, 1, 1), utc(2027, 1, 1))
+    starts = window_rules.occurrences(until, LONDON, utc(2025, 1, 1), utc(2027, 1, 1))
     assert starts[-1][0] == utc(2026, 1, 10, 1)  # a date-only UNTIL includes that whole local day
 
 
@@ -158,11 +156,11 @@ def test_reanchored_expansion_equals_expansion_from_the_start(spec):
     base = rr.rrulestr(spec, dtstart=dt.datetime(2019, 1, 31, 1, 30, tzinfo=ZoneInfo(NEW_YORK)))
     lo, hi = utc(2026, 2, 20), utc(2026, 11, 20)
     expected = [s.astimezone(UTC) for s in base.between(lo - dt.timedelta(minutes=90), hi)]
-    assert [s for s, _ in windows.occurrences(r, NEW_YORK, lo, hi)] == expected
+    assert [s for s, _ in window_rules.occurrences(r, NEW_YORK, lo, hi)] == expected
 
 
 def test_next_occurrences():
-    nxt = windows.next_occurrences(rule(), LONDON, utc(2026, 3, 24), 3)
+    nxt = window_rules.next_occurrences(rule(), LONDON, utc(2026, 3, 24), 3)
     assert [s.isoformat() for s, _ in nxt] == [
         "2026-03-29T02:00:00+01:00", "2026-04-05T01:00:00+01:00", "2026-04-12T01:00:00+01:00",
     ]
@@ -189,7 +187,7 @@ FREEZE = rule("freeze", rrule="", start_on=dt.date(2026, 7, 1), start_time=dt.ti
     (utc(2026, 6, 7, 1), utc(2026, 6, 7, 3), [], []),
 ])
 def test_check(start, end, rules, expected):
-    assert [v.kind for v in windows.check(start, end, [site()], rules)] == expected
+    assert [v.kind for v in window_rules.check(start, end, [site()], rules)] == expected
 
 
 def test_check_reports_each_site_and_only_rules_that_apply():
@@ -197,7 +195,7 @@ def test_check_reports_each_site_and_only_rules_that_apply():
     by_client = rule("freeze", rrule="", site_id=None, client_id=5, id=4, name="Client freeze",
                      start_on=dt.date(2026, 6, 9), start_time=dt.time(0, 0), minutes=1440)
     a, b = site(id=1, code="a", clients=frozenset({5})), site(id=2, code="b")
-    found = windows.check(utc(2026, 6, 9, 12), utc(2026, 6, 9, 13), [a, b], [other, by_client])
+    found = window_rules.check(utc(2026, 6, 9, 12), utc(2026, 6, 9, 13), [a, b], [other, by_client])
     assert [(v.site_code, v.rule_name, v.kind) for v in found] == [("a", "Client freeze", "freeze")]
 
 
@@ -219,16 +217,16 @@ START = dt.datetime(2026, 1, 4, 1, 0)
 ])
 def test_invalid_rules(text, message):
     with pytest.raises(ValueError, match=message):
-        windows.validate_rrule(text, START)
+        window_rules.validate_rrule(text, START)
 
 
 def test_valid_rules_are_normalised():
-    assert windows.validate_rrule(" rrule:freq=weekly;byday=su ", START) == "FREQ=WEEKLY;BYDAY=SU"
-    assert windows.validate_rrule("FREQ=MONTHLY;BYDAY=1SU;COUNT=12", START) == "FREQ=MONTHLY;BYDAY=1SU;COUNT=12"
+    assert window_rules.validate_rrule(" rrule:freq=weekly;byday=su ", START) == "FREQ=WEEKLY;BYDAY=SU"
+    assert window_rules.validate_rrule("FREQ=MONTHLY;BYDAY=1SU;COUNT=12", START) == "FREQ=MONTHLY;BYDAY=1SU;COUNT=12"
     with pytest.raises(ValueError):
-        windows.validate_duration(0)
+        window_rules.validate_duration(0)
     with pytest.raises(ValueError):
-        windows.validate_duration(60 * 24 * 366 + 1)
+        window_rules.validate_duration(60 * 24 * 366 + 1)
 
 
 # --- property: the check finds a freeze iff brute force finds an overlapping occurrence -------------
@@ -268,33 +266,8 @@ def test_freeze_reported_iff_brute_force_finds_an_overlap(tz, spec, start_on, st
     else:
         starts = [first]
     overlaps = any(s < end and s + duration > begin for s in starts)
-    violations = windows.check(begin, end, [site(tz)], [freeze])
+    violations = window_rules.check(begin, end, [site(tz)], [freeze])
     assert bool(violations) == overlaps
-
-
-# --- from the database ----------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_violations_for_loads_sites_and_rules_in_three_queries(django_assert_num_queries):
-    client, region = f.make_client(), f.make_region()
-    lon = f.make_site(code="lon-dc1", region=region, time_zone=LONDON, clients=[client])
-    fra = f.make_site(code="fra-dc1", region=region, time_zone=BERLIN)
-    other = f.make_site(code="nyc-dc1", time_zone=NEW_YORK)
-    ChangeWindow.objects.create(kind="window", name="Sunday maintenance", region=region, start_on=dt.date(2025, 1, 5),
-                                start_time=dt.time(1, 0), duration_minutes=240, rrule="FREQ=WEEKLY;BYDAY=SU")
-    ChangeWindow.objects.create(kind="freeze", name="Client quarter end", client=client, start_on=dt.date(2026, 7, 5),
-                                start_time=dt.time(2, 0), duration_minutes=60)
-    ChangeWindow.objects.create(kind="freeze", name="NYC", site=other, start_on=dt.date(2026, 7, 1),
-                                start_time=dt.time(0, 0), duration_minutes=7 * 1440)
-    with django_assert_num_queries(3):
-        found = window_queries.violations_for(utc(2026, 7, 5), utc(2026, 7, 5, 3, 30), [lon.pk, fra.pk])
-    assert [(v.site_code, v.kind, v.rule_name) for v in found] == [
-        ("fra-dc1", "outside_window", "Sunday maintenance"),
-        ("lon-dc1", "freeze", "Client quarter end"),
-    ]
-    assert window_queries.violations_for(utc(2026, 7, 12), utc(2026, 7, 12, 2), [lon.pk]) == []
-    assert window_queries.violations_for(utc(2026, 7, 12), utc(2026, 7, 12, 2), []) == []
 
 
 # --- property: bulk checks read each rule's occurrences from a cached block expansion -------------
@@ -313,7 +286,7 @@ def test_block_expansion_finds_exactly_the_occurrences_of_a_direct_expansion(
     any_rule = rule("freeze", rrule=spec, start_on=start_on, start_time=start_time, minutes=minutes)
     begin = change_at.replace(tzinfo=UTC)
     end = begin + dt.timedelta(minutes=change_minutes)
-    assert windows.overlapping(any_rule, tz, begin, end) == windows.occurrences(any_rule, tz, begin, end)
+    assert window_rules.overlapping(any_rule, tz, begin, end) == window_rules.occurrences(any_rule, tz, begin, end)
 
 
 def test_block_expansion_keeps_the_edges_open():
@@ -321,7 +294,7 @@ def test_block_expansion_keeps_the_edges_open():
     nightly = rule("freeze", rrule="FREQ=DAILY", start_on=dt.date(2025, 1, 1), start_time=dt.time(2), minutes=120)
     after = dt.datetime(2026, 3, 3, 4, tzinfo=UTC)
     before = dt.datetime(2026, 3, 3, 2, tzinfo=UTC)
-    assert windows.overlapping(nightly, "UTC", after, after + dt.timedelta(hours=1)) == []
-    assert windows.overlapping(nightly, "UTC", before - dt.timedelta(hours=1), before) == []
-    inside = windows.overlapping(nightly, "UTC", after - dt.timedelta(minutes=1), after + dt.timedelta(hours=1))
+    assert window_rules.overlapping(nightly, "UTC", after, after + dt.timedelta(hours=1)) == []
+    assert window_rules.overlapping(nightly, "UTC", before - dt.timedelta(hours=1), before) == []
+    inside = window_rules.overlapping(nightly, "UTC", after - dt.timedelta(minutes=1), after + dt.timedelta(hours=1))
     assert inside == [(dt.datetime(2026, 3, 3, 2, tzinfo=UTC), dt.datetime(2026, 3, 3, 4, tzinfo=UTC))]

@@ -1,33 +1,37 @@
-"""Use cases for change windows and freezes: validate (pure rules in windows.py), write, timeline."""
+"""Use cases for change windows and freezes: validate (pure rules in rules.py), write, timeline.
+
+Only a person edits windows (staff, through the API), so `actor` is a User.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from opsdesk.accounts.models import User
 from opsdesk.core import crud
 from opsdesk.core.errors import InvalidInput, field_error
 from opsdesk.sites.models import Region, Site
 from opsdesk.tenancy.models import Client
 
-from . import windows
+from . import rules
 from .models import ChangeWindow
 
 SCOPES = ("site", "region", "client")
 _SCOPE_MODELS: dict[str, type] = {"site": Site, "region": Region, "client": Client}
 
 
-def create_window(data: dict[str, Any], *, actor: Any) -> ChangeWindow:
+def create_window(data: dict[str, Any], *, actor: User) -> ChangeWindow:
     """Add a window or freeze: a recurring rule (rrule + start + duration) or a one-off (start + end)."""
     return crud.create(ChangeWindow, _fields(data, None), actor=actor)
 
 
-def update_window(window: ChangeWindow, data: dict[str, Any], *, actor: Any) -> ChangeWindow:
+def update_window(window: ChangeWindow, data: dict[str, Any], *, actor: User) -> ChangeWindow:
     """Change a window or freeze; the result is validated as a whole, like a new one."""
     return crud.update(window, _fields(data, window), actor=actor)
 
 
-def delete_window(window: ChangeWindow, *, actor: Any) -> None:
+def delete_window(window: ChangeWindow, *, actor: User) -> None:
     """Remove a window or freeze (the timeline keeps the record)."""
     crud.delete(window, actor=actor)
 
@@ -41,7 +45,7 @@ def _fields(data: dict[str, Any], current: ChangeWindow | None) -> dict[str, Any
     rrule = data.get("rrule", current.rrule if current else "")
     if rrule:
         try:
-            rrule = windows.validate_rrule(rrule, start)
+            rrule = rules.validate_rrule(rrule, start)
         except ValueError as exc:
             raise field_error("rrule", str(exc)) from exc
     out.update(
@@ -97,7 +101,7 @@ def _duration(data: dict[str, Any], current: ChangeWindow | None, start: dt.date
         end = _naive(end, "end")
         if end <= start:
             raise field_error("end", "must be after start")
-        minutes = windows.elapsed_minutes(start, end, time_zone)
+        minutes = rules.elapsed_minutes(start, end, time_zone)
         field = "end"
     elif minutes is not None:
         field = "duration_minutes"
@@ -106,6 +110,6 @@ def _duration(data: dict[str, Any], current: ChangeWindow | None, start: dt.date
     else:
         raise field_error("end", "give end (a one-off) or duration_minutes (with rrule)")
     try:
-        return windows.validate_duration(minutes)
+        return rules.validate_duration(minutes)
     except ValueError as exc:
         raise field_error(field, str(exc)) from exc

@@ -1,7 +1,7 @@
-"""Reads of change windows and freezes: scoped lists, the per-site calendars checks need, feeds.
+"""Reads of change windows and freezes: scoped lists, the per-site calendars checks need, occurrences.
 
 `violations_for` is what the change lifecycle calls before approval; it loads everything in
-three queries and leaves the decision to the pure `windows.check`.
+three queries and leaves the decision to the pure `rules.check`.
 """
 
 from __future__ import annotations
@@ -14,21 +14,15 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from opsdesk.core import clock, schedule
+from opsdesk.core import clock
 from opsdesk.core.errors import NotFound
 from opsdesk.core.tenancy import get_scoped, scope
-from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
-from opsdesk.tenancy.models import Client
 
-from . import client_view, windows
-from .models import ChangeRequest, ChangeWindow
-from .rules import IMPLEMENTED_STATES, PLANNED_STATES
-from .windows import SiteCalendar, WindowRule, WindowViolation
+from . import rules
+from .models import ChangeWindow
+from .rules import SiteCalendar, WindowRule, WindowViolation
 
-FEED_PAST = dt.timedelta(days=30)
-FEED_AHEAD = dt.timedelta(days=180)
-FEED_STATES = PLANNED_STATES | IMPLEMENTED_STATES
 _RULE_FIELDS = (
     "id", "kind", "name", "site_id", "region_id", "client_id", "start_on", "start_time", "duration_minutes", "rrule",
 )
@@ -68,7 +62,7 @@ def rules_for(sites: list[SiteCalendar]) -> list[WindowRule]:
 def violations_for(start: dt.datetime, end: dt.datetime, site_ids: Iterable[int]) -> list[WindowViolation]:
     """Why a change window [start, end) is not allowed at the given sites (empty: allowed). Three queries."""
     sites = site_calendars(site_ids)
-    return windows.check(start, end, sites, rules_for(sites))
+    return rules.check(start, end, sites, rules_for(sites))
 
 
 def as_rule(window: ChangeWindow) -> WindowRule:
@@ -155,7 +149,7 @@ def upcoming(window: ChangeWindow, count: int = 5) -> list[Occurrence]:
     rule = as_rule(window)
     return [
         Occurrence(rule, site.pk, site.code, site.time_zone, s, e)
-        for s, e in windows.next_occurrences(rule, site.time_zone, clock.now(), count)
+        for s, e in rules.next_occurrences(rule, site.time_zone, clock.now(), count)
     ]
 
 
@@ -164,36 +158,16 @@ def occurrences_for_site(site: Site, start: dt.datetime, end: dt.datetime) -> li
     cal = site_calendars([site.pk])
     if not cal:
         return []
-    zone = windows.zone(site.time_zone)
+    zone = rules.zone(site.time_zone)
     out = [
         Occurrence(rule, site.pk, site.code, site.time_zone, s.astimezone(zone), e.astimezone(zone))
-        for rule in windows.applicable(cal[0], rules_for(cal))
-        for s, e in windows.occurrences(rule, site.time_zone, start, end)
+        for rule in rules.applicable(cal[0], rules_for(cal))
+        for s, e in rules.occurrences(rule, site.time_zone, start, end)
     ]
     return sorted(out, key=lambda o: (o.start, o.rule.id))
 
 
-# --- feeds -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedChange:
-    """One change as a calendar shows it."""
-
-    ref: str
-    change_id: int
-    title: str
-    type: str
-    state: str
-    start_at: dt.datetime
-    end_at: dt.datetime
-    site_names: list[str]
-    service_names: list[str]
-
-
-def feed_site(user: Any, site_id: int) -> Site:
-    """The site a feed is for, if the user may see it, else NotFound."""
-    return get_scoped(Site.objects.all(), user, pk=site_id)
+# --- the windows feed -------------------------------------------------------------------------
 
 
 def feed_window_site(user: Any, site_id: int) -> Site:
@@ -201,62 +175,3 @@ def feed_window_site(user: Any, site_id: int) -> Site:
     if getattr(user, "is_client_user", False):
         raise NotFound(f"No site matches pk={site_id!r}.")
     return get_scoped(Site.objects.all(), user, pk=site_id)
-
-
-def feed_client(user: Any, client_id: int) -> Client:
-    """The client a feed is for, if the user may see it (a client user: only their own), else NotFound."""
-    return get_scoped(Client.objects.all(), user, pk=client_id)
-
-
-def feed_changes(user: Any, *, site: Site | None = None, client: Client | None = None) -> list[FeedChange]:
-    """Planned and recently implemented changes at a site or for a client, from the schedule, in the feed horizon."""
-    now = clock.now()
-    start, end = now - FEED_PAST, now + FEED_AHEAD
-    if site is not None:
-        planned = schedule.overlapping(start, end, site_ids=[site.pk], kinds=["change"])
-    elif client is not None:
-        planned = schedule.overlapping(
-            start, end,
-            site_ids=client.sites.values_list("id", flat=True),
-            service_ids=Service.objects.filter(client=client).values_list("id", flat=True),
-            kinds=["change"],
-        )
-    else:
-        return []
-    planned = [p for p in planned if p.state in FEED_STATES]
-    ids: dict[int, schedule.Planned] = {}
-    for p in planned:
-        change_id = _change_id(p.ref)
-        if change_id is not None:
-            ids[change_id] = p
-    changes = scope(ChangeRequest.objects.filter(pk__in=ids), user)
-    if client is not None:
-        changes = changes.filter(clients=client)
-    found = {i: (kind, title) for i, kind, title in changes.values_list("id", "type", "title")}
-    # Only the sites and services the reader may see are named (a shared change: their own part).
-    names = _names((p for i, p in ids.items() if i in found), user)
-    return [
-        FeedChange(
-            ref=p.ref, change_id=i, title=client_view.text(found[i][1], user), type=found[i][0], state=p.state,
-            start_at=p.start_at, end_at=p.end_at,
-            site_names=sorted(names[0][s] for s in p.site_ids if s in names[0]),
-            service_names=sorted(names[1][s] for s in p.service_ids if s in names[1]),
-        )
-        for i, p in ids.items() if i in found
-    ]
-
-
-def _change_id(ref: str) -> int | None:
-    prefix = "changes.changerequest:"
-    return int(ref[len(prefix):]) if ref.startswith(prefix) and ref[len(prefix):].isdigit() else None
-
-
-def _names(planned: Iterable[schedule.Planned], user: Any) -> tuple[dict[int, str], dict[int, str]]:
-    items = list(planned)
-    site_ids = {s for p in items for s in p.site_ids}
-    service_ids = {s for p in items for s in p.service_ids}
-    sites = {
-        i: f"{c} · {n}" for i, c, n in scope(Site.objects.filter(id__in=site_ids), user).values_list("id", "code", "name")
-    }
-    services = dict(scope(Service.objects.filter(id__in=service_ids), user).values_list("id", "name"))
-    return sites, services

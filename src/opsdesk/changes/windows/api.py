@@ -1,0 +1,63 @@
+"""The change windows and freezes API (thin edges: parse, call one service or query, answer).
+
+Operation ids are spelled out: Ninja derives them from the module path, and these operations
+were served from opsdesk.changes.window_api before the windows sub-package existed.
+"""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.accounts.models import User
+from opsdesk.core.api import answers, require_write
+from opsdesk.core.errors import PermissionDenied
+from opsdesk.core.pagination import Page
+from opsdesk.core.routing import ObjectRoutes, add_object_routes
+from opsdesk.core.schemas import Id
+
+from . import queries, services
+from .schemas import ChangeWindowIn, ChangeWindowOut, ChangeWindowPatch, WindowKind
+
+router = Router()
+TAG = "change windows"
+OPERATION_ID = "opsdesk_changes_window_api_{}"
+
+
+def _person(request: HttpRequest) -> User:
+    """Who writes: the API's auth (a token or a session) lets only a signed-in User through."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in to change windows and freezes.")
+    return user
+
+
+@router.get("/change-windows", response=list[ChangeWindowOut], tags=[TAG],
+            operation_id=OPERATION_ID.format("list_change_windows"))
+@paginate(Page)
+def list_change_windows(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    kind: WindowKind | None = None,
+    site: Id | None = Query(None, description="Rules scoped to this site"),
+    region: Id | None = Query(None, description="Rules scoped to this region"),
+    client: Id | None = Query(None, description="Rules scoped to this client"),
+    applies_to: Id | None = Query(None, description="Every rule governing this site: its own, its region's, its clients'"),
+):
+    """Windows (change allowed) and freezes (change forbidden); staff only."""
+    return queries.list_windows(request.user, kind, site, region, client, applies_to)
+
+
+@router.post("/change-windows", response={201: ChangeWindowOut}, tags=[TAG],
+             operation_id=OPERATION_ID.format("create_change_window"))
+@answers(409)
+def create_change_window(request: HttpRequest, payload: ChangeWindowIn):  # type: ignore[no-untyped-def]
+    """Add a window or freeze for a site, region or client; times are each site's local time."""
+    require_write(request, "change_windows.write")
+    window = services.create_window(payload.dict(), actor=_person(request))
+    return Status(201, queries.get_window(request.user, window.pk))
+
+
+add_object_routes(router, ObjectRoutes(
+    collection="change-windows", noun="change window", tag=TAG, permission="change_windows.write",
+    out=ChangeWindowOut, get=queries.get_window, patch=ChangeWindowPatch,
+    update=services.update_window, delete=services.delete_window,
+))

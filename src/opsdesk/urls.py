@@ -8,6 +8,7 @@ from opsdesk.alerts import change_event_views, intake_views
 from opsdesk.alerts.api import router as alerts_router
 from opsdesk.alerts.change_event_api import router as change_events_router
 from opsdesk.alerts.heartbeat_api import router as heartbeats_router
+from opsdesk.changes.api import feeds_router as change_feeds_router
 from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.windows.api import router as change_windows_router
 from opsdesk.core.api import api
@@ -33,6 +34,7 @@ api.add_router("", changes_router)
 api.add_router("", workorders_router)
 api.add_router("", dispatch_router)
 api.add_router("", change_windows_router)
+api.add_router("", change_feeds_router)
 api.add_router("", alerts_router)
 api.add_router("", change_events_router)
 api.add_router("", heartbeats_router)

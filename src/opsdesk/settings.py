@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "opsdesk.alerts",
     "opsdesk.incidents",
     "opsdesk.slas",
+    "opsdesk.slos",
     "opsdesk.demo",
 ]
 

@@ -21,7 +21,7 @@ from opsdesk.people.api import router as people_router
 from opsdesk.services.api import router as services_router
 from opsdesk.sites.api import router as sites_router
 from opsdesk.slas.api import router as slas_router
-from opsdesk.slas.slo_api import router as slo_router
+from opsdesk.slos.api import router as slo_router
 from opsdesk.tenancy.api import router as tenancy_router
 from opsdesk.workorders.api import router as workorders_router
 
@@ -63,8 +63,8 @@ urlpatterns = [
     path("dispatch/", include("opsdesk.dispatch.urls")),
     path("incidents/", include("opsdesk.incidents.urls")),
     path("alerts/", include("opsdesk.alerts.urls")),
-    path("slas/", include("opsdesk.slas.sla_urls")),
-    path("slos/", include("opsdesk.slas.urls")),
+    path("slas/", include("opsdesk.slas.urls")),
+    path("slos/", include("opsdesk.slos.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

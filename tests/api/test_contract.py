@@ -46,7 +46,7 @@ from opsdesk.incidents.models import Incident, Problem
 from opsdesk.people.models import Certification, Engineer, Skill
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Region, Site, SiteRequirement
-from opsdesk.slas.models import SliBucket, Slo, SyntheticCheck
+from opsdesk.slos.models import SliBucket, Slo, SyntheticCheck
 from opsdesk.tenancy.models import Client
 from opsdesk.workorders.models import WorkOrder
 from tests import factories as f
@@ -56,7 +56,7 @@ from tests.changes import helpers as ch
 from tests.conftest import Api
 from tests.dispatch import builders as db_
 from tests.incidents import factories as inf
-from tests.slas import slo_factories
+from tests.slos import factories as slo_factories
 from tests.workorders import builders as wb
 
 pytestmark = pytest.mark.django_db

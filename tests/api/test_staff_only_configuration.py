@@ -8,7 +8,7 @@ import pytest
 
 from opsdesk.alerts import services as alert_services
 from tests import factories as f
-from tests.slas.slo_factories import make_slo
+from tests.slos.factories import make_slo
 
 pytestmark = pytest.mark.django_db
 

@@ -97,8 +97,8 @@ def shared_world():
     from opsdesk.incidents import services as incident_services
     from opsdesk.incidents.models import Problem
     from opsdesk.incidents.updates import post_update
-    from opsdesk.slas import slo_services
     from opsdesk.slas.models import SlaPolicy
+    from opsdesk.slos import services as slo_services
     from opsdesk.workorders import services as work_services
     from tests.alerts.pipeline import deliver, make_integration, process, signal
     from tests.incidents.factories import make_action, make_postmortem

@@ -19,7 +19,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 PUBLIC_COLLECTIONS = {"regions", "skills", "certifications"}
-# Authenticated by a key in the path, not by the user (tests/slas/test_slo_api.py, and for the alert
+# Authenticated by a key in the path, not by the user (tests/slos/test_api.py, and for the alert
 # and change-event intake tests/alerts/test_intake.py and test_change_events.py, cover them).
 KEY_COLLECTIONS = {"slis", "integrations/alertmanager", "integrations/grafana", "integrations/generic",
                    "integrations/change-events"}
@@ -150,7 +150,7 @@ def _alerting_for(client, service):
 
 def _slos_for(service):
     """An SLO of client B's service and a synthetic check counting into it."""
-    from opsdesk.slas import slo_services
+    from opsdesk.slos import services as slo_services
 
     slo, _key = slo_services.create_slo({"service": service.pk, "name": "Beta availability", "kind": "availability",
                                          "objective": 0.999}, actor=None)
@@ -215,7 +215,7 @@ def test_nothing_changed_after_the_probe(world):
 
     heartbeat = Heartbeat.objects.get(pk=world["targets"]["heartbeats"])
     assert (heartbeat.name, heartbeat.state, heartbeat.pings) == ("Beta backup", "new", 0)
-    from opsdesk.slas.models import Slo, SyntheticCheck
+    from opsdesk.slos.models import Slo, SyntheticCheck
 
     slo = Slo.objects.get(pk=world["targets"]["slos"])
     assert (slo.name, slo.objective, slo.active) == ("Beta availability", 0.999, True)

@@ -9,7 +9,7 @@ import pytest
 
 from opsdesk.core import clock
 from tests import factories as f
-from tests.slas.slo_page_factories import fill, make_slo
+from tests.slos.page_factories import fill, make_slo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"

@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from opsdesk.core import clock, outbound
-from opsdesk.slas import slo_services, synthetic
-from opsdesk.slas.models import SyntheticCheck, SyntheticResult
+from opsdesk.slos import services as slo_services
+from opsdesk.slos import synthetic
+from opsdesk.slos.models import SyntheticCheck, SyntheticResult
 from tests import factories as f
-from tests.slas.slo_factories import NOW
+from tests.slos.factories import NOW
 
 # (URL, the reason's words) — every form must be refused by default.
 REFUSED = [

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.db.models import Count, Max
 
-from opsdesk.slas.models import SliBucket, Slo
-from opsdesk.slas.slo_reports import report_of
+from opsdesk.slos.models import SliBucket, Slo
+from opsdesk.slos.reports import report_of
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 

@@ -138,7 +138,7 @@ def test_the_pages_that_need_most_care_are_covered(demo, settings):  # noqa: F81
     """Charts, the dispatch board with a plan, the change calendar with changes, the request form,
     the admin and the API docs."""
     from opsdesk.dispatch import services as dispatch
-    from opsdesk.slas.models import Slo
+    from opsdesk.slos.models import Slo
 
     settings.OPSDESK_DISPATCH_SECONDS = 0.2
     http = _as("admin")
@@ -179,11 +179,11 @@ def test_the_api_and_errors_carry_the_policy_too():
 
 
 def test_the_charts_stylesheet_is_what_pygal_would_inline():
-    """slas/static/slas/slo-charts.css is written by `python -m opsdesk.slas.slo_charts`; run it
+    """slos/static/slos/charts.css is written by `python -m opsdesk.slos.charts`; run it
     again when pygal or the chart style changes."""
     from pathlib import Path
 
-    from opsdesk.slas import slo_charts
+    from opsdesk.slos import charts as slo_charts
 
     path = Path(slo_charts.__file__).parent / "static" / slo_charts.STYLESHEET
     assert path.read_text(encoding="utf-8") == slo_charts.stylesheet()

@@ -16,8 +16,8 @@ from django.db import connection
 
 from opsdesk.accounts.models import User
 from opsdesk.services.models import Service
-from opsdesk.slas import slo_services
-from opsdesk.slas.models import SliBucket, Slo
+from opsdesk.slos import services as slo_services
+from opsdesk.slos.models import SliBucket, Slo
 
 from .context import DemoContext, demo_now
 

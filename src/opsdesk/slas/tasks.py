@@ -1,5 +1,4 @@
-"""Background work of the slas app: the SLA watch, recomputes, burn-rate evaluation and synthetic
-checks (each idempotent)."""
+"""Background work of the slas app: the SLA watch and recomputes (each idempotent)."""
 
 from __future__ import annotations
 
@@ -21,19 +20,3 @@ def recompute_open(kind: str) -> int:
 
     return run(kind)
 
-
-@task()
-def evaluate_slos() -> int:
-    """Evaluate every alerting SLO's burn-rate rules now; how many rules started or stopped firing."""
-    from .slo_alerts import evaluate
-
-    result = evaluate()
-    return len(result.triggered) + len(result.resolved)
-
-
-@task()
-def run_synthetic_checks() -> int:
-    """Run the synthetic checks that are due; how many ran."""
-    from .synthetic import run_due_checks
-
-    return len(run_due_checks())

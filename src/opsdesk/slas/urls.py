@@ -1,11 +1,9 @@
-"""SLO pages, under /slos/ (namespace "slos", so the navigation marks its own entry)."""
-
 from django.urls import path
 
-from . import slo_views
+from . import views
 
-app_name = "slos"
+app_name = "slas"
+
 urlpatterns = [
-    path("", slo_views.slo_list, name="list"),
-    path("<int:slo_id>/", slo_views.slo_detail, name="detail"),
+    path("attainment/", views.attainment_report, name="attainment"),
 ]

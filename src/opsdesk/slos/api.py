@@ -1,0 +1,196 @@
+"""SLO API (thin edges): SLOs and their reports, SLI measurements, downtime, synthetic checks."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+from ninja.pagination import paginate
+
+from opsdesk.accounts.models import User
+from opsdesk.core import clock
+from opsdesk.core.api import answers, require_write
+from opsdesk.core.errors import PermissionDenied
+from opsdesk.core.pagination import Page
+from opsdesk.core.routing import add_timeline
+from opsdesk.core.schemas import Brief, Id, Instant
+
+from . import queries, services
+from .models import Slo
+from .reports import budget_history, report_of
+from .schemas import (
+    BudgetHistoryOut,
+    CheckBrief,
+    CheckIn,
+    CheckOut,
+    CheckPatch,
+    CheckView,
+    DowntimeReportOut,
+    Kind,
+    MeasurementsIn,
+    MeasurementsOut,
+    ResultOut,
+    SloBrief,
+    SloDetailBrief,
+    SloDetailView,
+    SloIn,
+    SloKeyOut,
+    SloOut,
+    SloPatch,
+    SloView,
+)
+
+router = Router()
+TAG = ["slos"]
+PERMISSION = "slas.write"
+# The operation ids these had under opsdesk.slas.slo_api (clients generate names from them).
+OPERATION = "opsdesk_slas_slo_api_"
+
+
+def _with(slo: Slo, **extra: Any) -> Slo:
+    """The SLO answered with what is not one of its fields (its key shown once, its report)."""
+    for name, value in extra.items():
+        setattr(slo, name, value)
+    return slo
+
+
+def _person(request: HttpRequest) -> User:
+    """The signed-in user who acts: the API's auth and require_write come first, so never anonymous."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied("Sign in first.")
+    return request.user
+
+
+def _client_user(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_client_user", False))
+
+
+@router.get("/slos", response=list[SloView], tags=TAG, operation_id=OPERATION + "list_slos")
+@paginate(Page)
+def list_slos(  # type: ignore[no-untyped-def]
+    request: HttpRequest, service: Id | None = None, client: Id | None = None, kind: Kind | None = None,
+    active: bool | None = None,
+):
+    """SLOs you may see, with the rules firing now (client users: their own services', brief)."""
+    slos = queries.list_slos(request.user, service=service, client=client, kind=kind, active=active)
+    return [Brief(s, SloBrief) for s in slos] if _client_user(request) else slos
+
+
+@router.post("/slos", response={201: SloKeyOut}, tags=TAG, operation_id=OPERATION + "create_slo")
+@answers(409)
+def create_slo(request: HttpRequest, payload: SloIn):  # type: ignore[no-untyped-def]
+    """Add an SLO (administrators); the answer carries its SLI key, shown this once."""
+    require_write(request, PERMISSION)
+    slo, raw = services.create_slo(payload.dict(), actor=_person(request))
+    return Status(201, _with(queries.get_slo(request.user, slo.pk), key=raw))
+
+
+@router.get("/slos/downtime", response=DowntimeReportOut, tags=TAG, operation_id=OPERATION + "downtime")
+def downtime(  # type: ignore[no-untyped-def]
+    request: HttpRequest, start: Instant | None = None, end: Instant | None = None, client: Id | None = None,
+    service: Id | None = None,
+):
+    """Down and degraded seconds per service and per client over [start, end) (default: the last 28 days)."""
+    return queries.downtime_report(request.user, start=start, end=end, client=client, service=service)
+
+
+@router.get("/slos/{int:slo_id}", response=SloDetailView, tags=TAG, operation_id=OPERATION + "get_slo")
+def get_slo(request: HttpRequest, slo_id: Id):  # type: ignore[no-untyped-def]
+    """One SLO with its report now: attainment, error budget left, each rule's burn rates, what fires
+    (client users: attainment and budget, brief)."""
+    slo = queries.get_slo(request.user, slo_id)
+    slo = _with(slo, report=report_of(slo, clock.now()))
+    return Brief(slo, SloDetailBrief) if _client_user(request) else slo
+
+
+@router.patch("/slos/{int:slo_id}", response=SloOut, tags=TAG, operation_id=OPERATION + "update_slo")
+@answers(409)
+def update_slo(request: HttpRequest, slo_id: Id, payload: SloPatch):  # type: ignore[no-untyped-def]
+    """Change an SLO (administrators)."""
+    slo = queries.get_slo(request.user, slo_id)
+    require_write(request, PERMISSION)
+    services.update_slo(slo, payload.dict(exclude_unset=True), actor=_person(request))
+    return queries.get_slo(request.user, slo_id)
+
+
+@router.post("/slos/{int:slo_id}/rotate-key", response=SloKeyOut,
+              tags=TAG, operation_id=OPERATION + "rotate_key")
+def rotate_key(request: HttpRequest, slo_id: Id):  # type: ignore[no-untyped-def]
+    """Replace the SLI key; the old one stops working at once. The new key is shown this once."""
+    slo = queries.get_slo(request.user, slo_id)
+    require_write(request, PERMISSION)
+    raw = services.rotate_slo_key(slo, actor=_person(request))
+    return _with(slo, key=raw)
+
+
+@router.get("/slos/{int:slo_id}/budget-history", response=BudgetHistoryOut,
+             tags=TAG, operation_id=OPERATION + "get_budget_history")
+def get_budget_history(  # type: ignore[no-untyped-def]
+    request: HttpRequest, slo_id: Id, points: int = Query(96, ge=2, le=500),
+):
+    """Error budget left and the 1-hour burn rate at `points` instants over the SLO's window."""
+    slo = queries.get_slo(request.user, slo_id)
+    rows = budget_history(slo, clock.now(), points)
+    return {"slo": slo.pk, "points": [{"at": at, "budget_remaining": left, "burn_rate_1h": burn}
+                                      for at, left, burn in rows]}
+
+
+add_timeline(router, "slos", queries.get_slo, "SLO", "slos")
+
+
+@router.post("/slis/{key}/measurements", response={202: MeasurementsOut}, auth=None,
+              tags=TAG, operation_id=OPERATION + "post_measurements")
+def post_measurements(  # type: ignore[no-untyped-def]
+    request: HttpRequest, payload: MeasurementsIn, key: str = Path(..., max_length=200),
+):
+    """Record good and total events per time bucket, authenticated by the SLI key in the path alone.
+
+    All or nothing: a bad bucket refuses the batch (422 naming it by index). A start already
+    recorded is replaced, so a retried batch changes nothing. Unknown or inactive key: 404.
+    """
+    slo = queries.get_slo_by_key(key)
+    counts = services.record_measurements(slo, [b.dict() for b in payload.buckets])
+    return Status(202, {"slo": slo.pk, **counts})
+
+
+@router.get("/synthetic-checks", response=list[CheckView], tags=TAG, operation_id=OPERATION + "list_checks")
+@paginate(Page)
+def list_checks(  # type: ignore[no-untyped-def]
+    request: HttpRequest, service: Id | None = None, client: Id | None = None, active: bool | None = None,
+):
+    """Synthetic HTTP checks you may see (client users: brief, without what they probe)."""
+    checks = queries.list_checks(request.user, service=service, client=client, active=active)
+    return [Brief(c, CheckBrief) for c in checks] if _client_user(request) else checks
+
+
+@router.post("/synthetic-checks", response={201: CheckOut}, tags=TAG, operation_id=OPERATION + "create_check")
+def create_check(request: HttpRequest, payload: CheckIn):  # type: ignore[no-untyped-def]
+    """Add a synthetic check (administrators); the worker runs it at once, then every interval."""
+    require_write(request, PERMISSION)
+    return Status(201, services.create_check(payload.dict(), actor=_person(request)))
+
+
+@router.get("/synthetic-checks/{int:check_id}", response=CheckView, tags=TAG, operation_id=OPERATION + "get_check")
+def get_check(request: HttpRequest, check_id: Id):  # type: ignore[no-untyped-def]
+    """One synthetic check (client users: brief)."""
+    check = queries.get_check(request.user, check_id)
+    return Brief(check, CheckBrief) if _client_user(request) else check
+
+
+@router.patch("/synthetic-checks/{int:check_id}", response=CheckOut,
+              tags=TAG, operation_id=OPERATION + "update_check")
+def update_check(request: HttpRequest, check_id: Id, payload: CheckPatch):  # type: ignore[no-untyped-def]
+    """Change a synthetic check (administrators)."""
+    check = queries.get_check(request.user, check_id)
+    require_write(request, PERMISSION)
+    return services.update_check(check, payload.dict(exclude_unset=True), actor=_person(request))
+
+
+@router.get("/synthetic-checks/{int:check_id}/results", response=list[ResultOut],
+             tags=TAG, operation_id=OPERATION + "list_results")
+@paginate(Page)
+def list_results(request: HttpRequest, check_id: Id):  # type: ignore[no-untyped-def]
+    """A check's runs, newest first: status, duration, whether it passed and why not."""
+    return queries.list_results(queries.get_check(request.user, check_id))
+
+
+add_timeline(router, "synthetic-checks", queries.get_check, "synthetic check", "slos")

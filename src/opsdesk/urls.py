@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from opsdesk.accounts.api import router as accounts_router
-from opsdesk.alerts import change_event_views, intake_views
 from opsdesk.alerts.api import router as alerts_router
-from opsdesk.alerts.change_event_api import router as change_events_router
-from opsdesk.alerts.heartbeat_api import router as heartbeats_router
+from opsdesk.alerts.change_events import views as change_event_views
+from opsdesk.alerts.change_events.api import router as change_events_router
+from opsdesk.alerts.heartbeats.api import router as heartbeats_router
+from opsdesk.alerts.intake import views as intake_views
 from opsdesk.changes.api import feeds_router as change_feeds_router
 from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.windows.api import router as change_windows_router

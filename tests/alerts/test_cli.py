@@ -72,7 +72,7 @@ def heartbeat(*args: str) -> str:
 def test_heartbeat_add_list_ping_and_check() -> None:
     import datetime as dt
 
-    from opsdesk.alerts.heartbeat_models import Heartbeat
+    from opsdesk.alerts.heartbeats.models import Heartbeat
     from opsdesk.core import clock
     from tests.alerts.factories import make_integration
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsdesk.alerts.heartbeat_models import Heartbeat
+from opsdesk.alerts.heartbeats.models import Heartbeat
 from opsdesk.core.models import Activity
 from tests import factories as f
 from tests.alerts import factories as af

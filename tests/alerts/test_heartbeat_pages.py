@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.test import Client as HttpClient
 
-from opsdesk.alerts import heartbeats, keys
-from opsdesk.alerts.heartbeat_models import Heartbeat
+from opsdesk.alerts import keys
+from opsdesk.alerts.heartbeats import services as heartbeats
+from opsdesk.alerts.heartbeats.models import Heartbeat
 from opsdesk.core import clock
 from tests import factories as f
 from tests.alerts import factories as af

@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
-from opsdesk.alerts import heartbeat_rules as rules
-from opsdesk.alerts import heartbeats, keys
-from opsdesk.alerts.heartbeat_models import Heartbeat
+from opsdesk.alerts import keys
+from opsdesk.alerts.heartbeats import rules
+from opsdesk.alerts.heartbeats import services as heartbeats
+from opsdesk.alerts.heartbeats.models import Heartbeat
 from opsdesk.alerts.models import Alert, RawEvent
 from opsdesk.core import clock, timeline
 from opsdesk.core.errors import InvalidInput

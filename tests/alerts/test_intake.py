@@ -19,7 +19,8 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opsdesk.alerts import intake
+from opsdesk.alerts.intake import answers, deliveries, storage
+from opsdesk.alerts.intake import queries as intake_queries
 from opsdesk.alerts.models import RawEvent
 from opsdesk.core import clock
 
@@ -202,7 +203,7 @@ def test_store_takes_many_rows_in_one_call() -> None:
     integration, _ = make_integration("alertmanager")
     now = clock.now()
     rows = [(integration.pk, now, json.dumps([{"key": str(i)}]), f"{i:064x}", 1) for i in range(2500)]
-    intake.store(rows)
+    storage.store(rows)
     assert RawEvent.objects.count() == 2500
     last = RawEvent.objects.order_by("id").last()
     assert last is not None and last.signals == [{"key": "2499"}] and last.size == 1
@@ -210,21 +211,21 @@ def test_store_takes_many_rows_in_one_call() -> None:
 
 # --- the pure steps, with any body at all ---------------------------------------------------------
 
-SOURCES = {kind: intake.Source(i, kind, "", "", "") for i, kind in enumerate(("events_v2", *intake.ADAPTERS), 1)}
-SIGNED = intake.Source(9, "grafana", "X-Signature", "X-Timestamp", "ods_secret")
+SOURCES = {kind: intake_queries.Source(i, kind, "", "", "") for i, kind in enumerate(("events_v2", *deliveries.ADAPTERS), 1)}
+SIGNED = intake_queries.Source(9, "grafana", "X-Signature", "X-Timestamp", "ods_secret")
 
 
 @settings(max_examples=300, deadline=None)
 @given(kind=st.sampled_from(sorted(SOURCES)), body=st.binary(max_size=200) | JSON_VALUES.map(orjson.dumps),
        headers=st.dictionaries(st.sampled_from(["x-signature", "x-timestamp"]), st.text(max_size=70)))
 def test_any_body_gets_an_answer_never_an_exception(kind: str, body: bytes, headers: dict[str, str]) -> None:
-    located = intake.locate(kind, "odi_key", body)
-    if isinstance(located, intake.Answer):
+    located = deliveries.locate(kind, "odi_key", body)
+    if isinstance(located, answers.Answer):
         assert located.status == 400 and kind == "events_v2"
         return
     for source in (SOURCES[kind], SIGNED if kind == "grafana" else None):
-        result = intake.accept(located, source, body, lambda name: headers.get(name.lower()), clock.now())
-        if isinstance(result, intake.Answer):
+        result = deliveries.accept(located, source, body, lambda name: headers.get(name.lower()), clock.now())
+        if isinstance(result, answers.Answer):
             assert result.status in (400, 401, 404)
             assert orjson.loads(result.body)
         else:

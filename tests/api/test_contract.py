@@ -528,7 +528,7 @@ def _(w: World) -> Call:
 crud("integrations", _integration, patch={"name": "Renamed", "flap_threshold": 5}, delete=True)
 
 
-# --- intake (plain views and the lean server, documented by alerts.intake_openapi) ------------
+# --- intake (plain views and the lean server, documented by alerts.intake.openapi) ------------
 def _intake(kind: str, path: str, body: Callable[[str], Any], *, header: bool, stored: Callable[[Integration], bool],
             status: int = 202) -> None:
     def build(w: World) -> Call:
@@ -561,16 +561,17 @@ _intake("generic", "/api/v1/integrations/change-events/{key}", lambda k: _CHANGE
 
 
 def _change_event(w: World) -> ChangeEvent:
-    from opsdesk.alerts import change_events
+    from opsdesk.alerts.change_events import formats as change_event_formats
+    from opsdesk.alerts.change_events import services as change_events
 
     integration, _key = af.make_integration("events_v2", client=w.client, owner=w.admin)
-    reported = change_events.check(_CHANGE, "", "digest-1")
+    reported = change_event_formats.check(_CHANGE, "", "digest-1")
     return change_events.record(integration, reported, clock.now())[0]
 
 
 listed("change-events", _change_event)
 def _heartbeat(w: World) -> Any:
-    from opsdesk.alerts import heartbeats
+    from opsdesk.alerts.heartbeats import services as heartbeats
 
     return heartbeats.create_heartbeat(_integration(w), {"name": "Nightly backup", "slug": "nightly"}, actor=w.admin)
 
@@ -588,7 +589,7 @@ crud("heartbeats", _heartbeat, patch={"interval_minutes": 30, "name": "Renamed"}
 def _ping(method: str) -> Example:
     def build(w: World) -> Call:
         integration, key = af.make_integration("generic", client=w.client)
-        from opsdesk.alerts import heartbeats
+        from opsdesk.alerts.heartbeats import services as heartbeats
 
         heartbeat = heartbeats.create_heartbeat(integration, {"name": "Cron", "slug": "cron"}, actor=w.admin)
         return Call(200, path={"slug": "cron"}, user=key,

@@ -21,7 +21,7 @@ from tests.conftest import Api
 pytestmark = pytest.mark.django_db
 MISSING_ID = 987654321
 # PagerDuty-compatible intake answers errors in PagerDuty's own shape (application/json {status,
-# message, errors}), because its senders expect that; the document says so (alerts.intake_openapi).
+# message, errors}), because its senders expect that; the document says so (alerts.intake.openapi).
 PAGERDUTY_DIALECT = {"/v2/enqueue", "/v2/change/enqueue"}
 PAGERDUTY_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/EventsV2Answer"}}}
 

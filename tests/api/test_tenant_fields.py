@@ -172,9 +172,10 @@ def shared_world():
         deliver(b_integration, signal("qfb-down", summary="Quillfeather Ledger errors"))
         process()
         # B's deploy, reported as a change event: recorded as B's own implemented standard change.
-        from opsdesk.alerts import change_events
+        from opsdesk.alerts.change_events import formats as change_event_formats
+        from opsdesk.alerts.change_events import services as change_events
 
-        reported = change_events.check({"summary": "Quokka ledger deploy", "source": "qfb-ci"}, "", "qfb-deploy")
+        reported = change_event_formats.check({"summary": "Quokka ledger deploy", "source": "qfb-ci"}, "", "qfb-deploy")
         b_deploy = change_events.record(b_integration, reported, clock.now())[0].change
     alert = Alert.objects.get(integration=integration)
     pm = make_postmortem(incident, state="published", impact="Aurora Care and Quillfeather Bank lost the core network.")

@@ -138,10 +138,12 @@ def _alerting_for(client, service):
     deliver(integration, signal("beta-down", summary="Beta checkout down"))
     process()
     alert = Alert.objects.get(integration=integration)
-    from opsdesk.alerts import change_events, heartbeats
+    from opsdesk.alerts.change_events import formats as change_event_formats
+    from opsdesk.alerts.change_events import services as change_events
+    from opsdesk.alerts.heartbeats import services as heartbeats
     from opsdesk.core import clock
 
-    reported = change_events.check({"summary": "Beta deploy", "source": "beta-ci"}, "", "beta-deploy")
+    reported = change_event_formats.check({"summary": "Beta deploy", "source": "beta-ci"}, "", "beta-deploy")
     event = change_events.record(integration, reported, clock.now())[0]
     heartbeat = heartbeats.create_heartbeat(integration, {"name": "Beta backup", "slug": "beta-backup"}, actor=None)
     return {"integrations": integration.pk, "alerts": alert.pk, "incidents": Incident.objects.get(pk=alert.incident_id).pk,
@@ -211,7 +213,7 @@ def test_nothing_changed_after_the_probe(world):
     assert Alert.objects.get(pk=world["targets"]["alerts"]).status == "firing"
     integration = Integration.objects.get(pk=world["targets"]["integrations"])
     assert integration.active and integration.rules.count() == 0
-    from opsdesk.alerts.heartbeat_models import Heartbeat
+    from opsdesk.alerts.heartbeats.models import Heartbeat
 
     heartbeat = Heartbeat.objects.get(pk=world["targets"]["heartbeats"])
     assert (heartbeat.name, heartbeat.state, heartbeat.pings) == ("Beta backup", "new", 0)

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 import opsdesk
-from opsdesk.alerts import heartbeat_rules, heartbeats
+from opsdesk.alerts.heartbeats import rules as heartbeat_rules
+from opsdesk.alerts.heartbeats import services as heartbeats
 from opsdesk.changes import rules as change_rules
 from opsdesk.changes import services as changes
 from opsdesk.changes.models import Approval, ChangeRequest
@@ -151,7 +152,7 @@ KINDS = {
     "postmortem": Kind(learning_rules.POSTMORTEM_MACHINE, _postmortem),
     "action item": Kind(learning_rules.ACTION_MACHINE, _action),
     "problem": Kind(learning_rules.PROBLEM_MACHINE, _problem),
-    "heartbeat": Kind(heartbeat_rules.MACHINE, _heartbeat, actor=heartbeats.ACTOR),
+    "heartbeat": Kind(heartbeat_rules.MACHINE, _heartbeat, actor=heartbeats.ACTOR.name),
 }
 EDGES = [
     pytest.param(name, src, dst, id=f"{name}:{src}->{dst}")

@@ -12,7 +12,9 @@ import orjson
 import pytest
 from django_tasks import task
 
-from opsdesk.alerts import intake, keys
+from opsdesk.alerts import keys
+from opsdesk.alerts.intake import deliveries, storage
+from opsdesk.alerts.intake import queries as intake_queries
 from opsdesk.core import clock
 from tests.alerts.factories import make_integration
 from tests.e2e.peers import CLI, Database, opsdesk_env
@@ -49,12 +51,12 @@ def deliver(raw_key: str, alert_keys: list[str]) -> None:
     """Store one generic delivery of triggers (as the intake does before it answers 202)."""
     body = orjson.dumps({"events": [{"action": "trigger", "key": k, "summary": f"{k} is down", "severity": "error"}
                                     for k in alert_keys]})
-    located = intake.locate("generic", raw_key, body)
-    assert isinstance(located, intake.Located)
-    source = intake.find_source(keys.hash_key(raw_key))
-    accepted = intake.accept(located, source, body, lambda name: None, clock.now())
-    assert isinstance(accepted, intake.Accepted) and accepted.row is not None
-    intake.store([accepted.row])
+    located = deliveries.locate("generic", raw_key, body)
+    assert isinstance(located, deliveries.Located)
+    source = intake_queries.find_source(keys.hash_key(raw_key))
+    accepted = deliveries.accept(located, source, body, lambda name: None, clock.now())
+    assert isinstance(accepted, deliveries.Accepted) and accepted.row is not None
+    storage.store([accepted.row])
 
 
 def test_an_idle_worker_logs_nothing_at_info_per_tick(tmp_path: Path) -> None:

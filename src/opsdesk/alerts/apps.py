@@ -10,7 +10,8 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from opsdesk.core import periodic
 
-        from . import heartbeat_tasks, tasks
+        from . import tasks
+        from .heartbeats import tasks as heartbeat_tasks
 
         # Accepted events are processed within about a second of their commit.
         periodic.register("alerts-process", every=1, task=tasks.process_pending)

@@ -23,17 +23,11 @@ from opsdesk.core.views import (
     staff_page,
 )
 
-from . import (
-    change_event_queries,
-    change_events,
-    heartbeat_views,
-    keys,
-    page_queries,
-    queries,
-    sender_configs,
-    services,
-)
+from . import keys, page_queries, queries, sender_configs, services
+from .change_events import deliveries as change_event_deliveries
+from .change_events import queries as change_event_queries
 from .forms import IntegrationForm, RuleFormSet, rule_rows, with_more_rows
+from .heartbeats import views as heartbeat_views
 from .models import Integration
 
 WRITE = "integrations.write"
@@ -176,8 +170,8 @@ def integration_detail(request: HttpRequest, integration_id: int) -> HttpRespons
                                             timestamp_header=integration.timestamp_header),
         "url": sender_configs.intake_url(_base(request), integration.kind, sender_configs.KEY_PLACEHOLDER),
         "change_events": change_event_queries.recent_for_integration(integration.pk),
-        "change_event_url": _base(request) + (change_events.PAGERDUTY_PATH if integration.kind == "events_v2"
-                                              else change_events.GENERIC_PATH + "/" + sender_configs.KEY_PLACEHOLDER),
+        "change_event_url": _base(request) + (change_event_deliveries.PAGERDUTY_PATH if integration.kind == "events_v2"
+                                              else change_event_deliveries.GENERIC_PATH + "/" + sender_configs.KEY_PLACEHOLDER),
         **heartbeat_views.for_integration_page(request, integration, can_write),
     }
     return render(request, "alerts/integration_detail.html", context, status=status)

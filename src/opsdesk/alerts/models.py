@@ -111,7 +111,7 @@ class MappingRule(models.Model):
 class RawEvent(models.Model):
     """What a sender delivered, as accepted: normalised signals in one row per delivery.
 
-    Written by the intake (alerts.intake) before it answers 2xx, so an acknowledged event is never
+    Written by the intake (alerts.intake.storage) before it answers 2xx, so an acknowledged event is never
     lost; the worker (alerts.processing) turns rows into alerts and marks them processed.
     """
 
@@ -205,7 +205,7 @@ class Alert(models.Model):
         return self.summary
 
 
-from .change_event_models import ChangeEvent  # noqa: E402  (its own file: change events)
-from .heartbeat_models import Heartbeat  # noqa: E402  (its own file; registered with the app here)
+from .change_events.models import ChangeEvent  # noqa: E402  (its own sub-package; registered with the app here)
+from .heartbeats.models import Heartbeat  # noqa: E402  (its own sub-package; registered with the app here)
 
 __all__ = ["Alert", "ChangeEvent", "Heartbeat", "Integration", "MappingRule", "RawEvent"]

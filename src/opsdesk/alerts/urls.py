@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import heartbeat_views, integration_views, views
+from . import integration_views, views
+from .heartbeats import views as heartbeat_views
 
 app_name = "alerts"
 urlpatterns = [

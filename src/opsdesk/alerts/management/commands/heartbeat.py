@@ -14,12 +14,14 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from opsdesk.alerts import heartbeats, keys
-from opsdesk.alerts.heartbeat_models import Heartbeat
+from opsdesk.alerts import keys
+from opsdesk.alerts.heartbeats import services as heartbeats
+from opsdesk.alerts.heartbeats.models import Heartbeat
 from opsdesk.alerts.models import Alert, Integration
+from opsdesk.core.actors import SystemActor
 from opsdesk.core.errors import DomainError
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = SystemActor("cli")
 
 
 def _when(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""`opsdesk intake`: the lean alert intake server (alerts.intake_server) on its own port.
+"""`opsdesk intake`: the lean alert intake server (alerts.intake.server) on its own port.
 
 uvicorn with uvloop and httptools, one process: parsing on the event loop, one writer thread
 committing deliveries in groups. `opsdesk serve` starts it as a child (`--intake-port`).
@@ -17,7 +17,7 @@ import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from opsdesk.alerts.intake_server import IntakeApp
+from opsdesk.alerts.intake.server import IntakeApp
 
 # How often a thread waiting for the GIL asks for it (default 5 ms): the writer thread needs it
 # briefly around each commit while the event loop is busy parsing.

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from opsdesk.alerts import keys, processing, services
-from opsdesk.alerts.change_event_cli import show_change_events
+from opsdesk.alerts.change_events.cli import show_change_events
 from opsdesk.alerts.models import Integration
 from opsdesk.core.errors import DomainError
 from opsdesk.tenancy.models import Client

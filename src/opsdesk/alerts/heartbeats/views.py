@@ -3,9 +3,8 @@ integration's page (alerts.integration_views)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,37 +12,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from opsdesk.accounts.models import User
 from opsdesk.core.errors import DomainError
 from opsdesk.core.views import errors_on_fields, staff_page
-from opsdesk.services.models import Service
 
-from . import heartbeat_queries, heartbeats, queries
-from .heartbeat_rules import MAX_MINUTES
-from .models import Alert, Integration
-
-
-class HeartbeatForm(forms.Form):
-    """A heartbeat: its name, slug (in the ping URL), how often it pings, and where its alert lands."""
-
-    name = forms.CharField(max_length=100)
-    slug = forms.SlugField(max_length=50, help_text="In the ping URL; letters, digits, - and _.")
-    interval_minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=5, label="Every (minutes)")
-    grace_minutes = forms.IntegerField(min_value=0, max_value=MAX_MINUTES, initial=5, label="Grace (minutes)")
-    severity = forms.ChoiceField(choices=Alert.Severity.choices, initial="critical")
-    service: Any = forms.ModelChoiceField(  # type: ignore[arg-type]
-        queryset=Service.objects.none(), required=False, empty_label="From the integration's rules",
-    )
-
-    def __init__(self, *args: Any, integration: Integration, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        services = Service.objects.filter(client_id=integration.client_id).order_by("name")
-        self.fields["service"].queryset = services  # type: ignore[attr-defined]
-
-    def to_data(self) -> dict[str, Any]:
-        """What the service takes."""
-        data = dict(self.cleaned_data)
-        data["service"] = data["service"].pk if data.get("service") else None
-        return data
+from .. import queries as alert_queries
+from ..models import Integration
+from . import queries, services
+from .forms import HeartbeatForm
 
 
 def _require_write(user: Any) -> None:
@@ -58,7 +34,7 @@ def ping_url(request: HttpRequest, slug: str) -> str:
 
 def for_integration_page(request: HttpRequest, integration: Integration, can_write: bool) -> dict[str, Any]:
     """What the integration page shows of its heartbeats: the rows (with ping URLs) and the form."""
-    rows = [(h, ping_url(request, h.slug)) for h in heartbeat_queries.list_heartbeats(
+    rows = [(h, ping_url(request, h.slug)) for h in queries.list_heartbeats(
         request.user, integration=integration.pk).select_related("service")]
     return {"heartbeats": rows, "heartbeat_form": HeartbeatForm(integration=integration) if can_write else None}
 
@@ -67,14 +43,15 @@ def for_integration_page(request: HttpRequest, integration: Integration, can_wri
 @staff_page
 def heartbeat_new(request: HttpRequest, integration_id: int) -> HttpResponse:
     """Add a heartbeat to an integration; back to its page on success."""
-    integration = queries.get_integration(request.user, integration_id)
+    integration = alert_queries.get_integration(request.user, integration_id)
     _require_write(request.user)
     form = HeartbeatForm(request.POST or None, integration=integration)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                made = heartbeats.create_heartbeat(integration, form.to_data(), actor=request.user)
+                actor = cast(User, request.user)  # signed in: staff_page
+                made = services.create_heartbeat(integration, form.to_data(), actor=actor)
             except DomainError as exc:
                 errors_on_fields(form, exc)
             except ValidationError as exc:  # the model's own checks (a slug already used on this integration)

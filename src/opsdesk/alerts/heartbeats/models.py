@@ -7,12 +7,12 @@ from django.db import models
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
-from .models import Alert, Integration
+from ..models import Alert, Integration
 
 
 class Heartbeat(models.Model):
     """A ping expected from a monitoring job every `interval_minutes` (plus `grace_minutes`), with
-    the integration's key. A missed one raises an alert through the normal pipeline (alerts.heartbeats).
+    the integration's key. A missed one raises an alert through the normal pipeline (alerts.heartbeats.services).
 
     `due_at` and `down_at` are precomputed from the last ping (the check reads them by index);
     until the first ping the heartbeat is new and never alerts.

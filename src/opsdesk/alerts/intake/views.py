@@ -1,4 +1,4 @@
-"""The alert intake on the main web port (`opsdesk serve`): plain Django views over alerts.intake.
+"""The alert intake on the main web port (`opsdesk serve`): plain Django views over alerts.intake.deliveries.
 
 Same paths, checks and answers as the lean server (`opsdesk intake`), one commit per request.
 Senders authenticate with the integration key (in the path, in an `Authorization: Bearer` or
@@ -13,26 +13,30 @@ from django.views.decorators.csrf import csrf_exempt
 
 from opsdesk.core import clock, metrics
 
-from . import intake, keys
-from .intake import Answer, Unavailable
+from .. import keys
+from . import answers, deliveries, queries, storage
+from . import openapi as _openapi  # noqa: F401  (documents these views and the change-event views)
+from .answers import Answer
+from .storage import Unavailable
 
 
-def _response(answer: Answer) -> HttpResponse:
+def http_response(answer: Answer) -> HttpResponse:
+    """The answer as a Django response (also the change-event views')."""
     response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
     if answer.retry_after is not None:
         response["Retry-After"] = str(answer.retry_after)
     return response
 
 
-def _body(request: HttpRequest) -> bytes | None:
-    """The body, or None when it is over intake.MAX_BODY (never reading beyond the limit)."""
+def read_body(request: HttpRequest) -> bytes | None:
+    """The body, or None when it is over answers.MAX_BODY (never reading beyond the limit)."""
     try:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > intake.MAX_BODY:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > answers.MAX_BODY:
             return None
     except ValueError:
         return None
-    body = request.read(intake.MAX_BODY + 1)
-    return None if len(body) > intake.MAX_BODY else body
+    body = request.read(answers.MAX_BODY + 1)
+    return None if len(body) > answers.MAX_BODY else body
 
 
 def _deliver(request: HttpRequest, kind: str, path_key: str | None) -> HttpResponse:
@@ -45,33 +49,33 @@ def _deliver(request: HttpRequest, kind: str, path_key: str | None) -> HttpRespo
 def _answer(request: HttpRequest, kind: str, path_key: str | None) -> HttpResponse:
     """Check, adapt, store and commit one delivery; the answer."""
     if request.method != "POST":
-        response = _response(intake.method_not_allowed())
+        response = http_response(answers.method_not_allowed())
         response["Allow"] = "POST"
         return response
-    body = _body(request)
+    body = read_body(request)
     if body is None:
-        return _response(intake.too_large(kind))
-    located = intake.locate(kind, path_key or intake.header_key(request.headers.get), body)
+        return http_response(answers.too_large(kind))
+    located = deliveries.locate(kind, path_key or deliveries.header_key(request.headers.get), body)
     if isinstance(located, Answer):
-        return _response(located)
+        return http_response(located)
     try:
-        source = intake.find_source(keys.hash_key(located.key))
-        result = intake.accept(located, source, body, request.headers.get, clock.now())
+        source = queries.find_source(keys.hash_key(located.key))
+        result = deliveries.accept(located, source, body, request.headers.get, clock.now())
         if isinstance(result, Answer):
-            return _response(result)
+            return http_response(result)
         if result.row is not None:
-            intake.store([result.row])
+            storage.store([result.row])
     except Unavailable as exc:
-        return _response(intake.unavailable(kind, str(exc)))
-    except intake.TRANSIENT as exc:  # the integration lookup met a busy or absent database
-        return _response(intake.unavailable(kind, intake.reason(exc)))
-    return _response(result.answer)
+        return http_response(answers.unavailable(kind, str(exc)))
+    except storage.TRANSIENT as exc:  # the integration lookup met a busy or absent database
+        return http_response(answers.unavailable(kind, storage.reason(exc)))
+    return http_response(result.answer)
 
 
 @csrf_exempt
 def enqueue(request: HttpRequest) -> HttpResponse:
     """PagerDuty Events API v2: POST /v2/enqueue."""
-    return _deliver(request, intake.EVENTS_V2, None)
+    return _deliver(request, answers.EVENTS_V2, None)
 
 
 @csrf_exempt

@@ -1,25 +1,30 @@
 """Heartbeats API (thin edges): staff manage them under integrations; senders ping them with the key."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.accounts.models import User
 from opsdesk.core.api import answers, problem, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
 
-from . import heartbeat_queries, heartbeats, intake, keys, queries
-from .heartbeat_schemas import SLUG, HeartbeatIn, HeartbeatOut, HeartbeatPatch, PingOut
+from .. import keys
+from .. import queries as alert_queries
+from ..intake.deliveries import header_key
+from . import queries, services
+from .schemas import SLUG, HeartbeatIn, HeartbeatOut, HeartbeatPatch, PingOut
 
 router = Router()
 TAG = ["alerts"]
 WRITE = "integrations.write"
 
 
-@router.get("/heartbeats", response=list[HeartbeatOut], tags=TAG)
+# operationIds as before the move into this sub-package (Ninja derives them from the module path).
+@router.get("/heartbeats", response=list[HeartbeatOut], tags=TAG, operation_id="opsdesk_alerts_heartbeat_api_list_heartbeats")
 @paginate(Page)
 def list_heartbeats(  # type: ignore[no-untyped-def]
     request: HttpRequest,
@@ -27,31 +32,34 @@ def list_heartbeats(  # type: ignore[no-untyped-def]
     state: str | None = Query(None, max_length=100, description="new, up, late, down; comma-separated"),
 ):
     """Heartbeats (staff only): what each expects, its state, last ping and next due instant."""
-    return heartbeat_queries.list_heartbeats(request.user, integration=integration, state=state)
+    return queries.list_heartbeats(request.user, integration=integration, state=state)
 
 
-@router.get("/integrations/{int:integration_id}/heartbeats", response=list[HeartbeatOut], tags=TAG)
+@router.get("/integrations/{int:integration_id}/heartbeats", response=list[HeartbeatOut], tags=TAG,
+            operation_id="opsdesk_alerts_heartbeat_api_list_integration_heartbeats")
 @paginate(Page)
 def list_integration_heartbeats(request: HttpRequest, integration_id: Id):  # type: ignore[no-untyped-def]
     """One integration's heartbeats (staff only)."""
-    integration = queries.get_integration(request.user, integration_id)
-    return heartbeat_queries.list_heartbeats(request.user, integration=integration.pk)
+    integration = alert_queries.get_integration(request.user, integration_id)
+    return queries.list_heartbeats(request.user, integration=integration.pk)
 
 
-@router.post("/integrations/{int:integration_id}/heartbeats", response={201: HeartbeatOut}, tags=TAG)
+@router.post("/integrations/{int:integration_id}/heartbeats", response={201: HeartbeatOut}, tags=TAG,
+             operation_id="opsdesk_alerts_heartbeat_api_create_heartbeat")
 @answers(409)
 def create_heartbeat(request: HttpRequest, integration_id: Id, payload: HeartbeatIn):  # type: ignore[no-untyped-def]
     """Add a heartbeat to an integration; it is new (never alerting) until its first ping."""
-    integration = queries.get_integration(request.user, integration_id)
+    integration = alert_queries.get_integration(request.user, integration_id)
     require_write(request, WRITE)
-    heartbeat = heartbeats.create_heartbeat(integration, payload.dict(), actor=request.user)
-    return Status(201, heartbeat_queries.get_heartbeat(request.user, heartbeat.pk))
+    actor = cast(User, request.user)  # signed in: the endpoint's authentication
+    heartbeat = services.create_heartbeat(integration, payload.dict(), actor=actor)
+    return Status(201, queries.get_heartbeat(request.user, heartbeat.pk))
 
 
 add_object_routes(router, ObjectRoutes(
     collection="heartbeats", noun="heartbeat", tag="alerts", permission=WRITE, out=HeartbeatOut,
-    get=heartbeat_queries.get_heartbeat, patch=HeartbeatPatch, update=heartbeats.update_heartbeat,
-    delete=heartbeats.delete_heartbeat,
+    get=queries.get_heartbeat, patch=HeartbeatPatch, update=services.update_heartbeat,
+    delete=services.delete_heartbeat,
 ))
 
 
@@ -62,10 +70,10 @@ resolves it. No key: 401; unknown key or slug: 404, nothing written."""
 
 def _ping(request: HttpRequest, slug: str) -> Any:
     """Record the ping; the answer."""
-    raw = intake.header_key(request.headers.get)
+    raw = header_key(request.headers.get)
     if raw is None:
         return problem(401, "Unauthorized", "Send the integration key: Authorization: Bearer <key> or X-Opsdesk-Key.")
-    heartbeat = heartbeats.ping(keys.hash_key(raw), slug)
+    heartbeat = services.ping(keys.hash_key(raw), slug)
     if heartbeat is None:
         return problem(404, "Not Found", f"No heartbeat {slug!r} on an active integration with this key.")
     return {"heartbeat": heartbeat.slug, "state": heartbeat.state, "due_at": heartbeat.due_at}

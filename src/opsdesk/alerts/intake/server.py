@@ -1,11 +1,12 @@
 """The lean intake server (`opsdesk intake`): a raw ASGI application for uvicorn (uvloop, httptools).
 
 Serves `POST /v2/enqueue`, `POST /api/v1/integrations/{alertmanager|grafana|generic}[/{key}]` (the
-key in the path or in a header: intake.header_key), the change events of alerts.change_events
-(`POST /v2/change/enqueue`, `/api/v1/integrations/change-events[/{key}]`, recorded one per thread
-call: they are few) and `GET /healthz` with the steps of alerts.intake. Parsing and checks run on the event loop; the one
-writer thread takes everything queued, inserts it in one transaction, commits, and only then
-completes each request (group commit: many deliveries share one commit). Integrations are read
+key in the path or in a header: deliveries.header_key), the change events of
+alerts.change_events.deliveries (`POST /v2/change/enqueue`, `/api/v1/integrations/change-events[/{key}]`,
+recorded one per thread call: they are few) and `GET /healthz` with the steps of
+alerts.intake.deliveries. Parsing and checks run on the event loop; the one writer thread takes
+everything queued, inserts it in one transaction, commits, and only then completes each request
+(group commit: many deliveries share one commit). Integrations are read
 from a cache of every active one by key hash, reloaded every second (a deactivated or rotated
 key stops working within about a second); a key not in the cache is looked up once in a thread.
 The event loop never touches the database.
@@ -28,8 +29,12 @@ from django.db import close_old_connections
 from opsdesk.core import clock, metrics
 from opsdesk.core.redact import redact
 
-from . import change_events, intake, keys
-from .intake import Answer, Row, Source, Unavailable
+from .. import keys
+from ..change_events import deliveries as change_events
+from . import answers, deliveries, queries, storage
+from .answers import Answer
+from .queries import Source
+from .storage import Row, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +79,7 @@ class Writer:
 
     def run(self) -> None:
         """Take everything queued, store it, wake the requests; until stopped."""
-        intake.dedicate_thread()
+        storage.dedicate_thread()
         stopping = False
         while not stopping:
             item = self.queue.get()
@@ -102,7 +107,7 @@ class Writer:
     def store(self, batch: list[tuple[Row, asyncio.Future[None]]]) -> list[BaseException | None]:
         """Store the batch; per row, None or the exception its request gets."""
         try:
-            intake.store([row for row, _ in batch])
+            storage.store([row for row, _ in batch])
             return [None] * len(batch)
         except Unavailable as exc:
             return [exc] * len(batch)
@@ -156,7 +161,7 @@ class Sources:
     def reload(self) -> None:
         """Replace the cache with what the database holds now (kept as it was when that fails)."""
         try:
-            known = intake.all_sources()
+            known = queries.all_sources()
         except Exception as exc:
             logger.warning("could not reload integrations: %s", exc)
             close_old_connections()
@@ -184,7 +189,7 @@ class Sources:
     @staticmethod
     def _lookup(key_hash: str) -> Source | None:
         try:
-            return intake.find_source(key_hash)
+            return queries.find_source(key_hash)
         except Exception:
             close_old_connections()
             raise
@@ -248,23 +253,23 @@ class IntakeApp:
         if changes is not None:
             await respond(send, await self.change_event(scope, receive, *changes))
             return
-        found = intake.route(path)
+        found = deliveries.route(path)
         if isinstance(found, Answer):
             await respond(send, found, "unknown")
             return
         kind, path_key = found
         if scope["method"] != "POST":
-            await respond(send, intake.method_not_allowed(), kind)
+            await respond(send, answers.method_not_allowed(), kind)
             return
         body = await read_body(scope, receive)
         if body is None:
-            await respond(send, intake.too_large(kind), kind)
+            await respond(send, answers.too_large(kind), kind)
             return
         try:
             answer = await self.deliver(kind, path_key, body, scope["headers"])
         except Exception:
             logger.exception("unexpected error on %s", redact(path[:100]))
-            answer = intake.problem(500, "Internal server error", "Something went wrong on our side; it was logged.")
+            answer = answers.problem(500, "Internal server error", "Something went wrong on our side; it was logged.")
         await respond(send, answer, kind)
 
     async def deliver(self, kind: str, path_key: str | None, body: bytes, headers: list[tuple[bytes, bytes]]) -> Answer:
@@ -272,7 +277,7 @@ class IntakeApp:
         if not self.started:
             await self.start()
         read_header = header_reader(headers)
-        located = intake.locate(kind, path_key or intake.header_key(read_header), body)
+        located = deliveries.locate(kind, path_key or deliveries.header_key(read_header), body)
         if isinstance(located, Answer):
             return located
         key_hash = keys.hash_key(located.key)
@@ -281,32 +286,32 @@ class IntakeApp:
             try:
                 source = await self.sources.find(key_hash)
             except Unavailable as exc:
-                return intake.unavailable(kind, str(exc))
-        result = intake.accept(located, source, body, read_header, clock.now())
+                return answers.unavailable(kind, str(exc))
+        result = deliveries.accept(located, source, body, read_header, clock.now())
         if isinstance(result, Answer) or result.row is None:
             return result if isinstance(result, Answer) else result.answer
         assert self.writer is not None
         try:
             await self.writer.submit(result.row)
         except Unavailable as exc:
-            return intake.unavailable(kind, str(exc))
+            return answers.unavailable(kind, str(exc))
         return result.answer
 
     async def change_event(self, scope: Scope, receive: Receive, dialect: str, path_key: str | None) -> Answer:
         """A change event (alerts.change_events): checked, recorded and committed in a thread, then answered."""
-        kind = intake.EVENTS_V2 if dialect == change_events.PAGERDUTY else change_events.GENERIC
+        kind = answers.EVENTS_V2 if dialect == change_events.PAGERDUTY else change_events.GENERIC
         if scope["method"] != "POST":
-            return intake.method_not_allowed()
+            return answers.method_not_allowed()
         body = await read_body(scope, receive)
         if body is None:
-            return intake.too_large(kind)
+            return answers.too_large(kind)
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self.sources.lookups, _change_event, dialect, path_key, body,
                                               header_reader(scope["headers"]))
         except Exception:
             logger.exception("could not record a change event")
-            return intake.unavailable(kind, "the change event could not be stored")
+            return answers.unavailable(kind, "the change event could not be stored")
 
     def health(self) -> Answer:
         """200 while the writer runs (with its queue length), 503 when it stopped."""
@@ -316,7 +321,7 @@ class IntakeApp:
         if writer is not None:
             body.update(pending=writer.pending, stored=writer.rows, transactions=writer.batches,
                         storing_seconds=round(writer.storing_seconds, 3))
-        return Answer(200 if running else 503, orjson.dumps(body), retry_after=None if running else intake.RETRY_AFTER)
+        return Answer(200 if running else 503, orjson.dumps(body), retry_after=None if running else answers.RETRY_AFTER)
 
 
 def _change_event(dialect: str, path_key: str | None, body: bytes, header: Callable[[str], str | None]) -> Answer:
@@ -346,7 +351,7 @@ async def read_body(scope: Scope, receive: Receive) -> bytes | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
-                if int(value) > intake.MAX_BODY:
+                if int(value) > answers.MAX_BODY:
                     return None
             except ValueError:
                 pass
@@ -354,7 +359,7 @@ async def read_body(scope: Scope, receive: Receive) -> bytes | None:
     message = await receive()
     body: bytes = message.get("body", b"")
     if not message.get("more_body"):
-        return body if len(body) <= intake.MAX_BODY else None
+        return body if len(body) <= answers.MAX_BODY else None
     chunks, size = [body], len(body)
     while message.get("more_body"):
         message = await receive()
@@ -362,13 +367,13 @@ async def read_body(scope: Scope, receive: Receive) -> bytes | None:
             return b""  # gone: nothing to store, nobody to answer
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > intake.MAX_BODY:
+        if size > answers.MAX_BODY:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-_CONTENT_TYPES = {intake.JSON: b"application/json", intake.PROBLEM_JSON: b"application/problem+json"}
+_CONTENT_TYPES = {answers.JSON: b"application/json", answers.PROBLEM_JSON: b"application/problem+json"}
 
 
 async def respond(send: Send, answer: Answer, kind: str | None = None) -> None:

@@ -6,9 +6,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from opsdesk.accounts.models import User
+from opsdesk.accounts.queries import active_staff
 from opsdesk.core.tenancy import scope
 
-from .change_event_models import ChangeEvent
+from .. import keys
+from ..models import Integration
+from .models import ChangeEvent
 
 
 def list_change_events(user: Any, *, integration: int | None = None, service: int | None = None,
@@ -33,3 +37,19 @@ def recent_for_integration(integration_id: int, limit: int = 20) -> list[ChangeE
         event.safe_links = [link for link in event.links or []  # type: ignore[attr-defined]
                             if str(link.get("href", "")).lower().startswith(("https://", "http://"))]
     return events
+
+
+def find_integration(key: str, *, events_v2_only: bool) -> Integration | None:
+    """The active integration with this key (only an Events API v2 one for PagerDuty's path), or None."""
+    integration = Integration.objects.filter(key_hash=keys.hash_key(key), active=True).first()
+    if integration is not None and events_v2_only and integration.kind != Integration.Kind.EVENTS_V2:
+        return None
+    return integration
+
+
+def change_owner(integration: Integration) -> User | None:
+    """Who owns a recorded change: the integration's owner, else the first active staff user."""
+    owner = active_staff(integration.owner_id)
+    if owner is None:
+        owner = User.objects.filter(is_active=True).exclude(role="client").order_by("id").first()
+    return owner

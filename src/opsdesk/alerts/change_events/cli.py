@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .change_event_models import ChangeEvent
+from .models import ChangeEvent
 
 
 def show_change_events(console: Console, integration: int | None, limit: int) -> None:

@@ -3,7 +3,8 @@
 Alert intake (Alertmanager, Grafana, generic JSON, PagerDuty Events API v2) and change events
 (PagerDuty Change Events, generic JSON) are plain Django views and the lean `opsdesk intake`
 server, not Ninja operations, so they are described here by hand: request bodies as the adapters
-in alerts.formats and alerts.change_events accept them, answers as alerts.intake builds them.
+in alerts.formats and alerts.change_events.formats accept them, answers as alerts.intake.answers
+builds them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The change-event intake on the main web port (`opsdesk serve`): plain Django views over
-alerts.change_events (the lean `opsdesk intake` serves the same paths). Senders authenticate with
-the integration key, so these views are CSRF-exempt and take no session."""
+alerts.change_events.deliveries (the lean `opsdesk intake` serves the same paths). Senders
+authenticate with the integration key, so these views are CSRF-exempt and take no session."""
 
 from __future__ import annotations
 
@@ -10,33 +10,34 @@ from django.views.decorators.csrf import csrf_exempt
 
 from opsdesk.core import clock
 
-from . import change_events, intake
-from .intake import EVENTS_V2
-from .intake_views import _body, _response
+from ..intake import answers
+from ..intake.answers import EVENTS_V2
+from ..intake.views import http_response, read_body
+from . import deliveries
 
 
 def _deliver(request: HttpRequest, dialect: str, key: str | None) -> HttpResponse:
-    kind = EVENTS_V2 if dialect == change_events.PAGERDUTY else change_events.GENERIC
+    kind = EVENTS_V2 if dialect == deliveries.PAGERDUTY else deliveries.GENERIC
     if request.method != "POST":
-        response = _response(intake.method_not_allowed())
+        response = http_response(answers.method_not_allowed())
         response["Allow"] = "POST"
         return response
-    body = _body(request)
+    body = read_body(request)
     if body is None:
-        return _response(intake.too_large(kind))
-    return _response(change_events.deliver(dialect, key, body, request.headers.get, clock.now()))
+        return http_response(answers.too_large(kind))
+    return http_response(deliveries.deliver(dialect, key, body, request.headers.get, clock.now()))
 
 
 @csrf_exempt
 def pagerduty(request: HttpRequest) -> HttpResponse:
     """PagerDuty Change Events: POST /v2/change/enqueue."""
-    return _deliver(request, change_events.PAGERDUTY, None)
+    return _deliver(request, deliveries.PAGERDUTY, None)
 
 
 @csrf_exempt
 def generic(request: HttpRequest, key: str | None = None) -> HttpResponse:
     """Generic change events: POST /api/v1/integrations/change-events[/{key}]."""
-    return _deliver(request, change_events.GENERIC, key)
+    return _deliver(request, deliveries.GENERIC, key)
 
 
 # Before the API's patterns (it owns api/v1/): see opsdesk.urls.

@@ -23,15 +23,16 @@ from django.db import transaction
 from django.db.models import F
 
 from opsdesk.core import clock, crud, timeline
+from opsdesk.core.actors import Actor, SystemActor
 from opsdesk.core.errors import Conflict, field_error
 
-from . import heartbeat_rules as rules
-from . import services as alert_services
-from .heartbeat_models import Heartbeat
-from .models import Integration, RawEvent
-from .signals import Signal
+from .. import services as alert_services
+from ..models import Integration, RawEvent
+from ..signals import Signal
+from . import rules
+from .models import Heartbeat
 
-ACTOR = "opsdesk heartbeats"
+ACTOR = SystemActor("opsdesk heartbeats")  # who moves a heartbeat: its pings and the check
 SOURCE = "opsdesk heartbeats"
 FIELDS = ("name", "slug", "interval_minutes", "grace_minutes", "severity", "labels")
 MAX_LABELS = 50
@@ -69,7 +70,7 @@ def _schedule(heartbeat: Heartbeat) -> None:
 
 
 @transaction.atomic
-def create_heartbeat(integration: Integration, data: dict[str, Any], *, actor: Any) -> Heartbeat:
+def create_heartbeat(integration: Integration, data: dict[str, Any], *, actor: Actor) -> Heartbeat:
     """Add a heartbeat to an integration: new until its first ping."""
     for name in ("name", "slug"):
         if not data.get(name):
@@ -78,7 +79,7 @@ def create_heartbeat(integration: Integration, data: dict[str, Any], *, actor: A
 
 
 @transaction.atomic
-def update_heartbeat(heartbeat: Heartbeat, data: dict[str, Any], *, actor: Any) -> Heartbeat:
+def update_heartbeat(heartbeat: Heartbeat, data: dict[str, Any], *, actor: Actor) -> Heartbeat:
     """Change a heartbeat; a new interval or grace moves its next due instant."""
     heartbeat = Heartbeat.objects.select_for_update().select_related("integration__client").get(pk=heartbeat.pk)
     fields = _fields(heartbeat.integration, data)
@@ -91,7 +92,7 @@ def update_heartbeat(heartbeat: Heartbeat, data: dict[str, Any], *, actor: Any) 
 
 
 @transaction.atomic
-def delete_heartbeat(heartbeat: Heartbeat, *, actor: Any) -> None:
+def delete_heartbeat(heartbeat: Heartbeat, *, actor: Actor) -> None:
     """Remove a heartbeat; if its alert fired, the alert is resolved (nothing will ping it again)."""
     heartbeat = Heartbeat.objects.select_for_update().select_related("integration").get(pk=heartbeat.pk)
     if heartbeat.state == rules.DOWN:

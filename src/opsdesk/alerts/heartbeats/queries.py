@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from opsdesk.core.tenancy import get_scoped, scope
 
-from .heartbeat_models import Heartbeat
+from .models import Heartbeat
 
 
 def list_heartbeats(user: Any, *, integration: int | None = None, state: str | None = None) -> QuerySet[Heartbeat]:

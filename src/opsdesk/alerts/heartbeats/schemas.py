@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from opsdesk.core.schemas import Id, InSchema
 
-from .heartbeat_rules import MAX_MINUTES
+from .rules import MAX_MINUTES
 
 Severity = Literal["critical", "error", "warning", "info"]
 SLUG = r"^[-a-zA-Z0-9_]+$"

@@ -8,6 +8,6 @@ from django_tasks import task
 @task()
 def check_heartbeats() -> dict[str, int]:
     """Move overdue heartbeats to late or down (raising their alerts); counts of what changed."""
-    from .heartbeats import check_overdue
+    from .services import check_overdue
 
     return {name: n for name, n in check_overdue().items() if n}

@@ -9,6 +9,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.admin import TimelineAdminMixin
 
 from . import services
@@ -46,7 +47,7 @@ class UserAdmin(TimelineAdminMixin, DjangoUserAdmin):
         before = services.access_of(stored) if stored is not None else {}
         super().save_model(request, obj, form, change)
         if change:
-            services.record_access_change(obj, before, actor=request.user)
+            services.record_access_change(obj, before, actor=signed_in(request.user))
 
 
 @admin.register(ApiToken)
@@ -69,4 +70,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         """Revoke the selected tokens at once."""
         for pk in queryset.filter(revoked_at__isnull=True).values_list("pk", flat=True):
-            services.revoke_token(pk, actor=request.user)
+            services.revoke_token(pk, actor=signed_in(request.user))

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_scope, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -39,7 +40,7 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
     data = payload.dict()
     client_id = data.pop("client")
     client = get_client(request.user, client_id) if client_id is not None else None
-    return Status(201, services.create_user(**data, client=client, actor=request.user))
+    return Status(201, services.create_user(**data, client=client, actor=signed_in(request.user)))
 
 
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"])
@@ -64,7 +65,7 @@ def revoke_token(request: HttpRequest, token_id: Id):  # type: ignore[no-untyped
     """Revoke one of your tokens."""
     require_scope(request, "write")
     token = queries.get_own_token(request.user, token_id)
-    services.revoke_token(token.pk, actor=request.user)
+    services.revoke_token(token.pk, actor=signed_in(request.user))
     return Status(204, None)
 
 

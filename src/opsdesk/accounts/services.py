@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from opsdesk.core import clock, throttle, timeline
+from opsdesk.core.actors import Actor
 from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import InvalidInput, NotFound, field_error
 from opsdesk.tenancy.models import Client
@@ -37,7 +38,7 @@ def create_user(
     client: Client | None = None,
     first_name: str = "",
     last_name: str = "",
-    actor: Any = None,
+    actor: Actor | None = None,
     check_password: bool = True,
 ) -> User:
     """Create a user with one role; client users must name their client."""
@@ -70,7 +71,7 @@ def create_user(
 
 
 @transaction.atomic
-def create_token(user: User, *, scopes: list[str], name: str = "", actor: Any = None) -> tuple[ApiToken, str]:
+def create_token(user: User, *, scopes: list[str], name: str = "", actor: Actor | None = None) -> tuple[ApiToken, str]:
     """Issue a token; the raw value is returned once and never stored."""
     try:
         scopes = rules.validate_scopes(scopes or ["read", "write"])
@@ -90,7 +91,7 @@ def create_token(user: User, *, scopes: list[str], name: str = "", actor: Any = 
 
 
 @transaction.atomic
-def revoke_token(token_id: int, *, actor: Any = None) -> ApiToken:
+def revoke_token(token_id: int, *, actor: Actor | None = None) -> ApiToken:
     """Revoke a token; it stops working at once."""
     token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
     if token is None:
@@ -153,7 +154,7 @@ def require_valid_role(role: str) -> str:
 
 
 @transaction.atomic
-def update_user(user: User, data: dict[str, Any], *, actor: Any) -> User:
+def update_user(user: User, data: dict[str, Any], *, actor: User) -> User:
     """Change a user's profile or deactivate them."""
     from opsdesk.core import crud
     from opsdesk.core.clock import validate_time_zone
@@ -177,7 +178,7 @@ def access_of(user: User) -> dict[str, Any]:
     return {name: getattr(user, name) for name in ACCESS_FIELDS}
 
 
-def record_access_change(user: User, before: dict[str, Any], *, actor: Any) -> None:
+def record_access_change(user: User, before: dict[str, Any], *, actor: User) -> None:
     """Audit a change of a user's role, client or access flags (API, admin), if any."""
     after = access_of(user)
     changed = [k for k in ACCESS_FIELDS if before.get(k) != after[k]]

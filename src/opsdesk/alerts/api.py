@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -62,7 +63,7 @@ def list_integrations(  # type: ignore[no-untyped-def]
 def create_integration(request: HttpRequest, payload: IntegrationIn):  # type: ignore[no-untyped-def]
     """Add an integration; the answer carries its key, shown this once (only its hash is stored)."""
     require_write(request, "integrations.write")
-    integration, raw = services.create_integration(payload.dict(), actor=request.user)
+    integration, raw = services.create_integration(payload.dict(), actor=signed_in(request.user))
     return Status(201, _with_key(request, integration.pk, raw))
 
 
@@ -71,7 +72,7 @@ def rotate_key(request: HttpRequest, integration_id: Id):  # type: ignore[no-unt
     """Replace the key (and signing secret); the old one stops working at once."""
     integration = queries.get_integration(request.user, integration_id)
     require_write(request, "integrations.write")
-    raw = services.rotate_key(integration, actor=request.user)
+    raw = services.rotate_key(integration, actor=signed_in(request.user))
     return _with_key(request, integration.pk, raw)
 
 
@@ -108,7 +109,7 @@ def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-
     """Acknowledge a firing alert."""
     alert = queries.get_alert(request.user, alert_id)
     require_write(request, "alerts.write")
-    services.acknowledge_alert(alert, actor=request.user)
+    services.acknowledge_alert(alert, actor=signed_in(request.user))
     return queries.get_alert(request.user, alert_id)
 
 
@@ -118,7 +119,7 @@ def resolve(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
     """Resolve an open alert by hand."""
     alert = queries.get_alert(request.user, alert_id)
     require_write(request, "alerts.write")
-    services.resolve_alert(alert, actor=request.user)
+    services.resolve_alert(alert, actor=signed_in(request.user))
     return queries.get_alert(request.user, alert_id)
 
 

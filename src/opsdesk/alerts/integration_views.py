@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.errors import DomainError
 from opsdesk.core.views import (
     errors_on_fields,
@@ -86,8 +87,8 @@ def _save(request: HttpRequest, form: IntegrationForm, rules: RuleFormSet, integ
     data = {**form.to_data(), "rules": rules.to_data()}
     try:
         if integration is None:
-            return services.create_integration(data, actor=request.user)
-        return services.update_integration(integration, data, actor=request.user)
+            return services.create_integration(data, actor=signed_in(request.user))
+        return services.update_integration(integration, data, actor=signed_in(request.user))
     except DomainError as exc:
         _rule_errors(form, rules, exc)
         return None
@@ -184,7 +185,7 @@ def rotate_key(request: HttpRequest, integration_id: int) -> HttpResponse:
     _require_write(request.user)
     integration = queries.get_integration(request.user, integration_id)
     made: list[str] = []
-    if run_action(request, lambda: made.append(services.rotate_key(integration, actor=request.user)),
+    if run_action(request, lambda: made.append(services.rotate_key(integration, actor=signed_in(request.user))),
                   "Key rotated: the old key no longer works. Copy the new one now."):
         page_queries.keep_key(request.session, integration.pk, made[0])
         return HttpResponseRedirect(reverse("alerts:integration-key", args=[integration.pk]))

@@ -10,8 +10,10 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.accounts.queries import active_staff
 from opsdesk.core import clock, crud, timeline
+from opsdesk.core.actors import Actor
 from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.events import publish
@@ -70,7 +72,7 @@ def _staff(user_id: int | None) -> Any:
 
 
 @transaction.atomic
-def create_integration(data: dict[str, Any], *, actor: Any) -> tuple[Integration, str]:
+def create_integration(data: dict[str, Any], *, actor: Actor) -> tuple[Integration, str]:
     """Add an integration for a client; returns it and its key (shown this once)."""
     client = Client.objects.filter(pk=int(data.get("client") or 0)).first()
     if client is None:
@@ -89,7 +91,7 @@ def create_integration(data: dict[str, Any], *, actor: Any) -> tuple[Integration
 
 
 @transaction.atomic
-def update_integration(integration: Integration, data: dict[str, Any], *, actor: Any) -> Integration:
+def update_integration(integration: Integration, data: dict[str, Any], *, actor: Actor) -> Integration:
     """Change an integration; `rules`, when given, replaces its mapping rules."""
     fields = {k: data[k] for k in INTEGRATION_FIELDS if k in data and data[k] is not None}
     fields.update(_client_objects(integration.client, data))
@@ -100,7 +102,7 @@ def update_integration(integration: Integration, data: dict[str, Any], *, actor:
 
 
 @transaction.atomic
-def rotate_key(integration: Integration, *, actor: Any) -> str:
+def rotate_key(integration: Integration, *, actor: Actor) -> str:
     """A new key (and signing secret) for the integration; the old ones stop working at once."""
     raw = keys.new_key()
     old_prefix = integration.key_prefix
@@ -117,14 +119,14 @@ def rotate_key(integration: Integration, *, actor: Any) -> str:
 
 
 @transaction.atomic
-def delete_integration(integration: Integration, *, actor: Any) -> None:
+def delete_integration(integration: Integration, *, actor: User) -> None:
     """Remove an integration that has no alerts yet (otherwise deactivate it)."""
     if integration.alerts.exists():
         raise Conflict(f"{integration.name} has alerts; deactivate it instead (active=false).")
     crud.delete(integration, actor=actor)
 
 
-def _replace_rules(integration: Integration, items: Iterable[dict[str, Any]], *, actor: Any) -> None:
+def _replace_rules(integration: Integration, items: Iterable[dict[str, Any]], *, actor: Actor) -> None:
     """Replace the mapping rules, in the given order."""
     built = []
     for position, item in enumerate(items):
@@ -158,7 +160,7 @@ def link_incident(alert_ids: Iterable[int], incident_id: int | None) -> int:
 
 
 @transaction.atomic
-def acknowledge_alert(alert: Alert, *, actor: Any) -> Alert:
+def acknowledge_alert(alert: Alert, *, actor: User) -> Alert:
     """A person acknowledges a firing alert."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != Alert.Status.FIRING:
@@ -172,7 +174,7 @@ def acknowledge_alert(alert: Alert, *, actor: Any) -> Alert:
 
 
 @transaction.atomic
-def resolve_alert(alert: Alert, *, actor: Any) -> Alert:
+def resolve_alert(alert: Alert, *, actor: User) -> Alert:
     """A person resolves an open alert (the sender may still trigger it again: a new alert then)."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == Alert.Status.RESOLVED:

@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from opsdesk.accounts.services import authenticate_token
 from opsdesk.core import clock
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, problem, require_scope, require_write
 from opsdesk.core.errors import InvalidInput, field_error
 from opsdesk.core.pagination import ReaderPage
@@ -70,7 +71,7 @@ def list_changes(  # type: ignore[no-untyped-def]
 def create_change(request: HttpRequest, payload: ChangeIn):  # type: ignore[no-untyped-def]
     """Draft a change; risk is assessed at once and shown component by component."""
     require_write(request, "changes.write")
-    change = services.create_change(payload.dict(), actor=request.user)
+    change = services.create_change(payload.dict(), actor=signed_in(request.user))
     return Status(201, client_view.for_reader(queries.get_change(request.user, change.pk), request.user))
 
 
@@ -88,7 +89,7 @@ def transition(request: HttpRequest, change_id: Id, payload: TransitionIn):  # t
     require_write(request, "changes.write")
     if not payload.to:
         raise field_error("to", "the state to move to is required")
-    services.transition_change(change, payload.to, actor=request.user, reason=payload.reason)
+    services.transition_change(change, payload.to, actor=signed_in(request.user), reason=payload.reason)
     return client_view.for_reader(queries.get_change(request.user, change_id), request.user)
 
 
@@ -118,7 +119,7 @@ def decide(request: HttpRequest, change_id: Id, payload: DecisionIn):  # type: i
     change = queries.get_change(request.user, change_id)
     require_scope(request, "write")
     services.decide(
-        change, request.user, capacity=payload.capacity, decision=payload.decision, comment=payload.comment
+        change, signed_in(request.user), capacity=payload.capacity, decision=payload.decision, comment=payload.comment
     )
     return Status(201, _approval_status(request, change_id))
 
@@ -144,7 +145,7 @@ def review(request: HttpRequest, change_id: Id, payload: ReviewIn):  # type: ign
     require_write(request, "changes.write")
     services.record_review(
         change, outcome=payload.outcome, caused_incident=payload.caused_incident, lessons=payload.lessons,
-        actor=request.user,
+        actor=signed_in(request.user),
     )
     return client_view.for_reader(queries.get_change(request.user, change_id), request.user)
 

@@ -44,7 +44,7 @@ class Graph:
 
 def overlaps(a_start: Any, a_end: Any, b_start: Any, b_end: Any) -> bool:
     """Whether [a_start, a_end) and [b_start, b_end) share time (touching ends do not)."""
-    return a_start < b_end and b_start < a_end
+    return bool(a_start < b_end and b_start < a_end)
 
 
 def reasons(subject: Slot, other: Slot, graph: Graph) -> list[str]:

@@ -54,7 +54,8 @@ def changes_calendar(changes: Iterable[FeedChange], *, name: str, base_url: str,
         event.add("status", _STATUS.get(change.state, "CONFIRMED"))
         event.add("categories", ["change", change.type])
         cal.add_component(event)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def windows_calendar(occurrences: Iterable[Occurrence], *, name: str, stamp: dt.datetime) -> bytes:
@@ -76,4 +77,5 @@ def windows_calendar(occurrences: Iterable[Occurrence], *, name: str, stamp: dt.
         event.add("transp", "TRANSPARENT" if occ.rule.kind == "window" else "OPAQUE")
         event.add("categories", [occ.rule.kind])
         cal.add_component(event)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from opsdesk.core import crud, timeline
+from opsdesk.core.actors import Actor
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
@@ -29,7 +30,7 @@ RECORDED_LENGTH = dt.timedelta(minutes=1)
 @transaction.atomic
 def record_implemented_change(
     *, title: str, description: str, at: dt.datetime, owner: Any, service_ids: list[int], site_ids: list[int],
-    actor: Any, source: str = "",
+    actor: Actor, source: str = "",
 ) -> ChangeRequest:
     """Record a change that already happened at `at` as a completed standard change."""
     fields = {

@@ -119,7 +119,7 @@ class ApprovalOut(Schema):
 
     @staticmethod
     def resolve_approver_name(obj: Any) -> str:
-        return obj.approver.get_full_name() or obj.approver.get_username()
+        return str(obj.approver.get_full_name() or obj.approver.get_username())
 
 
 class LocalWindowOut(Schema):

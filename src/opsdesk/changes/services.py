@@ -12,7 +12,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, crud, schedule, timeline
+from opsdesk.core.actors import Actor
 from opsdesk.core.errors import Conflict, InvalidInput, PermissionDenied, field_error
 
 from . import approvals, queries, rules
@@ -49,7 +51,7 @@ def _staff(ids: list[int], field: str) -> list[Any]:
     return _pick({u.pk: u for u in users}, ids, field, "staff user")
 
 
-def _targets(data: dict[str, Any], actor: Any, *, creating: bool) -> dict[str, list[Any]]:
+def _targets(data: dict[str, Any], actor: User, *, creating: bool) -> dict[str, list[Any]]:
     """The many-to-many targets present in `data`, resolved among what the actor may see."""
     m2m: dict[str, list[Any]] = {}
     if data.get("services") is not None:
@@ -85,7 +87,7 @@ def _sync_schedule(change: ChangeRequest) -> None:
     )
 
 
-def _store_risk(change: ChangeRequest, evaluation: queries.Evaluation, actor: Any) -> None:
+def _store_risk(change: ChangeRequest, evaluation: queries.Evaluation, actor: Actor) -> None:
     new = evaluation.assessment.as_dict()
     before = change.risk_level
     if new != change.risk:
@@ -98,7 +100,7 @@ def _store_risk(change: ChangeRequest, evaluation: queries.Evaluation, actor: An
         )
 
 
-def _derive(change: ChangeRequest, actor: Any) -> queries.Evaluation:
+def _derive(change: ChangeRequest, actor: Actor) -> queries.Evaluation:
     """Recompute the derived clients, the risk and the schedule entry after a write."""
     clients = queries.derived_client_ids([s.pk for s in change.services.all()], [s.pk for s in change.sites.all()])
     change.clients.set(sorted(clients))
@@ -108,7 +110,7 @@ def _derive(change: ChangeRequest, actor: Any) -> queries.Evaluation:
     return evaluation
 
 
-def _reset_approvals(change: ChangeRequest, actor: Any, why: str) -> None:
+def _reset_approvals(change: ChangeRequest, actor: User, why: str) -> None:
     given = list(change.approvals.select_related("approver"))
     if not given:
         return
@@ -120,7 +122,7 @@ def _reset_approvals(change: ChangeRequest, actor: Any, why: str) -> None:
 
 
 @transaction.atomic
-def create_change(data: dict[str, Any], *, actor: Any) -> ChangeRequest:
+def create_change(data: dict[str, Any], *, actor: User) -> ChangeRequest:
     """Draft a change. The owner defaults to the actor; sites default to the services' hosting sites.
 
     Plans may be incomplete in a draft; what each type needs is checked on submission.
@@ -136,7 +138,7 @@ def create_change(data: dict[str, Any], *, actor: Any) -> ChangeRequest:
 
 
 @transaction.atomic
-def update_change(change: ChangeRequest, data: dict[str, Any], *, actor: Any) -> ChangeRequest:
+def update_change(change: ChangeRequest, data: dict[str, Any], *, actor: User) -> ChangeRequest:
     """Edit a change that is not yet approved; approvals given so far are reset by an edit."""
     change = _locked(change)
     if change.state not in rules.EDITABLE_STATES:
@@ -162,7 +164,7 @@ def update_change(change: ChangeRequest, data: dict[str, Any], *, actor: Any) ->
 
 
 @transaction.atomic
-def delete_change(change: ChangeRequest, *, actor: Any) -> None:
+def delete_change(change: ChangeRequest, *, actor: User) -> None:
     """Delete a draft (anything further along is cancelled instead, so its history stays)."""
     change = _locked(change)
     if change.state != "draft":
@@ -208,7 +210,7 @@ def _guard(change: ChangeRequest, to: str) -> None:
 
 
 @transaction.atomic
-def transition_change(change: ChangeRequest, to: str, *, actor: Any, reason: str = "") -> ChangeRequest:
+def transition_change(change: ChangeRequest, to: str, *, actor: User, reason: str = "") -> ChangeRequest:
     """Move a change to `to`: the machine's table, the step's guard, the timeline, the schedule."""
     change = _locked(change)
     before = change.state
@@ -243,7 +245,7 @@ def _approver(user: Any) -> approvals.Approver:
 
 @transaction.atomic
 def decide(
-    change: ChangeRequest, actor: Any, *, capacity: str | None, decision: str | None, comment: str = ""
+    change: ChangeRequest, actor: User, *, capacity: str | None, decision: str | None, comment: str = ""
 ) -> ChangeRequest:
     """`actor` approves or rejects in `capacity`; a rejection rejects the change, the last approval approves it."""
     approver = actor
@@ -291,7 +293,7 @@ def decide(
 
 @transaction.atomic
 def record_review(
-    change: ChangeRequest, *, outcome: str | None, caused_incident: bool | None, lessons: str | None, actor: Any
+    change: ChangeRequest, *, outcome: str | None, caused_incident: bool | None, lessons: str | None, actor: User
 ) -> ChangeRequest:
     """Record the post-implementation review and move a finished change to reviewed."""
     change = _locked(change)
@@ -325,7 +327,7 @@ def record_review(
 
 
 @transaction.atomic
-def link_incident(change: ChangeRequest, *, actor: Any, incident: str = "") -> ChangeRequest:
+def link_incident(change: ChangeRequest, *, actor: User, incident: str = "") -> ChangeRequest:
     """Mark that the change caused an incident (the seam for the incident capability)."""
     change = _locked(change)
     if change.state != "implementing" and change.state not in rules.IMPLEMENTED_STATES:

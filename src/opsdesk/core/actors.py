@@ -9,9 +9,11 @@ record both the same way: a person as the user and their name, a system actor by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from django.contrib.auth.models import AnonymousUser
+
+from .errors import PermissionDenied
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -51,6 +53,16 @@ OPSDESK = SystemActor("opsdesk")
 # it comes (perhaps anonymous: recorded as "system"), a bare name ("opsdesk") and None ("system").
 Actor: TypeAlias = "AbstractBaseUser | SystemActor"
 ActorRef: TypeAlias = "AbstractBaseUser | AnonymousUser | SystemActor | str | None"
+
+U = TypeVar("U", bound="AbstractBaseUser")
+
+
+def signed_in(user: U | AnonymousUser) -> U:
+    """A request's user as the person who acts (`actor=signed_in(request.user)`): the edges' sign-in
+    (the API's auth, `page_view`) comes first, so an anonymous user here is refused, never recorded."""
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def identify(actor: ActorRef) -> tuple[AbstractBaseUser | None, str]:

@@ -55,7 +55,7 @@ class ActivityOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: Any) -> str:
-        return obj.actor_label
+        return str(obj.actor_label)
 
 
 class NotificationOut(Schema):

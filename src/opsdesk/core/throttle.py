@@ -47,7 +47,7 @@ def client_address(request: HttpRequest) -> str | None:
     proxies = settings.OPSDESK_TRUSTED_PROXIES
     if proxies <= 0:
         return remote
-    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+    forwarded: list[str] = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
     if len(forwarded) < proxies:
         return remote
     return forwarded[-proxies]

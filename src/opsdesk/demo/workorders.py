@@ -215,7 +215,7 @@ def _build(
     with _at(created, ctx):
         if spec.state == "draft":
             data["state"] = "draft"
-        wo = services.create_work_order(data, actor=client_user if by_client else desk)
+        wo = services.create_work_order(data, actor=client_user if by_client and client_user is not None else desk)
     if spec.state in ("draft", "submitted"):
         return wo
     moment = created + dt.timedelta(hours=2)

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, own_transactions, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import Page
@@ -36,7 +37,7 @@ def list_plans(  # type: ignore[no-untyped-def]
 def create_plan(request: HttpRequest, body: PlanIn):  # type: ignore[no-untyped-def]
     """Build a proposed plan of the region's day, checked by the independent checker."""
     require_write(request, PERMISSION)
-    plan = services.propose_plan(body.region, body.day, actor=request.user, seconds=body.seconds, fresh=body.fresh)
+    plan = services.propose_plan(body.region, body.day, actor=signed_in(request.user), seconds=body.seconds, fresh=body.fresh)
     return Status(201, plan_answer(plan))
 
 
@@ -55,7 +56,7 @@ def move(request: HttpRequest, plan_id: Id, body: MoveIn):  # type: ignore[no-un
     if body.work_order is None:
         raise field_error("work_order", "say which work order to move")
     changed, _ = services.move_stop(
-        plan, body.work_order, body.engineer, position=body.position, dry_run=body.dry_run, actor=request.user,
+        plan, body.work_order, body.engineer, position=body.position, dry_run=body.dry_run, actor=signed_in(request.user),
     )
     return plan_answer(changed)
 
@@ -66,7 +67,7 @@ def accept(request: HttpRequest, plan_id: Id):  # type: ignore[no-untyped-def]
     """Accept a proposed plan: schedule, dispatch and hand each visit to its engineer."""
     plan = queries.get_plan(request.user, plan_id)
     require_write(request, PERMISSION)
-    plan = services.accept_plan(plan, actor=request.user)
+    plan = services.accept_plan(plan, actor=signed_in(request.user))
     return plan_answer(plan)
 
 

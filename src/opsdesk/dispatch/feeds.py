@@ -61,4 +61,5 @@ def engineer_calendar(stops: Iterable[PlanStop], *, name: str, base_url: str, st
         event.add("status", "CONFIRMED")
         event.add("categories", ["dispatch"])
         cal.add_component(event)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical

@@ -27,7 +27,7 @@ shares); jobs left out get explain.reasons_for's reasons.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -88,7 +88,7 @@ def solve_ortools(problem: Problem, seconds: float, *, start: Solution | None = 
     homes = list(range(n_eng))
     manager = pywrapcp.RoutingIndexManager(len(node_place), n_eng, homes, homes)
     routing = pywrapcp.RoutingModel(manager)
-    node = manager.IndexToNode
+    node: Callable[[int], int] = manager.IndexToNode
 
     def travel_cb(a: int, b: int) -> int:
         return travel[node(a)][node(b)]

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, timeline
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
 from opsdesk.workorders import eligibility
@@ -32,7 +33,7 @@ def can_dispatch(user: Any) -> bool:
     return bool(getattr(user, "has_perm_code", lambda _c: False)("workorders.dispatch"))
 
 
-def _require(actor: Any) -> None:
+def _require(actor: User) -> None:
     if not can_dispatch(actor):
         raise PermissionDenied("Planning and dispatching work needs the dispatcher's permission.")
 
@@ -42,7 +43,7 @@ def default_seconds() -> float:
     return float(getattr(settings, "OPSDESK_DISPATCH_SECONDS", 5.0))
 
 
-def propose_plan(region: Any, day: dt.date, *, actor: Any, seconds: float | None = None, fresh: bool = False) -> Plan:
+def propose_plan(region: Any, day: dt.date, *, actor: User, seconds: float | None = None, fresh: bool = False) -> Plan:
     """Build and store a proposed plan of the region's day.
 
     With an accepted plan for the day (and not `fresh`) it is a re-plan: the accepted routes
@@ -188,7 +189,7 @@ def _day_of(plan: Plan) -> queries.Day:
 
 
 def move_stop(
-    plan: Plan, work_order_id: int, engineer_id: int | None, *, position: int | None = None, dry_run: bool = False, actor: Any,
+    plan: Plan, work_order_id: int, engineer_id: int | None, *, position: int | None = None, dry_run: bool = False, actor: User,
 ) -> tuple[Plan, list[checker.Violation]]:
     """Give a work order to an engineer (at `position` in their route, or where it adds least travel),
     or take it out of the plan (engineer None); answer the plan as it would be and the checker's verdict.
@@ -252,7 +253,7 @@ def _visit_words(wo: WorkOrder, stop: PlanStop) -> str:
     return f"{a:%a} {a.day} {a:%b %H:%M}–{b:%H:%M} {tz} at {wo.site.code}"
 
 
-def accept_plan(plan: Plan, *, actor: Any) -> Plan:
+def accept_plan(plan: Plan, *, actor: User) -> Plan:
     """Accept a proposed plan: checked again against the day as it is now, then each visit is
     assigned, scheduled and dispatched, and handed to its engineer (an acknowledged handoff, on
     the timeline); work the plan no longer holds goes back to ready; the plan it replaces is superseded."""
@@ -288,7 +289,7 @@ def accept_plan(plan: Plan, *, actor: Any) -> Plan:
     return plan
 
 
-def _dispatch(plan: Plan, stop: PlanStop, actor: Any) -> None:
+def _dispatch(plan: Plan, stop: PlanStop, actor: User) -> None:
     """One visit of an accepted plan: engineer assigned, scheduled, dispatched, handed over."""
     wo = WorkOrder.objects.select_related("site", "owner").get(pk=stop.work_order_id)
     when = _visit_words(wo, stop)
@@ -315,7 +316,7 @@ def _path_to_dispatched(state: str) -> list[str]:
             "scheduled": ["dispatched"]}.get(state, [])
 
 
-def _clear_planning_blockers(wo: WorkOrder, plan: Plan, when: str, actor: Any) -> WorkOrder:
+def _clear_planning_blockers(wo: WorkOrder, plan: Plan, when: str, actor: User) -> WorkOrder:
     """The permitted-hours blockers a planned visit inside the permitted hours clears (overridden with the plan as the reason)."""
     wo = wo_services.refresh_readiness(wo, actor=actor)
     for b in (wo.readiness or {}).get("blockers", []):
@@ -325,7 +326,7 @@ def _clear_planning_blockers(wo: WorkOrder, plan: Plan, when: str, actor: Any) -
     return wo
 
 
-def _release(plan: Plan, wo: WorkOrder, actor: Any) -> None:
+def _release(plan: Plan, wo: WorkOrder, actor: User) -> None:
     """Work an accepted plan had and the new one does not: back to ready, without an engineer."""
     if wo.state not in ("scheduled", "dispatched"):
         return

@@ -65,6 +65,6 @@ class GreatCircle:
             (lo[:, None] - lo[None, :]) / 2
         ) ** 2
         metres = np.rint(2 * EARTH_KM * 1000 * np.arcsin(np.minimum(1.0, np.sqrt(h)))).astype(np.int64)
-        out = (metres * 36 + 5 * self.speed_kmh) // (10 * self.speed_kmh)
+        out: np.ndarray = (metres * 36 + 5 * self.speed_kmh) // (10 * self.speed_kmh)
         np.fill_diagonal(out, 0)
         return out

@@ -21,6 +21,7 @@ from opsdesk.accounts import queries as account_queries
 from opsdesk.accounts import services as account_services
 from opsdesk.accounts.services import authenticate_token
 from opsdesk.core import clock
+from opsdesk.core.actors import signed_in
 from opsdesk.core.errors import Conflict, DomainError
 from opsdesk.core.throttle import Throttled
 from opsdesk.core.views import staff_page
@@ -107,7 +108,7 @@ def build(request: HttpRequest) -> HttpResponse:
         raise Http404("No region.")
     day = page_queries.parse_day(request.POST.get("day"), page_queries.zone_of(region))
     try:
-        plan = services.propose_plan(region.pk, day, actor=request.user, fresh=request.POST.get("fresh") == "1")
+        plan = services.propose_plan(region.pk, day, actor=signed_in(request.user), fresh=request.POST.get("fresh") == "1")
     except DomainError as exc:
         messages.error(request, exc.detail)
         return HttpResponseRedirect(_board_url(region, day, zone=_zone_param(request)))
@@ -122,7 +123,7 @@ def accept(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Accept a proposed plan: each visit is scheduled, dispatched and handed to its engineer."""
     plan = queries.get_plan(request.user, plan_id)
     try:
-        plan = services.accept_plan(plan, actor=request.user)
+        plan = services.accept_plan(plan, actor=signed_in(request.user))
     except DomainError as exc:
         messages.error(request, exc.detail)
         return HttpResponseRedirect(_board_url(plan.region, plan.day, plan, zone=_zone_param(request)))
@@ -153,7 +154,7 @@ def move(request: HttpRequest, plan_id: int) -> HttpResponse:
         return HttpResponseRedirect(_board_url(plan.region, plan.day, plan, zone=_zone_param(request)))
     try:
         changed, violations = services.move_stop(
-            plan, work_order, engineer, position=position, dry_run=dry_run, actor=request.user,
+            plan, work_order, engineer, position=position, dry_run=dry_run, actor=signed_in(request.user),
         )
     except Conflict as exc:
         context = _context(request, plan.region, plan.day, plan, move=chosen, refused=exc)
@@ -202,7 +203,7 @@ def unavailable(request: HttpRequest, engineer_id: int) -> HttpResponse:
         return HttpResponseRedirect(back)
     try:
         people_services.record_absence(
-            engineer, {"start_at": start, "end_at": end, "reason": request.POST.get("reason", "")[:200]}, actor=request.user,
+            engineer, {"start_at": start, "end_at": end, "reason": request.POST.get("reason", "")[:200]}, actor=signed_in(request.user),
         )
     except DomainError as exc:
         messages.error(request, exc.detail)

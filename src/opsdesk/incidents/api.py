@@ -7,6 +7,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from opsdesk.changes import queries as change_queries
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
 from opsdesk.core.errors import field_error
 from opsdesk.core.pagination import Page, ReaderPage
@@ -70,7 +71,7 @@ def list_incidents(  # type: ignore[no-untyped-def]
 def declare(request: HttpRequest, payload: IncidentIn):  # type: ignore[no-untyped-def]
     """Declare an incident by hand (alerts open them on their own)."""
     require_write(request, "incidents.write")
-    incident = services.declare_incident(payload.dict(), actor=request.user)
+    incident = services.declare_incident(payload.dict(), actor=signed_in(request.user))
     return Status(201, _present(request, queries.get_incident(request.user, incident.pk)))
 
 
@@ -85,7 +86,7 @@ def update_incident(request: HttpRequest, incident_id: Id, payload: IncidentPatc
     """Change title, summary, severity, services or sites (impact and what changed are recomputed)."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
-    services.update_incident(incident, payload.dict(exclude_unset=True), actor=request.user)
+    services.update_incident(incident, payload.dict(exclude_unset=True), actor=signed_in(request.user))
     return _present(request, queries.get_incident(request.user, incident_id))
 
 
@@ -95,7 +96,7 @@ def transition(request: HttpRequest, incident_id: Id, payload: TransitionIn):  #
     """Move to another state; an invalid move is 409 with the allowed states."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
-    services.transition_incident(incident, _required(payload.to, "to", "the state to move to"), actor=request.user,
+    services.transition_incident(incident, _required(payload.to, "to", "the state to move to"), actor=signed_in(request.user),
                                  reason=payload.reason)
     return _present(request, queries.get_incident(request.user, incident_id))
 
@@ -105,7 +106,7 @@ def set_owner(request: HttpRequest, incident_id: Id, payload: OwnerIn):  # type:
     """Hand the incident to another owner."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
-    services.set_owner(incident, _required(payload.owner, "owner", "the new owner's user id"), actor=request.user,
+    services.set_owner(incident, _required(payload.owner, "owner", "the new owner's user id"), actor=signed_in(request.user),
                        note=payload.note)
     return _present(request, queries.get_incident(request.user, incident_id))
 
@@ -116,7 +117,7 @@ def assign_role(request: HttpRequest, incident_id: Id, payload: RoleIn):  # type
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
     role = _required(payload.role, "role", "commander, communications or operations")
-    return roles.assign_role(incident, role, _required(payload.user, "user", "who gets the role"), actor=request.user,
+    return roles.assign_role(incident, role, _required(payload.user, "user", "who gets the role"), actor=signed_in(request.user),
                              note=payload.note)
 
 
@@ -126,7 +127,7 @@ def acknowledge_role(request: HttpRequest, incident_id: Id, payload: RoleAckIn):
     """Acknowledge a role you were given."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
-    return roles.acknowledge_role(incident, _required(payload.role, "role", "the role to acknowledge"), actor=request.user)
+    return roles.acknowledge_role(incident, _required(payload.role, "role", "the role to acknowledge"), actor=signed_in(request.user))
 
 
 @router.get("/incidents/{int:incident_id}/updates", response=list[UpdateOut], tags=TAG)
@@ -144,7 +145,7 @@ def post_update(request: HttpRequest, incident_id: Id, payload: UpdateIn):  # ty
     """Post a status update for responders, client stakeholders or end users."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
-    return Status(201, updates.post_update(incident, payload.dict(), actor=request.user))
+    return Status(201, updates.post_update(incident, payload.dict(), actor=signed_in(request.user)))
 
 
 @router.post("/incidents/{int:incident_id}/notes", response={201: None}, tags=TAG)
@@ -152,7 +153,7 @@ def add_note(request: HttpRequest, incident_id: Id, payload: NoteIn):  # type: i
     """Add a responder's note to the timeline."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
-    services.add_note(incident, _required(payload.text, "text", "the note"), actor=request.user)
+    services.add_note(incident, _required(payload.text, "text", "the note"), actor=signed_in(request.user))
     return Status(201, None)
 
 
@@ -163,7 +164,7 @@ def link_change(request: HttpRequest, incident_id: Id, payload: LinkChangeIn):  
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
     change = change_queries.get_change(request.user, _required(payload.change, "change", "the change's id"))
-    services.link_change(incident, change, actor=request.user)
+    services.link_change(incident, change, actor=signed_in(request.user))
     return _present(request, queries.get_incident(request.user, incident_id))
 
 

@@ -26,6 +26,7 @@ from opsdesk.alerts import rules as alert_rules
 from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Alert, Integration
 from opsdesk.core import clock, events, notify, timeline
+from opsdesk.core.actors import OPSDESK
 from opsdesk.core.queries import id_list, value_rows
 from opsdesk.services import queries as service_queries
 from opsdesk.services import rules as service_rules
@@ -229,7 +230,7 @@ def _open(batch: _Batch, alert: _New, signature: str, reason: str) -> Incident |
 
 def _reopen(batch: _Batch, incident: Incident, alert: _New, reason: str) -> Incident:
     """A resolved incident its alert came back to: investigating again, its owner told."""
-    reopened = transition_incident(incident, "investigating", actor="opsdesk",
+    reopened = transition_incident(incident, "investigating", actor=OPSDESK,
                                    reason=f"alert {alert.pk} came back ({alert.summary})")
     batch.stored[reopened.pk] = batch.touched[reopened.pk] = reopened
     notify.notify([reopened.owner], f"{reopened.get_severity_display()} INC-{reopened.pk} reopened: {reopened.title}",

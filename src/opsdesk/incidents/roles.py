@@ -3,10 +3,9 @@ someone is a handoff: the receiver is notified and acknowledges; both are on the
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, notify, timeline
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
 
@@ -17,7 +16,7 @@ LABELS = dict(IncidentRole.Role.choices)
 
 
 @transaction.atomic
-def assign_role(incident: Incident, role: str, user_id: int, *, actor: Any, note: str = "") -> IncidentRole:
+def assign_role(incident: Incident, role: str, user_id: int, *, actor: User, note: str = "") -> IncidentRole:
     """Give `role` to a person (replacing its holder); they must acknowledge it."""
     if role not in LABELS:
         raise field_error("role", f"one of {', '.join(LABELS)}")
@@ -40,7 +39,7 @@ def assign_role(incident: Incident, role: str, user_id: int, *, actor: Any, note
 
 
 @transaction.atomic
-def acknowledge_role(incident: Incident, role: str, *, actor: Any) -> IncidentRole:
+def acknowledge_role(incident: Incident, role: str, *, actor: User) -> IncidentRole:
     """The holder acknowledges the role they were given."""
     holder = IncidentRole.objects.select_for_update().filter(incident=incident, role=role).first()
     if holder is None:

@@ -26,7 +26,7 @@ class RoleOut(Schema):
 
     @staticmethod
     def resolve_username(obj: Any) -> str:
-        return obj.user.get_username()
+        return str(obj.user.get_username())
 
 
 class IncidentOut(Schema):
@@ -58,7 +58,7 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_owner_name(obj: Any) -> str:
-        return obj.owner.get_full_name() or obj.owner.get_username()
+        return str(obj.owner.get_full_name() or obj.owner.get_username())
 
     @staticmethod
     def resolve_services(obj: Any) -> list[int]:
@@ -161,7 +161,7 @@ class UpdateOut(Schema):
 
     @staticmethod
     def resolve_posted_by(obj: Any) -> str:
-        return obj.posted_by.get_full_name() or obj.posted_by.get_username()
+        return str(obj.posted_by.get_full_name() or obj.posted_by.get_username())
 
 
 class NoteIn(InSchema):

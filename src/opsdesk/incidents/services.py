@@ -12,10 +12,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.accounts.queries import active_staff
 from opsdesk.changes import services as change_services
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.core import clock, events, notify, timeline
+from opsdesk.core.actors import Actor
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.models import Activity
 from opsdesk.services.models import Service
@@ -61,7 +63,7 @@ def _resolve(model: type[Any], ids: list[int] | None, field: str) -> list[Any] |
 
 
 @transaction.atomic
-def declare_incident(data: dict[str, Any], *, actor: Any) -> Incident:
+def declare_incident(data: dict[str, Any], *, actor: User) -> Incident:
     """Open an incident by hand (no alert needed): title, severity, services, sites, owner."""
     now = clock.now()
     owner = staff_user(data["owner"], "owner") if data.get("owner") else actor
@@ -86,7 +88,7 @@ def declare_incident(data: dict[str, Any], *, actor: Any) -> Incident:
 
 
 @transaction.atomic
-def update_incident(incident: Incident, data: dict[str, Any], *, actor: Any) -> Incident:
+def update_incident(incident: Incident, data: dict[str, Any], *, actor: User) -> Incident:
     """Edit title, summary, severity, services and sites (impact is recomputed)."""
     incident = _locked(incident)
     before = timeline.snapshot(incident, EDITABLE)
@@ -115,7 +117,7 @@ def update_incident(incident: Incident, data: dict[str, Any], *, actor: Any) -> 
 
 
 @transaction.atomic
-def transition_incident(incident: Incident, to: str, *, actor: Any, reason: str = "") -> Incident:
+def transition_incident(incident: Incident, to: str, *, actor: Actor, reason: str = "") -> Incident:
     """Move the incident to another state (409 with the allowed states if not possible)."""
     incident = _locked(incident)
     if to in rules.REASON_REQUIRED and not reason.strip():
@@ -141,7 +143,7 @@ def transition_incident(incident: Incident, to: str, *, actor: Any, reason: str 
 
 
 @transaction.atomic
-def set_owner(incident: Incident, user_id: int, *, actor: Any, note: str = "") -> Incident:
+def set_owner(incident: Incident, user_id: int, *, actor: User, note: str = "") -> Incident:
     """Hand the incident to another owner (one owner, always); the new owner is notified."""
     incident = _locked(incident)
     owner = staff_user(user_id, "owner")
@@ -157,7 +159,7 @@ def set_owner(incident: Incident, user_id: int, *, actor: Any, note: str = "") -
 
 
 @transaction.atomic
-def add_note(incident: Incident, text: str, *, actor: Any) -> Activity:
+def add_note(incident: Incident, text: str, *, actor: User) -> Activity:
     """A responder's note on the timeline (internal)."""
     if not text.strip():
         raise field_error("text", "write something")
@@ -165,7 +167,7 @@ def add_note(incident: Incident, text: str, *, actor: Any) -> Activity:
 
 
 @transaction.atomic
-def link_change(incident: Incident, change: ChangeRequest, *, actor: Any) -> Incident:
+def link_change(incident: Incident, change: ChangeRequest, *, actor: User) -> Incident:
     """Link the incident to the change that caused it (feeds the change's review and failure rate)."""
     incident = _locked(incident)
     if incident.change_id == change.pk:

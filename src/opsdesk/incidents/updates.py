@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, notify, timeline
 from opsdesk.core.errors import field_error
 from opsdesk.core.models import Activity
@@ -19,7 +20,7 @@ CLIENT_AUDIENCES = frozenset({Audience.CLIENTS, Audience.END_USERS})
 
 
 @transaction.atomic
-def post_update(incident: Incident, data: dict[str, Any], *, actor: Any) -> IncidentUpdate:
+def post_update(incident: Incident, data: dict[str, Any], *, actor: User) -> IncidentUpdate:
     """Post an update to one audience; client and end-user updates show in the client portal.
 
     End-user updates must say in plain words what people can and cannot do; each client or

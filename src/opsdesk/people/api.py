@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -47,7 +48,7 @@ def list_engineers(  # type: ignore[no-untyped-def]
 def create_engineer(request: HttpRequest, payload: EngineerIn):  # type: ignore[no-untyped-def]
     """Add an engineer with skills, certifications and site access."""
     require_write(request, "engineers.write")
-    engineer = services.save_engineer(None, payload.dict(), actor=request.user)
+    engineer = services.save_engineer(None, payload.dict(), actor=signed_in(request.user))
     return Status(201, queries.get_engineer(request.user, engineer.pk))
 
 
@@ -63,7 +64,7 @@ def list_skills(request: HttpRequest):  # type: ignore[no-untyped-def]
 def create_skill(request: HttpRequest, payload: SkillIn):  # type: ignore[no-untyped-def]
     """Add a skill."""
     require_write(request, "engineers.write")
-    return Status(201, services.create_skill(payload.dict(), actor=request.user))
+    return Status(201, services.create_skill(payload.dict(), actor=signed_in(request.user)))
 
 
 @router.get("/certifications", response=list[CertificationOut], tags=["engineers"])
@@ -78,7 +79,7 @@ def list_certifications(request: HttpRequest):  # type: ignore[no-untyped-def]
 def create_certification(request: HttpRequest, payload: CertificationIn):  # type: ignore[no-untyped-def]
     """Add a certification type."""
     require_write(request, "engineers.write")
-    return Status(201, services.create_certification(payload.dict(), actor=request.user))
+    return Status(201, services.create_certification(payload.dict(), actor=signed_in(request.user)))
 
 
 @router.get("/engineers/{int:engineer_id}/absences", response=list[AbsenceOut], tags=["engineers"])
@@ -92,7 +93,7 @@ def record_absence(request: HttpRequest, engineer_id: Id, payload: AbsenceIn):  
     """Record time the engineer is away: eligibility and dispatch plans leave it out (re-plan the day after)."""
     engineer = queries.get_engineer(request.user, engineer_id)
     require_write(request, "engineers.write")
-    return Status(201, services.record_absence(engineer, payload.dict(), actor=request.user))
+    return Status(201, services.record_absence(engineer, payload.dict(), actor=signed_in(request.user)))
 
 
 add_object_routes(router, ObjectRoutes(

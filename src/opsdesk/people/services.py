@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import crud, timeline
 from opsdesk.core.errors import PermissionDenied, field_error
 from opsdesk.sites.models import Site
@@ -24,12 +25,12 @@ from .models import (
 NESTED = ("skills", "certifications", "site_access")
 
 
-def create_skill(data: dict[str, Any], *, actor: Any) -> Skill:
+def create_skill(data: dict[str, Any], *, actor: User) -> Skill:
     """Add a skill to the catalogue."""
     return crud.create(Skill, data, actor=actor)
 
 
-def create_certification(data: dict[str, Any], *, actor: Any) -> Certification:
+def create_certification(data: dict[str, Any], *, actor: User) -> Certification:
     """Add a certification type to the catalogue."""
     return crud.create(Certification, data, actor=actor)
 
@@ -95,7 +96,7 @@ def _check_unique(rows: list[dict[str, Any]] | None, key: tuple[str, ...], field
 
 
 @transaction.atomic
-def save_engineer(engineer: Engineer | None, data: dict[str, Any], *, actor: Any) -> Engineer:
+def save_engineer(engineer: Engineer | None, data: dict[str, Any], *, actor: User) -> Engineer:
     """Create (engineer=None) or update an engineer with their skills, certifications and access."""
     _check_unique(data.get("skills"), ("skill",), "skills")
     _check_unique(data.get("certifications"), ("certification",), "certifications")
@@ -110,7 +111,7 @@ def save_engineer(engineer: Engineer | None, data: dict[str, Any], *, actor: Any
     return engineer
 
 
-def delete_engineer(engineer: Engineer, *, actor: Any) -> None:
+def delete_engineer(engineer: Engineer, *, actor: User) -> None:
     """Remove an engineer."""
     crud.delete(engineer, actor=actor)
 
@@ -119,7 +120,7 @@ MAX_ABSENCE = dt.timedelta(days=366)
 
 
 @transaction.atomic
-def record_absence(engineer: Engineer, data: dict[str, Any], *, actor: Any) -> Absence:
+def record_absence(engineer: Engineer, data: dict[str, Any], *, actor: User) -> Absence:
     """The engineer is away from `start_at` to `end_at` (sick, leave, training): eligibility and
     dispatch plans leave that time out. On the engineer's timeline."""
     if not actor.has_perm_code("engineers.write"):

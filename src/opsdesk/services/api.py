@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -35,7 +36,7 @@ def create_service(request: HttpRequest, payload: ServiceIn):  # type: ignore[no
     """Add a service; `depends_on` that would close a cycle is refused with 409."""
     require_write(request, "services.write")
     get_client(request.user, payload.client)
-    service = services.create_service(payload.dict(), actor=request.user)
+    service = services.create_service(payload.dict(), actor=signed_in(request.user))
     return Status(201, queries.get_service(request.user, service.pk))
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import crud, timeline
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.sites.models import Site
@@ -14,7 +15,7 @@ from . import rules
 from .models import Service, ServiceDependency
 
 
-def _set_dependencies(service: Service, ids: list[int], *, actor: Any) -> None:
+def _set_dependencies(service: Service, ids: list[int], *, actor: User) -> None:
     """Replace the service's direct dependencies, refusing any that would close a cycle."""
     targets = crud.resolve_ids(Service, ids, "depends_on")
     if service.pk in ids:
@@ -46,7 +47,7 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
 
 
 @transaction.atomic
-def create_service(data: dict[str, Any], *, actor: Any) -> Service:
+def create_service(data: dict[str, Any], *, actor: User) -> Service:
     """Add a service with its hosting sites and dependencies."""
     fields, m2m = _split(data)
     service = crud.create(Service, fields, actor=actor, m2m=m2m)
@@ -56,7 +57,7 @@ def create_service(data: dict[str, Any], *, actor: Any) -> Service:
 
 
 @transaction.atomic
-def update_service(service: Service, data: dict[str, Any], *, actor: Any) -> Service:
+def update_service(service: Service, data: dict[str, Any], *, actor: User) -> Service:
     """Change a service; `depends_on` replaces its direct dependencies."""
     if "client" in data:
         raise field_error("client", "a service cannot move to another client")
@@ -67,6 +68,6 @@ def update_service(service: Service, data: dict[str, Any], *, actor: Any) -> Ser
     return service
 
 
-def delete_service(service: Service, *, actor: Any) -> None:
+def delete_service(service: Service, *, actor: User) -> None:
     """Remove a service and its edges."""
     crud.delete(service, actor=actor)

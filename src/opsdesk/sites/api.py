@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -40,7 +41,7 @@ def list_regions(request: HttpRequest):  # type: ignore[no-untyped-def]
 def create_region(request: HttpRequest, payload: RegionIn):  # type: ignore[no-untyped-def]
     """Add a region."""
     require_write(request, "sites.write")
-    return Status(201, services.create_region(payload.dict(), actor=request.user))
+    return Status(201, services.create_region(payload.dict(), actor=signed_in(request.user)))
 
 
 @router.get("/sites", response=list[SiteOut], tags=["sites"])
@@ -62,7 +63,7 @@ def list_sites(  # type: ignore[no-untyped-def]
 def create_site(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyped-def]
     """Add a site."""
     require_write(request, "sites.write")
-    site = services.create_site(payload.dict(), actor=request.user)
+    site = services.create_site(payload.dict(), actor=signed_in(request.user))
     return Status(201, queries.get_site(request.user, site.pk))
 
 
@@ -113,7 +114,7 @@ def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: i
     """Add a rule to a site."""
     require_write(request, "sites.write")
     queries.get_site(request.user, payload.site)
-    return Status(201, services.create_requirement(payload.dict(), actor=request.user))
+    return Status(201, services.create_requirement(payload.dict(), actor=signed_in(request.user)))
 
 
 add_object_routes(router, ObjectRoutes(

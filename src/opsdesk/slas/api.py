@@ -7,6 +7,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from opsdesk.core import clock
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.schemas import Id
@@ -50,7 +51,7 @@ def get_policy(request: HttpRequest, policy_id: Id):  # type: ignore[no-untyped-
 def create_policy(request: HttpRequest, payload: SlaPolicyIn):  # type: ignore[no-untyped-def]
     """Add an SLA policy (administrators)."""
     require_write(request, "slas.write")
-    return Status(201, services.create_policy(payload.dict(), actor=request.user))
+    return Status(201, services.create_policy(payload.dict(), actor=signed_in(request.user)))
 
 
 @router.patch("/sla/policies/{int:policy_id}", response=SlaPolicyOut, tags=TAG)
@@ -58,7 +59,7 @@ def update_policy(request: HttpRequest, policy_id: Id, payload: SlaPolicyPatch):
     """Change an SLA policy (administrators)."""
     policy = queries.get_policy(request.user, policy_id)  # another client's policy: 404 before 403
     require_write(request, "slas.write")
-    return services.update_policy(policy, payload.dict(exclude_unset=True), actor=request.user)
+    return services.update_policy(policy, payload.dict(exclude_unset=True), actor=signed_in(request.user))
 
 
 @router.get("/sla/attainment", response=list[AttainmentOut], tags=TAG)

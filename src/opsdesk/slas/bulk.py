@@ -128,7 +128,8 @@ def _read(lo: int, hi: int, from_timeline: bool) -> list[tuple[Any, ...]]:
             f"SELECT w.id, w.client_id, w.site_id, w.priority, w.category, w.state, {_epoch_sql('w.created_at')}, "  # noqa: S608
             f"{history}, {digest} FROM workorders_workorder w LEFT JOIN slas_slahistory h "
             "ON h.kind = %s AND h.object_id = w.id WHERE w.id >= %s AND w.id < %s ORDER BY w.id", [WORK_ORDER, lo, hi])
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
 
 
 def _stored(lo: int, hi: int) -> dict[int, dict[str, list[Any]]]:

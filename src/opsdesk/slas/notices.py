@@ -46,7 +46,8 @@ def watch() -> dict[str, int]:
 
 
 def _objects(kind: str, ids: set[int]) -> dict[int, Any]:
-    return MODELS[kind].objects.select_related("owner").in_bulk(sorted(ids))
+    found: dict[int, Any] = MODELS[kind].objects.select_related("owner").in_bulk(sorted(ids))
+    return found
 
 
 def _name(kind: str, obj: Any) -> str:

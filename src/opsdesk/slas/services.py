@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import timeline
 from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import field_error
@@ -100,7 +101,7 @@ def _client(value: Any) -> Client | None:
 
 
 @transaction.atomic
-def create_policy(data: dict[str, Any], *, actor: Any) -> SlaPolicy:
+def create_policy(data: dict[str, Any], *, actor: User) -> SlaPolicy:
     """Add an SLA policy (pause states default to the kind's: on hold for work orders)."""
     values = {k: data[k] for k in FIELDS if data.get(k) is not None}
     values["client"] = _client(data.get("client"))
@@ -120,7 +121,7 @@ def create_policy(data: dict[str, Any], *, actor: Any) -> SlaPolicy:
 
 
 @transaction.atomic
-def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: Any) -> SlaPolicy:
+def update_policy(policy: SlaPolicy, data: dict[str, Any], *, actor: User) -> SlaPolicy:
     """Change a policy's fields (only those given); the kind and the rest are validated together."""
     before = timeline.snapshot(policy)
     for key, value in data.items():

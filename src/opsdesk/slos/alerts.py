@@ -35,13 +35,14 @@ from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Integration, MappingRule, RawEvent
 from opsdesk.alerts.signals import Signal
 from opsdesk.core import clock
+from opsdesk.core.actors import OPSDESK
 
 from . import queries
 from .models import Slo
 from .reports import RuleBurn, SloReport, report_of
 
 INTEGRATION_NAME = "SLO burn-rate alerts"
-ACTOR = "opsdesk"
+ACTOR = OPSDESK
 SOURCE = "opsdesk SLOs"
 MAPPING_LABEL = "group"  # Events API payload.group becomes this label
 

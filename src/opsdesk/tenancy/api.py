@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
@@ -26,7 +27,7 @@ def list_clients(request: HttpRequest, q: str | None = None):  # type: ignore[no
 def create_client(request: HttpRequest, payload: ClientIn):  # type: ignore[no-untyped-def]
     """Register a client."""
     require_write(request, "clients.write")
-    return Status(201, services.create_client(payload.dict(), actor=request.user))
+    return Status(201, services.create_client(payload.dict(), actor=signed_in(request.user)))
 
 
 add_object_routes(router, ObjectRoutes(

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_scope, require_write
 from opsdesk.core.cursor import CursorPage
 from opsdesk.core.errors import PermissionDenied, field_error
@@ -99,7 +100,7 @@ def transition(request: HttpRequest, wo_id: Id, payload: WorkTransitionIn):  # t
     require_write(request, "workorders.write")
     if not payload.to:
         raise field_error("to", "the state to move to is required")
-    services.transition_work_order(wo, payload.to, actor=request.user, reason=payload.reason)
+    services.transition_work_order(wo, payload.to, actor=signed_in(request.user), reason=payload.reason)
     return rows.present_one(wo_id)
 
 
@@ -121,7 +122,7 @@ def override(request: HttpRequest, wo_id: Id, payload: OverrideIn):  # type: ign
     require_write(request, "workorders.dispatch")
     if not payload.blocker:
         raise field_error("blocker", "the key of the blocker to override is required")
-    return Status(201, services.override_blocker(wo, payload.blocker, reason=payload.reason, actor=request.user))
+    return Status(201, services.override_blocker(wo, payload.blocker, reason=payload.reason, actor=signed_in(request.user)))
 
 
 @router.get("/work-orders/{int:wo_id}/eligibility", response=list[VerdictOut], tags=TAG)
@@ -155,7 +156,7 @@ def hand_off(request: HttpRequest, wo_id: Id, payload: HandoffIn):  # type: igno
         raise field_error("to_user", "say who (or which team) takes over")
     handoff = services.hand_off(
         wo, to_user=payload.to_user or wo.owner_id, to_team=payload.to_team, done_so_far=payload.done_so_far,
-        next_step=payload.next_step, open_questions=payload.open_questions, links=payload.links, actor=request.user,
+        next_step=payload.next_step, open_questions=payload.open_questions, links=payload.links, actor=signed_in(request.user),
     )
     return Status(201, handoff)
 
@@ -166,7 +167,7 @@ def acknowledge(request: HttpRequest, wo_id: Id, handoff_id: Id):  # type: ignor
     wo = queries.get_work_order(request.user, wo_id)
     require_scope(request, "write")
     handoff = queries.get_handoff(request.user, wo, handoff_id)
-    return services.acknowledge_handoff(handoff, actor=request.user)
+    return services.acknowledge_handoff(handoff, actor=signed_in(request.user))
 
 
 @router.get("/work-orders/{int:wo_id}/comments", response=list[CommentOut], tags=TAG)
@@ -181,7 +182,7 @@ def comment(request: HttpRequest, wo_id: Id, payload: CommentIn):  # type: ignor
     """Add a comment: internal (staff) or client-visible; client users' comments are client-visible."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.comment")
-    return Status(201, services.add_comment(wo, payload.body, visibility=payload.visibility, actor=request.user))
+    return Status(201, services.add_comment(wo, payload.body, visibility=payload.visibility, actor=signed_in(request.user)))
 
 
 @router.post("/work-orders/{int:wo_id}/arrangements", response=ArrangementOut, tags=TAG)
@@ -206,7 +207,7 @@ def update_part(request: HttpRequest, wo_id: Id, part_id: Id, payload: PartIn): 
     require_write(request, "workorders.write")
     data = payload.dict(exclude_unset=True)
     data.pop("id", None)
-    return services.update_part(wo, part_id, data, actor=request.user)
+    return services.update_part(wo, part_id, data, actor=signed_in(request.user))
 
 
 @router.post("/work-orders/{int:wo_id}/check-in", response=CheckInOut, tags=TAG)
@@ -220,7 +221,7 @@ def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: igno
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.onsite")
     services.check_in(
-        wo, actor=request.user, reason=payload.reason, latitude=payload.latitude, longitude=payload.longitude,
+        wo, actor=signed_in(request.user), reason=payload.reason, latitude=payload.latitude, longitude=payload.longitude,
         accuracy_m=payload.accuracy_m,
     )
     fresh = queries.get_work_order(request.user, wo_id)
@@ -236,12 +237,12 @@ def check_out(request: HttpRequest, wo_id: Id, payload: CheckOutIn):  # type: ig
     require_write(request, "workorders.onsite")
     if payload.outcome == "not_completed":
         services.check_out_not_completed(
-            wo, reason=payload.failure_reason or "", note=payload.failure_note, actor=request.user
+            wo, reason=payload.failure_reason or "", note=payload.failure_note, actor=signed_in(request.user)
         )
         return rows.present_one(wo_id)
     services.check_out(
         wo, report=payload.report, checklist=payload.checklist, first_time_fix=payload.first_time_fix,
-        actor=request.user,
+        actor=signed_in(request.user),
     )
     return rows.present_one(wo_id)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, timeline
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
 from opsdesk.core.models import Activity
@@ -34,7 +35,7 @@ from .models import CategoryPolicy, Visit, WorkOrder
 from .transitions import transition_work_order
 
 
-def _on_behalf(wo: WorkOrder, actor: Any) -> None:
+def _on_behalf(wo: WorkOrder, actor: User) -> None:
     if wo.engineer_id is None:
         raise Conflict(f"WO-{wo.pk} has no engineer assigned; dispatch assigns one first.")
     own = wo.engineer is not None and wo.engineer.user_id is not None and wo.engineer.user_id == actor.pk
@@ -72,7 +73,7 @@ def _check_in_summary(wo: WorkOrder, visit: Visit) -> str:
 
 @transaction.atomic
 def check_in(
-    wo: WorkOrder, *, actor: Any, reason: str = "", latitude: float | None = None,
+    wo: WorkOrder, *, actor: User, reason: str = "", latitude: float | None = None,
     longitude: float | None = None, accuracy_m: float | None = None,
 ) -> WorkOrder:
     """The engineer arrives: check the window and the place, record the visit, move the work on site."""
@@ -129,7 +130,7 @@ def _check_answers(category: str, checklist: dict[str, Any]) -> dict[str, bool]:
 
 @transaction.atomic
 def check_out(
-    wo: WorkOrder, *, report: str, checklist: dict[str, Any], actor: Any, first_time_fix: bool | None = None
+    wo: WorkOrder, *, report: str, checklist: dict[str, Any], actor: User, first_time_fix: bool | None = None
 ) -> WorkOrder:
     """The engineer leaves: the checklist and the completion report (client-visible); the work is completed."""
     wo = _locked(wo)
@@ -155,7 +156,7 @@ def check_out(
 
 
 @transaction.atomic
-def check_out_not_completed(wo: WorkOrder, *, reason: str, note: str = "", actor: Any) -> WorkOrder:
+def check_out_not_completed(wo: WorkOrder, *, reason: str, note: str = "", actor: User) -> WorkOrder:
     """The engineer leaves without completing: why (a fixed choice, 'other' with a note); the work goes on hold."""
     wo = _locked(wo)
     _on_behalf(wo, actor)
@@ -178,11 +179,11 @@ def check_out_not_completed(wo: WorkOrder, *, reason: str, note: str = "", actor
     return transition_work_order(wo, "on_hold", actor=actor, reason=text)
 
 
-def verify(wo: WorkOrder, *, actor: Any, reason: str = "") -> WorkOrder:
+def verify(wo: WorkOrder, *, actor: User, reason: str = "") -> WorkOrder:
     """The service desk (or the client's confirmation) verifies completed work."""
     return transition_work_order(wo, "verified", actor=actor, reason=reason or "work verified")
 
 
-def close(wo: WorkOrder, *, actor: Any, reason: str = "") -> WorkOrder:
+def close(wo: WorkOrder, *, actor: User, reason: str = "") -> WorkOrder:
     """Close verified work."""
     return transition_work_order(wo, "closed", actor=actor, reason=reason or "closed")

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.views import errors_on_fields, staff_page, submit_form
 
 from . import page_queries, queries, services
@@ -61,7 +62,7 @@ def check_in(request: HttpRequest, wo_id: int) -> HttpResponse:
         done = submit_form(
             request, form,
             lambda f: services.check_in(
-                wo, actor=request.user, reason=f.cleaned_data["reason"], latitude=f.cleaned_data["latitude"],
+                wo, actor=signed_in(request.user), reason=f.cleaned_data["reason"], latitude=f.cleaned_data["latitude"],
                 longitude=f.cleaned_data["longitude"], accuracy_m=f.cleaned_data["accuracy_m"],
             ),
             success=f"Checked in at {wo.site.code}.", redirect_to=reverse("workorders:check-out", args=[wo.pk]),
@@ -84,7 +85,7 @@ def check_out(request: HttpRequest, wo_id: int) -> HttpResponse:
             request, form,
             lambda f: services.check_out(
                 wo, checklist=f.answers(), report=f.cleaned_data["completion_report"],
-                first_time_fix=f.cleaned_data["first_time_fix"], actor=request.user,
+                first_time_fix=f.cleaned_data["first_time_fix"], actor=signed_in(request.user),
             ),
             success=f"Checked out: WO-{wo.pk} is completed.", redirect_to=reverse("workorders:mine"),
         )
@@ -103,7 +104,7 @@ def check_out_not_completed(request: HttpRequest, wo_id: int) -> HttpResponse:
     done = submit_form(
         request, form,
         lambda f: services.check_out_not_completed(
-            wo, reason=f.cleaned_data["failure_reason"], note=f.cleaned_data["failure_note"], actor=request.user
+            wo, reason=f.cleaned_data["failure_reason"], note=f.cleaned_data["failure_note"], actor=signed_in(request.user)
         ),
         success=f"Checked out: WO-{wo.pk} was not completed and is on hold.", redirect_to=reverse("workorders:mine"),
         refused=errors_on_fields,

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, notify, timeline
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
 
@@ -51,7 +52,7 @@ def record_handoff(
     *,
     to_user: Any,
     to_team: str | None,
-    actor: Any,
+    actor: User,
     done_so_far: str = "",
     next_step: str = "",
     open_questions: str = "",
@@ -94,7 +95,7 @@ def _briefing(handoff: Handoff) -> str:
 
 
 @transaction.atomic
-def acknowledge_handoff(handoff: Handoff, *, actor: Any) -> Handoff:
+def acknowledge_handoff(handoff: Handoff, *, actor: User) -> Handoff:
     """The receiver confirms taking over; acknowledging twice changes nothing."""
     handoff = Handoff.objects.select_for_update(of=("self",)).select_related("work_order").get(pk=handoff.pk)
     if handoff.to_user_id != getattr(actor, "pk", None):

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.views import (
     errors_on_fields,
     form_action,
@@ -107,7 +108,7 @@ def portal_comment(request: HttpRequest, wo_id: int) -> HttpResponse:
     wo = queries.get_work_order(request.user, wo_id)
     return form_action(
         request, CommentForm({"body": request.POST.get("body", ""), "visibility": "client"}),
-        lambda d: services.add_comment(wo, d["body"], visibility="client", actor=request.user),
+        lambda d: services.add_comment(wo, d["body"], visibility="client", actor=signed_in(request.user)),
         success="Message sent.",
         invalid="Write your message first.",
         redirect_to=reverse("workorders:portal-detail", args=[wo.pk]) + "#comments",

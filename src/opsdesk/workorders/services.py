@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from opsdesk.accounts import queries as account_queries
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, crud, events, notify, timeline
 from opsdesk.core.audit import record_audit, target_of
 from opsdesk.core.errors import Conflict, PermissionDenied, field_error
@@ -84,7 +85,7 @@ def _codes(found: dict[str, Any], codes: list[str], field: str) -> list[Any]:
     return [found[c] for c in dict.fromkeys(codes)]
 
 
-def _site(actor: Any, site_id: Any, client_id: int) -> Any:
+def _site(actor: User, site_id: Any, client_id: int) -> Any:
     site = queries.visible_site(actor, int(site_id)) if site_id else None
     if site is None:
         raise field_error("site", f"unknown site id: {site_id}")
@@ -113,7 +114,7 @@ def _m2m(data: dict[str, Any], client_id: int) -> dict[str, list[Any]]:
     return m2m
 
 
-def _change(actor: Any, change_id: Any) -> Any:
+def _change(actor: User, change_id: Any) -> Any:
     if change_id is None:
         return None
     change = queries.visible_change(actor, int(change_id))
@@ -133,7 +134,7 @@ def _engineer(value: Any) -> Engineer | None:
     return found
 
 
-def _require(actor: Any, permission: str) -> None:
+def _require(actor: User, permission: str) -> None:
     if not actor.has_perm_code(permission):
         raise PermissionDenied(f"Your role ({actor.get_role_display()}) may not do this ({permission}).")
 
@@ -170,7 +171,7 @@ def _parts(wo: WorkOrder, items: list[dict[str, Any]], *, replace: bool) -> dict
     return {"parts": [sorted(existing), sorted(kept)]} if replace else {"parts": [[], kept]}
 
 
-def _mark_rework(original: WorkOrder, rework: WorkOrder, actor: Any) -> None:
+def _mark_rework(original: WorkOrder, rework: WorkOrder, actor: User) -> None:
     """A follow-up that references earlier work means that work was not fixed the first time."""
     WorkOrder.objects.filter(pk=original.pk).update(first_time_fix=False)
     timeline.record(
@@ -180,7 +181,7 @@ def _mark_rework(original: WorkOrder, rework: WorkOrder, actor: Any) -> None:
     original.first_time_fix = False
 
 
-def _creation_fields(data: dict[str, Any], actor: Any) -> dict[str, Any]:
+def _creation_fields(data: dict[str, Any], actor: User) -> dict[str, Any]:
     """Who the work is for, who owns it and which state it starts in."""
     if _is_client(actor):
         if data.get("client") not in (None, actor.client_id):
@@ -204,7 +205,7 @@ def _creation_fields(data: dict[str, Any], actor: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_work_order(data: dict[str, Any], *, actor: Any) -> WorkOrder:
+def create_work_order(data: dict[str, Any], *, actor: User) -> WorkOrder:
     """Create a work order (staff) or a client's request (always submitted; see the module notes)."""
     fields = _creation_fields(data, actor)
     client = fields["client"]
@@ -243,7 +244,7 @@ def create_work_order(data: dict[str, Any], *, actor: Any) -> WorkOrder:
 
 
 @transaction.atomic
-def update_work_order(wo: WorkOrder, data: dict[str, Any], *, actor: Any) -> WorkOrder:
+def update_work_order(wo: WorkOrder, data: dict[str, Any], *, actor: User) -> WorkOrder:
     """Edit a work order that is not finished; an owner or team change is recorded as a handoff."""
     wo = _locked(wo)
     if wo.state in ("completed", "verified", "closed", "cancelled"):
@@ -286,7 +287,7 @@ def update_work_order(wo: WorkOrder, data: dict[str, Any], *, actor: Any) -> Wor
 
 
 @transaction.atomic
-def override_blocker(wo: WorkOrder, key: str, *, reason: str, actor: Any) -> Override:
+def override_blocker(wo: WorkOrder, key: str, *, reason: str, actor: User) -> Override:
     """A dispatcher proceeds despite one open blocker; the reason is recorded and on the timeline."""
     _require(actor, "workorders.dispatch")
     wo = _locked(wo)
@@ -314,7 +315,7 @@ def override_blocker(wo: WorkOrder, key: str, *, reason: str, actor: Any) -> Ove
 
 
 @transaction.atomic
-def assign(wo: WorkOrder, engineer: Engineer | int | None, *, actor: Any) -> WorkOrder:
+def assign(wo: WorkOrder, engineer: Engineer | int | None, *, actor: User) -> WorkOrder:
     """Assign an engineer (or nobody); the engineer's user is told. Eligibility shows in readiness."""
     _require(actor, "workorders.dispatch")
     wo = _locked(wo)
@@ -339,7 +340,7 @@ def assign(wo: WorkOrder, engineer: Engineer | int | None, *, actor: Any) -> Wor
 
 @transaction.atomic
 def record_arrangement(
-    wo: WorkOrder, requirement_id: int, *, state: str, reference: str = "", note: str = "", actor: Any
+    wo: WorkOrder, requirement_id: int, *, state: str, reference: str = "", note: str = "", actor: User
 ) -> Arrangement:
     """Record what has been done about one site requirement (e.g. the access request submitted/approved).
 
@@ -378,7 +379,7 @@ def record_arrangement(
 
 
 @transaction.atomic
-def update_part(wo: WorkOrder, part_id: int, data: dict[str, Any], *, actor: Any) -> Part:
+def update_part(wo: WorkOrder, part_id: int, data: dict[str, Any], *, actor: User) -> Part:
     """Change one part's shipment state, expected or delivered time, quantity or description."""
     wo = _locked(wo)
     part = wo.parts.filter(pk=part_id).first()
@@ -402,7 +403,7 @@ def update_part(wo: WorkOrder, part_id: int, data: dict[str, Any], *, actor: Any
 
 
 @transaction.atomic
-def add_comment(wo: WorkOrder, body: str, *, visibility: str | None = None, actor: Any) -> Comment:
+def add_comment(wo: WorkOrder, body: str, *, visibility: str | None = None, actor: User) -> Comment:
     """Add a comment; client users only ever post client-visible ones. The owner hears of client messages."""
     visibility = visibility or (Comment.Visibility.CLIENT if _is_client(actor) else Comment.Visibility.INTERNAL)
     if visibility not in Comment.Visibility.values:
@@ -427,7 +428,7 @@ def add_comment(wo: WorkOrder, body: str, *, visibility: str | None = None, acto
 @transaction.atomic
 def hand_off(
     wo: WorkOrder, *, to_user: Any, to_team: str | None = None, done_so_far: str = "", next_step: str = "",
-    open_questions: str = "", links: list[str] | None = None, actor: Any,
+    open_questions: str = "", links: list[str] | None = None, actor: User,
 ) -> Handoff:
     """Hand the work order to another owner and/or team with a summary; the receiver must acknowledge."""
     if not (next_step or "").strip():

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock, events, schedule, timeline
+from opsdesk.core.actors import Actor
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.models import Activity
 
@@ -40,7 +42,7 @@ def _locked(wo: WorkOrder) -> WorkOrder:
 
 
 def refresh_readiness(
-    wo: WorkOrder, *, actor: Any = None, evaluated: Readiness | None = None
+    wo: WorkOrder, *, actor: Actor | None = None, evaluated: Readiness | None = None
 ) -> WorkOrder:
     """Recompute and store blocked, at_risk, next_needed_by and the blockers (JSON) of a work order.
 
@@ -88,7 +90,7 @@ def _sync_schedule(wo: WorkOrder) -> None:
     )
 
 
-def derive(wo: WorkOrder, actor: Any, *, evaluated: Readiness | None = None) -> WorkOrder:
+def derive(wo: WorkOrder, actor: Actor, *, evaluated: Readiness | None = None) -> WorkOrder:
     refresh_readiness(wo, actor=actor, evaluated=evaluated)
     _sync_schedule(wo)
     return wo
@@ -139,7 +141,7 @@ def _gate(wo: WorkOrder, to: str) -> Readiness | None:
 
 
 @transaction.atomic
-def transition_work_order(wo: WorkOrder, to: str, *, actor: Any, reason: str = "") -> WorkOrder:
+def transition_work_order(wo: WorkOrder, to: str, *, actor: User, reason: str = "") -> WorkOrder:
     """Move a work order to `to`: the machine's table, the readiness gate, the timeline, derived data."""
     wo = _locked(wo)
     before = wo.state

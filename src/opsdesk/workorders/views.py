@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.views import (
     form_action,
     int_param,
@@ -134,7 +135,7 @@ def transition(request: HttpRequest, wo_id: int) -> HttpResponse:
     wo = queries.get_work_order(request.user, wo_id)
     return form_action(
         request, TransitionForm(request.POST),
-        lambda d: services.transition_work_order(wo, d["to"], actor=request.user, reason=d["reason"]),
+        lambda d: services.transition_work_order(wo, d["to"], actor=signed_in(request.user), reason=d["reason"]),
         success=lambda d: f"WO-{wo.pk} is now {d['to'].replace('_', ' ')}.",
         invalid="Choose a state to move the work order to.",
         redirect_to=_detail_url(wo.pk),
@@ -148,7 +149,7 @@ def override(request: HttpRequest, wo_id: int) -> HttpResponse:
     wo = queries.get_work_order(request.user, wo_id)
     return form_action(
         request, OverrideForm(request.POST),
-        lambda d: services.override_blocker(wo, d["blocker"], reason=d["reason"], actor=request.user),
+        lambda d: services.override_blocker(wo, d["blocker"], reason=d["reason"], actor=signed_in(request.user)),
         success="Override recorded.",
         invalid="An override needs a reason.",
         redirect_to=_detail_url(wo.pk, "#readiness"),
@@ -163,7 +164,7 @@ def arrangement(request: HttpRequest, wo_id: int) -> HttpResponse:
     return form_action(
         request, ArrangementForm(request.POST),
         lambda d: services.record_arrangement(
-            wo, d["requirement"], state=d["state"], reference=d["reference"], note=d["note"], actor=request.user
+            wo, d["requirement"], state=d["state"], reference=d["reference"], note=d["note"], actor=signed_in(request.user)
         ),
         success="Arrangement recorded.",
         invalid="Choose the requirement and its new state.",
@@ -178,7 +179,7 @@ def assign(request: HttpRequest, wo_id: int) -> HttpResponse:
     wo = queries.get_work_order(request.user, wo_id)
     return form_action(
         request, AssignForm(request.POST),
-        lambda d: services.assign(wo, d["engineer"] or None, actor=request.user),
+        lambda d: services.assign(wo, d["engineer"] or None, actor=signed_in(request.user)),
         success=lambda d: "Engineer assigned." if d["engineer"] else "Engineer unassigned.",
         invalid="Choose an engineer.",
         redirect_to=_detail_url(wo.pk),
@@ -195,7 +196,7 @@ def handoff(request: HttpRequest, wo_id: int) -> HttpResponse:
         request, form,
         lambda d: services.hand_off(
             wo, to_user=d["to_user"], to_team=d["to_team"] or None, done_so_far=d["done_so_far"], next_step=d["next_step"],
-            open_questions=d["open_questions"], links=d["links"], actor=request.user,
+            open_questions=d["open_questions"], links=d["links"], actor=signed_in(request.user),
         ),
         success=lambda d: f"Handed over to {d['to_user'].get_full_name() or d['to_user'].username}.",
         invalid="A handoff needs the receiver, what was done so far and the next step.",
@@ -212,7 +213,7 @@ def acknowledge(request: HttpRequest, wo_id: int, handoff_id: int) -> HttpRespon
     wo = queries.get_work_order(request.user, wo_id)
     run_action(
         request,
-        lambda: services.acknowledge_handoff(queries.get_handoff(request.user, wo, handoff_id), actor=request.user),
+        lambda: services.acknowledge_handoff(queries.get_handoff(request.user, wo, handoff_id), actor=signed_in(request.user)),
         "Handoff acknowledged.",
     )
     return HttpResponseRedirect(_detail_url(wo.pk, "#handoffs"))
@@ -225,7 +226,7 @@ def comment(request: HttpRequest, wo_id: int) -> HttpResponse:
     wo = queries.get_work_order(request.user, wo_id)
     return form_action(
         request, CommentForm(request.POST),
-        lambda d: services.add_comment(wo, d["body"], visibility=d["visibility"], actor=request.user),
+        lambda d: services.add_comment(wo, d["body"], visibility=d["visibility"], actor=signed_in(request.user)),
         success=lambda d: "Comment added" + (" (the client can see it)." if d["visibility"] == "client" else " (internal)."),
         invalid="Write the comment first.",
         redirect_to=_detail_url(wo.pk, "#comments"),
@@ -241,7 +242,7 @@ def edit(request: HttpRequest, wo_id: int) -> HttpResponse:
     if request.method == "POST":
         form = EditForm(request.POST, work_order=wo, fields=fields)
         done = submit_form(
-            request, form, lambda f: services.update_work_order(wo, f.to_data(), actor=request.user),
+            request, form, lambda f: services.update_work_order(wo, f.to_data(), actor=signed_in(request.user)),
             success=f"WO-{wo.pk} updated.", redirect_to=_detail_url(wo.pk),
         )
         if done is not None:

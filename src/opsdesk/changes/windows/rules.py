@@ -147,7 +147,7 @@ def _never_matches(rule: rr.rrule) -> bool:
     if len(positive) < len(days):
         return False
     longest = max(29 if m == 2 else calendar.monthrange(2001, m)[1] for m in months)
-    return min(positive) > longest
+    return bool(min(positive) > longest)
 
 
 def validate_duration(minutes: int) -> int:
@@ -259,7 +259,8 @@ def _starts(rule: WindowRule, time_zone: str, after: dt.datetime, before: dt.dat
         return [start] if after < start < before else []
     near = after.astimezone(_zone(time_zone)).date()
     expanded = _anchored(rule.rrule, rule.start_on, rule.start_time, time_zone, near)
-    return expanded.between(after, before)
+    starts: list[dt.datetime] = expanded.between(after, before)
+    return starts
 
 
 def occurrences(rule: WindowRule, time_zone: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:

@@ -33,7 +33,8 @@ def as_local(value: dt.datetime | None) -> dt.datetime | None:
     """Keep an aware datetime in its own zone when formatted (|date would convert it to UTC)."""
     if value is None or value.tzinfo is None:
         return value
-    return do_timezone(value, value.tzinfo)
+    local: dt.datetime = do_timezone(value, value.tzinfo)
+    return local
 
 
 @register.filter
@@ -43,7 +44,8 @@ def local_now(time_zone: str) -> dt.datetime | None:
         zone = ZoneInfo(time_zone)
     except (ValueError, KeyError, TypeError):
         return None
-    return do_timezone(clock.now(), zone)
+    local: dt.datetime = do_timezone(clock.now(), zone)
+    return local
 
 
 # -- badges and labels: each app's library registers these over its own mappings ------------------
@@ -100,7 +102,8 @@ def in_zone(value: dt.datetime | None, time_zone: str | None) -> dt.datetime | N
     """The instant in the named IANA zone, kept in that zone when formatted with |date."""
     if value is None or value.tzinfo is None:
         return value
-    return do_timezone(value, clock.zone_or_utc(time_zone))
+    local: dt.datetime = do_timezone(value, clock.zone_or_utc(time_zone))
+    return local
 
 
 @register.filter

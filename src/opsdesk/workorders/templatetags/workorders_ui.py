@@ -154,7 +154,7 @@ def person(user: Any) -> str:
     """A user's full name, else the username ('—' for nobody)."""
     if user is None:
         return "—"
-    return user.get_full_name() or user.get_username()
+    return str(user.get_full_name() or user.get_username())
 
 
 @register.filter

@@ -10,10 +10,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from opsdesk.accounts import rules, services
+from opsdesk.core.actors import SystemActor
 from opsdesk.core.errors import DomainError
 from opsdesk.tenancy.models import Client
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = SystemActor("cli")
 
 
 def lookup_client(code: str | None) -> Client | None:

@@ -17,9 +17,10 @@ from rich.table import Table
 from opsdesk.accounts import rules, services
 from opsdesk.accounts.models import User
 from opsdesk.accounts.queries import list_own_tokens
+from opsdesk.core.actors import SystemActor
 from opsdesk.core.errors import DomainError
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = SystemActor("cli")
 
 
 def lookup_user(username: str) -> User:

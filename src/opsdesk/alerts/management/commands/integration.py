@@ -16,10 +16,11 @@ from rich.table import Table
 from opsdesk.alerts import keys, processing, services
 from opsdesk.alerts.change_events.cli import show_change_events
 from opsdesk.alerts.models import Integration
+from opsdesk.core.actors import SystemActor
 from opsdesk.core.errors import DomainError
 from opsdesk.tenancy.models import Client
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = SystemActor("cli")
 KINDS = [k for k, _ in Integration.Kind.choices]
 
 

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from opsdesk.accounts.models import User
 from opsdesk.core.errors import DomainError
 from opsdesk.dispatch import queries, services
 from opsdesk.dispatch.answers import plan_answer
@@ -27,7 +28,7 @@ from opsdesk.dispatch.models import Plan
 from opsdesk.workorders.eligibility import zone
 
 
-def _actor(username: str | None) -> Any:
+def _actor(username: str | None) -> User:
     users = get_user_model().objects.filter(is_active=True)
     if username:
         found = users.filter(username=username).first()
@@ -71,20 +72,20 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc.detail if hasattr(exc, "detail") else exc)) from exc
 
-    def _plan(self, console: Console, options: dict[str, Any], actor: Any) -> None:
+    def _plan(self, console: Console, options: dict[str, Any], actor: User) -> None:
         plan = services.propose_plan(options["region"], options["day"], actor=actor, seconds=options["seconds"], fresh=options["fresh"])
         if options["accept"]:
             plan = services.accept_plan(plan, actor=actor)
         self._print(console, plan, options)
 
-    def _show(self, console: Console, options: dict[str, Any], actor: Any) -> None:
+    def _show(self, console: Console, options: dict[str, Any], actor: User) -> None:
         self._print(console, queries.get_plan(actor, options["plan_id"]), options)
 
-    def _accept(self, console: Console, options: dict[str, Any], actor: Any) -> None:
+    def _accept(self, console: Console, options: dict[str, Any], actor: User) -> None:
         plan = services.accept_plan(queries.get_plan(actor, options["plan_id"]), actor=actor)
         self._print(console, plan, options)
 
-    def _list(self, console: Console, options: dict[str, Any], actor: Any) -> None:
+    def _list(self, console: Console, options: dict[str, Any], actor: User) -> None:
         plans = list(queries.list_plans(actor, region=options["region"])[:30])
         if options["json"]:
             console.print_json(json.dumps([{"id": p.pk, "region": p.region.code, "day": p.day.isoformat(), "state": p.state,

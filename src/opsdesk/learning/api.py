@@ -12,9 +12,8 @@ from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import ActivityOut, Id
 from opsdesk.services import readers
 
-from . import client_view, postmortems, problems
-from . import learning_queries as queries
-from .learning_schemas import (
+from . import client_view, queries, services
+from .schemas import (
     ActionIn,
     ActionOut,
     ActionPatch,
@@ -55,7 +54,7 @@ def start_postmortem(request: HttpRequest, payload: PostmortemStartIn):  # type:
     the existing one if it was started before (200)."""
     require_write(request, PERMISSION)
     incident = queries.incident_in_body(request.user, payload.incident)
-    pm, created = postmortems.start_postmortem(incident, request.user, owner=payload.owner)
+    pm, created = services.start_postmortem(incident, request.user, owner=payload.owner)
     return Status(201 if created else 200, queries.get_postmortem(request.user, pm.pk))
 
 
@@ -72,7 +71,7 @@ def update_postmortem(request: HttpRequest, postmortem_id: Id, payload: Postmort
     """Edit the sections or the owner of a draft or in-review postmortem."""
     pm = queries.get_postmortem(request.user, postmortem_id)
     require_write(request, PERMISSION)
-    postmortems.update_postmortem(pm, payload.dict(exclude_unset=True), request.user)
+    services.update_postmortem(pm, payload.dict(exclude_unset=True), request.user)
     return queries.get_postmortem(request.user, postmortem_id)
 
 
@@ -84,7 +83,7 @@ def transition_postmortem(request: HttpRequest, postmortem_id: Id, payload: Tran
     require_write(request, PERMISSION)
     if not payload.to:
         raise field_error("to", "the state to move to is required")
-    postmortems.transition_postmortem(pm, payload.to, request.user, reason=payload.reason)
+    services.transition_postmortem(pm, payload.to, request.user, reason=payload.reason)
     return queries.get_postmortem(request.user, postmortem_id)
 
 
@@ -109,7 +108,7 @@ def add_action(request: HttpRequest, postmortem_id: Id, payload: ActionIn):  # t
     """Add an action item (title, owner, due_on); its owner is notified."""
     pm = queries.get_postmortem(request.user, postmortem_id)
     require_write(request, PERMISSION)
-    action = postmortems.add_action(pm, payload.title, payload.owner, payload.due_on, request.user)
+    action = services.add_action(pm, payload.title, payload.owner, payload.due_on, request.user)
     return Status(201, queries.get_action(request.user, action.pk))
 
 
@@ -143,7 +142,7 @@ def update_action(request: HttpRequest, action_id: Id, payload: ActionPatch):  #
     """Change an action item: title, owner, due day, or state (done stamps done_at)."""
     action = queries.get_action(request.user, action_id)
     require_write(request, PERMISSION)
-    postmortems.update_action(action, payload.dict(exclude_unset=True), request.user)
+    services.update_action(action, payload.dict(exclude_unset=True), request.user)
     return queries.get_action(request.user, action_id)
 
 
@@ -171,12 +170,12 @@ def link_incident(request: HttpRequest, problem_id: Id, payload: LinkIn):  # typ
     if payload.incident is None:
         raise field_error("incident", "the incident to link is required")
     incident = queries.incident_in_body(request.user, payload.incident)
-    problems.link_incident(problem, incident, request.user)
+    services.link_incident(problem, incident, request.user)
     return queries.get_problem(request.user, problem_id)
 
 
 add_object_routes(router, ObjectRoutes(
     collection="problems", noun="problem", tag="problems", permission=PERMISSION,
-    out=ProblemOut, get=queries.get_problem, patch=ProblemPatch, update=problems.update_problem,
+    out=ProblemOut, get=queries.get_problem, patch=ProblemPatch, update=services.update_problem,
     reader=client_view.problem_for_reader, timeline_reader=readers.timeline,
 ))

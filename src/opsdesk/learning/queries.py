@@ -17,11 +17,12 @@ from opsdesk.core import timeline
 from opsdesk.core.errors import field_error
 from opsdesk.core.models import Activity
 from opsdesk.core.tenancy import filters_hidden, get_scoped, scope
+from opsdesk.incidents.models import Incident
 from opsdesk.services.models import Service
 from opsdesk.tenancy.models import Client
 
-from . import learning_rules as rules
-from .models import ActionItem, Incident, Postmortem, Problem
+from . import rules
+from .models import ActionItem, Postmortem, Problem
 
 # Verbs the learning services write on an incident's timeline (a postmortem's own history).
 POSTMORTEM_VERBS = ("postmortem", "postmortem_transition", "action", "action_overdue")

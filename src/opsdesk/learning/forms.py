@@ -6,8 +6,7 @@ from typing import Any
 
 from django import forms
 
-from . import learning_queries as queries
-from . import learning_rules as rules
+from . import queries, rules
 from .models import ActionItem, Postmortem, Problem
 
 SECTION_LABELS = {

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from opsdesk.accounts.models import User
 from opsdesk.core import clock
 from opsdesk.core.views import (
     form_action,
@@ -56,6 +57,15 @@ def _require_write(user: Any) -> None:
         raise Http404("No such page.")
     if not user.has_perm_code(PERMISSION):
         raise PermissionDenied("Your role may not change postmortems or problems.")
+
+
+def _person(request: HttpRequest) -> User:
+    """The signed-in person who acts (the page_view signed them in first; core.actors.signed_in
+    does the same once issue 18's typing of actors lands)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def incident_url(incident_id: int) -> str:
@@ -130,7 +140,7 @@ def postmortem_start(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = queries.get_incident(request.user, incident_id)
     started: list[Postmortem] = []
     if run_action(
-        request, lambda: started.append(services.start_postmortem(incident, request.user)[0]),
+        request, lambda: started.append(services.start_postmortem(incident, _person(request))[0]),
         f"Postmortem of INC-{incident.pk}: the draft is written from the timeline; edit it below.",
     ):
         return HttpResponseRedirect(_pm_url(started[0].pk))
@@ -145,7 +155,7 @@ def postmortem_update(request: HttpRequest, postmortem_id: int) -> HttpResponse:
     pm = queries.get_postmortem(request.user, postmortem_id)
     form = PostmortemForm(request.POST)
     return form_action(
-        request, form, lambda d: services.update_postmortem(pm, form.to_data(), request.user),
+        request, form, lambda d: services.update_postmortem(pm, form.to_data(), _person(request)),
         success="Postmortem saved.", invalid="Check the postmortem: choose an owner; sections are text.",
         redirect_to=_pm_url(pm.pk),
     )
@@ -159,7 +169,7 @@ def postmortem_transition(request: HttpRequest, postmortem_id: int) -> HttpRespo
     pm = queries.get_postmortem(request.user, postmortem_id)
     return form_action(
         request, TransitionForm(request.POST),
-        lambda d: services.transition_postmortem(pm, d["to"], request.user, reason=d["reason"]),
+        lambda d: services.transition_postmortem(pm, d["to"], _person(request), reason=d["reason"]),
         success=lambda d: f"The postmortem is now {d['to'].replace('_', ' ')}.",
         invalid="Choose a state to move the postmortem to.", redirect_to=_pm_url(pm.pk),
     )
@@ -173,7 +183,7 @@ def postmortem_add_action(request: HttpRequest, postmortem_id: int) -> HttpRespo
     pm = queries.get_postmortem(request.user, postmortem_id)
     return form_action(
         request, ActionForm(request.POST),
-        lambda d: services.add_action(pm, d["title"], d["owner"].pk, d["due_on"], request.user),
+        lambda d: services.add_action(pm, d["title"], d["owner"].pk, d["due_on"], _person(request)),
         success=lambda d: f"Action added; {d['owner'].get_full_name() or d['owner'].get_username()} is told.",
         invalid="An action needs a title, an owner and a due day.", redirect_to=_pm_url(pm.pk, "#actions"),
     )
@@ -187,7 +197,7 @@ def action_update(request: HttpRequest, action_id: int) -> HttpResponse:
     action = queries.get_action(request.user, action_id)
     form = ActionUpdateForm(request.POST)
     return form_action(
-        request, form, lambda d: services.update_action(action, form.to_data(), request.user),
+        request, form, lambda d: services.update_action(action, form.to_data(), _person(request)),
         success="Action updated.", invalid="Check the action's owner, due day and state.",
         redirect_to=_pm_url(action.postmortem_id, "#actions"),
     )
@@ -328,7 +338,7 @@ def problem_update(request: HttpRequest, problem_id: int) -> HttpResponse:
     problem = queries.get_problem(request.user, problem_id)
     form = ProblemForm(request.POST)
     return form_action(
-        request, form, lambda d: services.update_problem(problem, form.to_data(), request.user),
+        request, form, lambda d: services.update_problem(problem, form.to_data(), _person(request)),
         success="Problem saved.", invalid="Check the problem: it needs a title and a state.",
         redirect_to=_problem_url(problem.pk),
     )
@@ -342,7 +352,7 @@ def problem_link(request: HttpRequest, problem_id: int) -> HttpResponse:
     problem = queries.get_problem(request.user, problem_id)
     return form_action(
         request, LinkForm(request.POST),
-        lambda d: services.link_incident(problem, queries.incident_in_body(request.user, d["incident"]), request.user),
+        lambda d: services.link_incident(problem, queries.incident_in_body(request.user, d["incident"]), _person(request)),
         success=lambda d: f"INC-{d['incident']} is part of this problem.",
         invalid="Give the incident's number, e.g. INC-42.", redirect_to=_problem_url(problem.pk, "#incidents"),
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 
+from opsdesk.accounts.models import User
 from opsdesk.core import timeline
 from opsdesk.core.errors import field_error
 from opsdesk.core.models import Activity
@@ -243,12 +243,12 @@ def incident_in_body(user: Any, incident_id: int, field: str = "incident") -> In
     return incident
 
 
-def staff_users() -> QuerySet[Any]:
+def staff_users() -> QuerySet[User]:
     """Active staff users: who may own postmortems, actions and problems (never client users)."""
-    return get_user_model().objects.filter(is_active=True).exclude(role="client").order_by("username")
+    return User.objects.filter(is_active=True).exclude(role="client").order_by("username")
 
 
-def staff_user(user_id: int) -> Any | None:
+def staff_user(user_id: int) -> User | None:
     """One active staff user, or None."""
     return staff_users().filter(pk=user_id).first()
 

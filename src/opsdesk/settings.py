@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "opsdesk.dispatch",
     "opsdesk.alerts",
     "opsdesk.incidents",
+    "opsdesk.learning",
     "opsdesk.slas",
     "opsdesk.slos",
     "opsdesk.demo",

@@ -16,8 +16,10 @@ from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
 from opsdesk.core.metrics_view import metrics_view
 from opsdesk.dispatch.api import router as dispatch_router
+from opsdesk.incidents import urls as incident_urls
 from opsdesk.incidents.api import router as incidents_router
-from opsdesk.incidents.learning_api import router as learning_router
+from opsdesk.learning import urls as learning_urls
+from opsdesk.learning.api import router as learning_router
 from opsdesk.people.api import router as people_router
 from opsdesk.services.api import router as services_router
 from opsdesk.sites.api import router as sites_router
@@ -62,7 +64,8 @@ urlpatterns = [
     path("changes/", include("opsdesk.changes.urls")),
     path("work/", include("opsdesk.workorders.urls")),
     path("dispatch/", include("opsdesk.dispatch.urls")),
-    path("incidents/", include("opsdesk.incidents.urls")),
+    # The learning pages (postmortems, actions, problems) share the incidents area's prefix and namespace.
+    path("incidents/", include((incident_urls.urlpatterns + learning_urls.urlpatterns, incident_urls.app_name))),
     path("alerts/", include("opsdesk.alerts.urls")),
     path("slas/", include("opsdesk.slas.urls")),
     path("slos/", include("opsdesk.slos.urls")),

@@ -42,7 +42,8 @@ from opsdesk.changes.models import ChangeRequest
 from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock
 from opsdesk.core.models import Notification
-from opsdesk.incidents.models import Incident, Problem
+from opsdesk.incidents.models import Incident
+from opsdesk.learning.models import Problem
 from opsdesk.people.models import Certification, Engineer, Skill
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Region, Site, SiteRequirement
@@ -56,6 +57,7 @@ from tests.changes import helpers as ch
 from tests.conftest import Api
 from tests.dispatch import builders as db_
 from tests.incidents import factories as inf
+from tests.learning import factories as lf
 from tests.slos import factories as slo_factories
 from tests.workorders import builders as wb
 
@@ -674,7 +676,7 @@ crud("incidents", _incident, one=False, param="obj_id")
 
 
 def _postmortem(w: World) -> Any:
-    return inf.make_postmortem(_incident(w, state="resolved"))
+    return lf.make_postmortem(_incident(w, state="resolved"))
 
 
 listed("postmortems", _postmortem)
@@ -689,7 +691,7 @@ example("GET", "/api/v1/postmortems/{postmortem_id}/timeline")(lambda w: _with(_
 
 
 def _action(w: World) -> Any:
-    return inf.make_action(_postmortem(w), due_on=dt.date(2030, 7, 1))
+    return lf.make_action(_postmortem(w), due_on=dt.date(2030, 7, 1))
 
 
 example("GET", "/api/v1/postmortems/{postmortem_id}/actions")(lambda w: _with(_action(w), lambda a: Call(

@@ -95,13 +95,13 @@ def shared_world():
     from opsdesk.alerts.models import Alert
     from opsdesk.incidents import impact
     from opsdesk.incidents import services as incident_services
-    from opsdesk.incidents.models import Problem
     from opsdesk.incidents.updates import post_update
+    from opsdesk.learning.models import Problem
     from opsdesk.slas.models import SlaPolicy
     from opsdesk.slos import services as slo_services
     from opsdesk.workorders import services as work_services
     from tests.alerts.pipeline import deliver, make_integration, process, signal
-    from tests.incidents.factories import make_action, make_postmortem
+    from tests.learning.factories import make_action, make_postmortem
 
     a = f.make_client(code="aurora", name="Aurora Care")
     b = f.make_client(code="qfbzx", name="Quillfeather Bank")

@@ -115,8 +115,9 @@ def _plan_for(region, work_order_id, engineer):
 
 def _learning_for(service):
     """A published postmortem with an action item, and an accepted problem, of client B's incident."""
-    from opsdesk.incidents.models import Problem
-    from tests.incidents.factories import make_action, make_incident, make_postmortem
+    from opsdesk.learning.models import Problem
+    from tests.incidents.factories import make_incident
+    from tests.learning.factories import make_action, make_postmortem
 
     incident = make_incident(services=[service], signature="Beta down")
     pm = make_postmortem(incident, state="published")
@@ -199,7 +200,7 @@ def test_nothing_changed_after_the_probe(world):
     wo = WorkOrder.objects.get(pk=world["targets"]["work-orders"])
     assert (wo.state, wo.comments.count(), wo.handoffs.count(), wo.overrides.count()) == ("submitted", 1, 1, 0)
     assert wo.handoffs.get().acknowledged_at is None
-    from opsdesk.incidents.models import ActionItem, Postmortem, Problem
+    from opsdesk.learning.models import ActionItem, Postmortem, Problem
 
     assert Postmortem.objects.get(pk=world["targets"]["postmortems"]).state == "published"
     assert ActionItem.objects.get(pk=world["targets"]["actions"]).state == "open"

@@ -22,16 +22,18 @@ from opsdesk.changes import services as changes
 from opsdesk.changes.models import Approval, ChangeRequest
 from opsdesk.core import clock, timeline
 from opsdesk.core.fsm import Machine
-from opsdesk.incidents import learning_rules, postmortems, problems
 from opsdesk.incidents import rules as incident_rules
 from opsdesk.incidents import services as incidents
-from opsdesk.incidents.models import Problem
+from opsdesk.learning import rules as learning_rules
+from opsdesk.learning import services as learning
+from opsdesk.learning.models import Problem
 from opsdesk.workorders import rules as wo_rules
 from opsdesk.workorders import services as workorders
 from opsdesk.workorders.models import WorkOrder
 from tests import factories as f
 from tests.changes.helpers import make_change
-from tests.incidents.factories import make_action, make_incident, make_postmortem
+from tests.incidents.factories import make_incident
+from tests.learning.factories import make_action, make_postmortem
 from tests.workorders.builders import NOW, arrange, make, world
 
 pytestmark = pytest.mark.django_db
@@ -96,21 +98,21 @@ def _incident(src: str, dst: str, actor: Any) -> list[Any]:
 
 def _postmortem(src: str, dst: str, actor: Any) -> list[Any]:
     pm = make_postmortem(state=src)
-    postmortems.transition_postmortem(pm, dst, actor, REASON)
+    learning.transition_postmortem(pm, dst, actor, REASON)
     return _pairs(timeline.for_object(pm.incident), postmortem=pm.pk)
 
 
 def _action(src: str, dst: str, actor: Any) -> list[Any]:
     pm = make_postmortem()
     action = make_action(pm, due_on=dt.date(2030, 1, 1), state=src)
-    postmortems.update_action(action, {"state": dst}, actor)
+    learning.update_action(action, {"state": dst}, actor)
     return _pairs(timeline.for_object(pm.incident), action=action.pk)
 
 
 def _problem(src: str, dst: str, actor: Any) -> list[Any]:
     problem = Problem.objects.create(title="Recurring errors", signature=f"sig-{f.n()}", state=src,
                                      known_error="The cache evicts hot keys")
-    problems.transition_problem(problem, dst, actor, REASON)
+    learning.transition_problem(problem, dst, actor, REASON)
     return _pairs(timeline.for_object(problem))
 
 

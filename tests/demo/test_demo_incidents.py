@@ -15,7 +15,8 @@ from opsdesk.alerts import keys, processing
 from opsdesk.alerts.models import Alert, Integration
 from opsdesk.core import clock, timeline
 from opsdesk.demo.context import DemoContext
-from opsdesk.incidents.models import Incident, IncidentAlert, Postmortem, Problem
+from opsdesk.incidents.models import Incident, IncidentAlert
+from opsdesk.learning.models import Postmortem, Problem
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 

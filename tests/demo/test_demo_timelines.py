@@ -16,7 +16,8 @@ from opsdesk.accounts.models import User
 from opsdesk.changes.models import Approval, ChangeRequest
 from opsdesk.core.models import Activity
 from opsdesk.dispatch.models import Plan
-from opsdesk.incidents.models import ActionItem, Incident, Postmortem, Problem
+from opsdesk.incidents.models import Incident
+from opsdesk.learning.models import ActionItem, Postmortem, Problem
 from opsdesk.workorders.models import Arrangement, Handoff, WorkOrder
 
 pytestmark = pytest.mark.usefixtures("demo", "db")

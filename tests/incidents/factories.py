@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from opsdesk.core import clock, timeline
-from opsdesk.incidents.models import ActionItem, Incident, Postmortem
+from opsdesk.incidents.models import Incident
 from opsdesk.services.models import Service
 from opsdesk.tenancy.models import Client
 from tests import factories as f
@@ -63,18 +63,3 @@ def story(incident: Incident) -> None:
     for when, verb, summary, changes in steps:
         with clock.frozen(when):
             timeline.record(incident, verb, actor="alice", summary=summary, changes=changes)
-
-
-def make_postmortem(incident: Incident | None = None, **fields: Any) -> Postmortem:
-    """A postmortem row (all sections filled in unless given)."""
-    incident = incident or make_incident()
-    for name in ("summary", "impact", "detection", "response", "contributing_factors", "went_well", "was_hard"):
-        fields.setdefault(name, f"{name} written")
-    fields.setdefault("owner", incident.owner)
-    return Postmortem.objects.create(incident=incident, **fields)
-
-
-def make_action(pm: Postmortem, *, due_on: dt.date, owner: Any = None, **fields: Any) -> ActionItem:
-    """An action item row."""
-    fields.setdefault("title", f"Add an alert {f.n()}")
-    return ActionItem.objects.create(postmortem=pm, owner=owner or pm.owner, due_on=due_on, **fields)

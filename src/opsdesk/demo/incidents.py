@@ -20,9 +20,11 @@ from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Integration, RawEvent
 from opsdesk.changes import services as change_services
 from opsdesk.core import clock
-from opsdesk.incidents import problems, roles, updates
+from opsdesk.incidents import roles, updates
 from opsdesk.incidents import services as incident_services
-from opsdesk.incidents.models import Incident, Problem
+from opsdesk.incidents.models import Incident
+from opsdesk.learning import services as learning
+from opsdesk.learning.models import Problem
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site
 
@@ -197,22 +199,18 @@ class _Stories:
         self._postmortem(incident, commander)
 
     def _postmortem(self, incident: Incident, actor: User) -> None:
-        """A postmortem draft for the resolved incident (incidents.postmortems, when present)."""
-        try:
-            from opsdesk.incidents import postmortems
-        except ImportError:  # the learning part is optional for this step
-            return
+        """A postmortem draft for the resolved incident, with its action items."""
         with self._at(20 * 60):
-            pm, _ = postmortems.start_postmortem(incident, actor=actor)
+            pm, _ = learning.start_postmortem(incident, actor=actor)
             today = self.anchor.date()
             for title, owner, due_in_days in (
                 ("Stage FIX gateway configuration changes through the canary first", actor, 10),
                 ("Alert on order latency p99 per venue, not only overall", self.users["desk"], -2),
                 ("Write the gateway rollback steps into the runbook", actor, -1),
             ):
-                action = postmortems.add_action(pm, title, owner.pk, today + dt.timedelta(days=due_in_days), actor)
+                action = learning.add_action(pm, title, owner.pk, today + dt.timedelta(days=due_in_days), actor)
                 if due_in_days == -1:
-                    postmortems.update_action(action, {"state": "done"}, actor)
+                    learning.update_action(action, {"state": "done"}, actor)
 
     def wifi_flapping(self) -> None:
         """SEV3 in monitoring: clinical Wi-Fi at a hospital flaps."""
@@ -251,14 +249,14 @@ class _Stories:
         """The periodic job proposes a problem for the recurring Wi-Fi incidents (today's flapping one
         included); the commander writes down the known error and the workaround while triaging it."""
         with self._at(15):
-            problems.propose_problems(clock.now())
+            learning.propose_problems(clock.now())
         lan = _service(self.ctx, 0, "northgate", "hospital-lan")
         problem = Problem.objects.filter(service=lan, signature="WifiApDown").first()
         if problem is None:
             return
         commander = self.users["commander"]
         with self._at(10):
-            problems.update_problem(problem, {"owner": commander.pk, "known_error": WIFI_KNOWN_ERROR,
+            learning.update_problem(problem, {"owner": commander.pk, "known_error": WIFI_KNOWN_ERROR,
                                               "workaround": WIFI_WORKAROUND}, commander)
 
     def market_data_new(self) -> None:

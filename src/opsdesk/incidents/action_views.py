@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from opsdesk.core.actors import signed_in
 from opsdesk.core.views import errors_on_fields, form_action, run_action, staff_page, submit_form
 
 from . import page_queries, queries, roles, services, updates
@@ -48,7 +49,7 @@ def transition(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     return _act(
         request, incident, "transition_form", form,
-        lambda f: services.transition_incident(incident, f.cleaned_data["to"], actor=request.user,
+        lambda f: services.transition_incident(incident, f.cleaned_data["to"], actor=signed_in(request.user),
                                                reason=f.cleaned_data["reason"]),
         success=lambda i: f"INC-{i.pk} is now {i.get_state_display().lower()}.", anchor="",
     )
@@ -69,7 +70,7 @@ def assign_role(request: HttpRequest, incident_id: int, role: str) -> HttpRespon
     form = RoleForm(request.POST, staff=page_queries.staff_users(request.user), prefix=role)
     return _act(
         request, incident, f"role_{role}", form,
-        lambda f: roles.assign_role(incident, role, f.cleaned_data["user"].pk, actor=request.user,
+        lambda f: roles.assign_role(incident, role, f.cleaned_data["user"].pk, actor=signed_in(request.user),
                                     note=f.cleaned_data["note"]),
         success=lambda r: f"{r.get_role_display()}: {r.user.get_full_name() or r.user.username}, "
                           "awaiting their acknowledgement.",
@@ -83,7 +84,7 @@ def acknowledge_role(request: HttpRequest, incident_id: int, role: str) -> HttpR
     """The holder acknowledges the role they were given."""
     incident = _incident(request, incident_id)
     role = _role(role)
-    run_action(request, lambda: roles.acknowledge_role(incident, role, actor=request.user), "Role acknowledged.")
+    run_action(request, lambda: roles.acknowledge_role(incident, role, actor=signed_in(request.user)), "Role acknowledged.")
     return HttpResponseRedirect(detail_url(incident.pk, "#roles"))
 
 
@@ -95,7 +96,7 @@ def set_owner(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = OwnerForm(request.POST, staff=page_queries.staff_users(request.user))
     return _act(
         request, incident, "owner_form", form,
-        lambda f: services.set_owner(incident, f.cleaned_data["owner"].pk, actor=request.user,
+        lambda f: services.set_owner(incident, f.cleaned_data["owner"].pk, actor=signed_in(request.user),
                                      note=f.cleaned_data["note"]),
         success="Owner changed; they have been told.", anchor="",
     )
@@ -112,7 +113,7 @@ def post_update(request: HttpRequest, incident_id: int, audience: str) -> HttpRe
     label = Audience(audience).label
     return _act(
         request, incident, f"update_{audience}", form,
-        lambda f: updates.post_update(incident, f.to_data(), actor=request.user),
+        lambda f: updates.post_update(incident, f.to_data(), actor=signed_in(request.user)),
         success=f"Update posted for {label.lower()}.", anchor=f"#update-{audience}",
     )
 
@@ -125,7 +126,7 @@ def add_note(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = NoteForm(request.POST)
     return _act(
         request, incident, "note_form", form,
-        lambda f: services.add_note(incident, f.cleaned_data["text"], actor=request.user),
+        lambda f: services.add_note(incident, f.cleaned_data["text"], actor=signed_in(request.user)),
         success="Note added.", anchor="#notes",
     )
 
@@ -138,7 +139,7 @@ def link_change(request: HttpRequest, incident_id: int) -> HttpResponse:
     return form_action(
         request, LinkChangeForm(request.POST),
         lambda d: services.link_change(incident, page_queries.get_change(request.user, d["change"]),
-                                       actor=request.user),
+                                       actor=signed_in(request.user)),
         success=lambda d: f"CHG-{d['change']} linked as the cause of INC-{incident.pk}.",
         invalid="Choose the change to link.",
         redirect_to=detail_url(incident.pk, "#what-changed"),

@@ -1,4 +1,4 @@
-"""Incidents with their roles, correlated alerts, audience updates; postmortems and problems."""
+"""Incidents with their roles, correlated alerts and audience updates (postmortems and problems: opsdesk.learning)."""
 
 from __future__ import annotations
 
@@ -19,37 +19,6 @@ class Severity(models.TextChoices):
     SEV2 = "sev2", "SEV2"
     SEV3 = "sev3", "SEV3"
     SEV4 = "sev4", "SEV4"
-
-
-class Problem(models.Model):
-    """A recurring failure: incidents with the same service and signature, with known error and workaround."""
-
-    class State(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        OPEN = "open", "Open"
-        KNOWN_ERROR = "known_error", "Known error"
-        RESOLVED = "resolved", "Resolved"
-        DISMISSED = "dismissed", "Dismissed"
-
-    title = models.CharField(max_length=200)
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="problems")
-    signature = models.CharField(max_length=255, help_text="What the recurring incidents share (alert name, summary).")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PROPOSED)
-    known_error = models.TextField(blank=True)
-    workaround = models.TextField(blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    clients = models.ManyToManyField(Client, related_name="problems", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    tenant_path = "clients"
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["service", "signature"], name="one_problem_per_signature")]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class Incident(models.Model):
@@ -87,7 +56,10 @@ class Incident(models.Model):
         ChangeRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents",
         help_text="The change that caused it, once linked.",
     )
-    problem = models.ForeignKey(Problem, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    # learning.Problem, named by string: incidents never imports learning (the column stays here).
+    problem = models.ForeignKey(
+        "learning.Problem", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
     started_at = models.DateTimeField(help_text="When the failure began (the first alert's start).")
     detected_at = models.DateTimeField(help_text="When opsdesk knew (the first alert received, or declared).")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -217,61 +189,3 @@ class UpdateTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Postmortem(models.Model):
-    """A blameless review of one incident: drafted from its timeline, then edited by people."""
-
-    class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        PUBLISHED = "published", "Published"
-
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="postmortem")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
-    summary = models.TextField(blank=True)
-    impact = models.TextField(blank=True)
-    detection = models.TextField(blank=True)
-    response = models.TextField(blank=True)
-    contributing_factors = models.TextField(blank=True)
-    went_well = models.TextField(blank=True)
-    was_hard = models.TextField(blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    tenant_path = "incident__clients"
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Postmortem of INC-{self.incident_id}"
-
-
-class ActionItem(models.Model):
-    """A postmortem action, owned and due, tracked to done."""
-
-    class State(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        WONT_DO = "wont_do", "Won't do"
-
-    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="actions")
-    title = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    due_on = models.DateField()
-    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
-    done_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    tenant_path = "postmortem__incident__clients"
-
-    class Meta:
-        ordering = ["due_on", "id"]
-        indexes = [models.Index(fields=["state", "due_on"], name="action_state_due")]
-
-    def __str__(self) -> str:
-        return self.title

@@ -1,12 +1,13 @@
 """Pages of the incidents area: the list, declare, the incident page and its actions.
 
-The postmortem and problem pages (learning_urls) share this prefix and namespace; they use
-"<id>/postmortem/", "postmortems/", "actions/" and "problems/", which nothing here takes.
+The postmortem and problem pages (opsdesk.learning.urls) share this prefix and namespace (mounted
+together in opsdesk/urls.py); they use "<id>/postmortem/", "postmortems/", "actions/" and
+"problems/", which nothing here takes.
 """
 
 from django.urls import path
 
-from . import action_views, learning_urls, views
+from . import action_views, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -22,4 +23,3 @@ urlpatterns = [
     path("<int:incident_id>/notes/", action_views.add_note, name="note"),
     path("<int:incident_id>/change/", action_views.link_change, name="link-change"),
 ]
-urlpatterns += learning_urls.urlpatterns

@@ -6,10 +6,9 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.accounts.models import User
 from opsdesk.core import clock
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
-from opsdesk.core.errors import PermissionDenied
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import add_timeline
 from opsdesk.core.schemas import Brief, Id, Instant
@@ -53,13 +52,6 @@ def _with(slo: Slo, **extra: Any) -> Slo:
     return slo
 
 
-def _person(request: HttpRequest) -> User:
-    """The signed-in user who acts: the API's auth and require_write come first, so never anonymous."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied("Sign in first.")
-    return request.user
-
-
 def _client_user(request: HttpRequest) -> bool:
     return bool(getattr(request.user, "is_client_user", False))
 
@@ -80,7 +72,7 @@ def list_slos(  # type: ignore[no-untyped-def]
 def create_slo(request: HttpRequest, payload: SloIn):  # type: ignore[no-untyped-def]
     """Add an SLO (administrators); the answer carries its SLI key, shown this once."""
     require_write(request, PERMISSION)
-    slo, raw = services.create_slo(payload.dict(), actor=_person(request))
+    slo, raw = services.create_slo(payload.dict(), actor=signed_in(request.user))
     return Status(201, _with(queries.get_slo(request.user, slo.pk), key=raw))
 
 
@@ -108,7 +100,7 @@ def update_slo(request: HttpRequest, slo_id: Id, payload: SloPatch):  # type: ig
     """Change an SLO (administrators)."""
     slo = queries.get_slo(request.user, slo_id)
     require_write(request, PERMISSION)
-    services.update_slo(slo, payload.dict(exclude_unset=True), actor=_person(request))
+    services.update_slo(slo, payload.dict(exclude_unset=True), actor=signed_in(request.user))
     return queries.get_slo(request.user, slo_id)
 
 
@@ -118,7 +110,7 @@ def rotate_key(request: HttpRequest, slo_id: Id):  # type: ignore[no-untyped-def
     """Replace the SLI key; the old one stops working at once. The new key is shown this once."""
     slo = queries.get_slo(request.user, slo_id)
     require_write(request, PERMISSION)
-    raw = services.rotate_slo_key(slo, actor=_person(request))
+    raw = services.rotate_slo_key(slo, actor=signed_in(request.user))
     return _with(slo, key=raw)
 
 
@@ -166,7 +158,7 @@ def list_checks(  # type: ignore[no-untyped-def]
 def create_check(request: HttpRequest, payload: CheckIn):  # type: ignore[no-untyped-def]
     """Add a synthetic check (administrators); the worker runs it at once, then every interval."""
     require_write(request, PERMISSION)
-    return Status(201, services.create_check(payload.dict(), actor=_person(request)))
+    return Status(201, services.create_check(payload.dict(), actor=signed_in(request.user)))
 
 
 @router.get("/synthetic-checks/{int:check_id}", response=CheckView, tags=TAG, operation_id=OPERATION + "get_check")
@@ -182,7 +174,7 @@ def update_check(request: HttpRequest, check_id: Id, payload: CheckPatch):  # ty
     """Change a synthetic check (administrators)."""
     check = queries.get_check(request.user, check_id)
     require_write(request, PERMISSION)
-    return services.update_check(check, payload.dict(exclude_unset=True), actor=_person(request))
+    return services.update_check(check, payload.dict(exclude_unset=True), actor=signed_in(request.user))
 
 
 @router.get("/synthetic-checks/{int:check_id}/results", response=list[ResultOut],

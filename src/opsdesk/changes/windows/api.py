@@ -8,9 +8,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from opsdesk.accounts.models import User
+from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
-from opsdesk.core.errors import PermissionDenied
 from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id
@@ -21,14 +20,6 @@ from .schemas import ChangeWindowIn, ChangeWindowOut, ChangeWindowPatch, WindowK
 router = Router()
 TAG = "change windows"
 OPERATION_ID = "opsdesk_changes_window_api_{}"
-
-
-def _person(request: HttpRequest) -> User:
-    """Who writes: the API's auth (a token or a session) lets only a signed-in User through."""
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied("Sign in to change windows and freezes.")
-    return user
 
 
 @router.get("/change-windows", response=list[ChangeWindowOut], tags=[TAG],
@@ -52,7 +43,7 @@ def list_change_windows(  # type: ignore[no-untyped-def]
 def create_change_window(request: HttpRequest, payload: ChangeWindowIn):  # type: ignore[no-untyped-def]
     """Add a window or freeze for a site, region or client; times are each site's local time."""
     require_write(request, "change_windows.write")
-    window = services.create_window(payload.dict(), actor=_person(request))
+    window = services.create_window(payload.dict(), actor=signed_in(request.user))
     return Status(201, queries.get_window(request.user, window.pk))
 
 

@@ -1,8 +1,10 @@
-"""Pages of postmortems, their action items and problems, included by the incidents area's urls (namespace "incidents")."""
+"""Pages of postmortems, their action items and problems. They keep the incidents area's prefix and
+URL namespace ("incidents:postmortem_list", ...): opsdesk/urls.py mounts these patterns beside the
+incidents app's under "incidents/", in the one namespace "incidents"."""
 
 from django.urls import path
 
-from . import learning_views as views
+from . import views
 
 urlpatterns = [
     path("<int:incident_id>/postmortem/", views.postmortem_start, name="postmortem_start"),

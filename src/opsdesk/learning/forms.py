@@ -6,8 +6,7 @@ from typing import Any
 
 from django import forms
 
-from . import learning_queries as queries
-from . import learning_rules as rules
+from . import queries, rules
 from .models import ActionItem, Postmortem, Problem
 
 SECTION_LABELS = {
@@ -28,7 +27,7 @@ class StaffChoiceField(forms.ModelChoiceField):
     """An active staff user, shown by name."""
 
     def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return str(obj.get_full_name() or obj.get_username())
 
 
 def _staff_field(**kwargs: Any) -> StaffChoiceField:

@@ -10,18 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 
+from opsdesk.accounts.models import User
 from opsdesk.core import timeline
 from opsdesk.core.errors import field_error
 from opsdesk.core.models import Activity
 from opsdesk.core.tenancy import filters_hidden, get_scoped, scope
+from opsdesk.incidents.models import Incident
 from opsdesk.services.models import Service
 from opsdesk.tenancy.models import Client
 
-from . import learning_rules as rules
-from .models import ActionItem, Incident, Postmortem, Problem
+from . import rules
+from .models import ActionItem, Postmortem, Problem
 
 # Verbs the learning services write on an incident's timeline (a postmortem's own history).
 POSTMORTEM_VERBS = ("postmortem", "postmortem_transition", "action", "action_overdue")
@@ -242,12 +243,12 @@ def incident_in_body(user: Any, incident_id: int, field: str = "incident") -> In
     return incident
 
 
-def staff_users() -> QuerySet[Any]:
+def staff_users() -> QuerySet[User]:
     """Active staff users: who may own postmortems, actions and problems (never client users)."""
-    return get_user_model().objects.filter(is_active=True).exclude(role="client").order_by("username")
+    return User.objects.filter(is_active=True).exclude(role="client").order_by("username")
 
 
-def staff_user(user_id: int) -> Any | None:
+def staff_user(user_id: int) -> User | None:
     """One active staff user, or None."""
     return staff_users().filter(pk=user_id).first()
 

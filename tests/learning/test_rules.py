@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from opsdesk.core.fsm import InvalidTransition
-from opsdesk.incidents import learning_rules as rules
-from opsdesk.incidents.learning_rules import Entry, IncidentFacts, Recurrence
+from opsdesk.learning import rules
+from opsdesk.learning.rules import Entry, IncidentFacts, Recurrence
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 M = dt.timedelta(minutes=1)

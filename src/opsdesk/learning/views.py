@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.core import clock
+from opsdesk.core.actors import signed_in
 from opsdesk.core.views import (
     form_action,
     int_param,
@@ -22,12 +23,11 @@ from opsdesk.core.views import (
     paginate,
     run_action,
 )
+from opsdesk.incidents import client_view as incident_view
 from opsdesk.services import readers
 
-from . import client_view, postmortems, problems
-from . import learning_queries as queries
-from . import learning_rules as rules
-from .learning_forms import (
+from . import client_view, queries, rules, services
+from .forms import (
     SECTION_LABELS,
     ActionForm,
     ActionUpdateForm,
@@ -120,7 +120,7 @@ def postmortem_detail(request: HttpRequest, postmortem_id: int) -> HttpResponse:
         "action_states": dict(ActionItem.State.choices),
         "timeline": readers.timeline(queries.postmortem_activity(found, user), user),
     }
-    return render(request, "incidents/postmortem_detail.html", context)
+    return render(request, "learning/postmortem_detail.html", context)
 
 
 @require_POST
@@ -131,7 +131,7 @@ def postmortem_start(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = queries.get_incident(request.user, incident_id)
     started: list[Postmortem] = []
     if run_action(
-        request, lambda: started.append(postmortems.start_postmortem(incident, request.user)[0]),
+        request, lambda: started.append(services.start_postmortem(incident, signed_in(request.user))[0]),
         f"Postmortem of INC-{incident.pk}: the draft is written from the timeline; edit it below.",
     ):
         return HttpResponseRedirect(_pm_url(started[0].pk))
@@ -146,7 +146,7 @@ def postmortem_update(request: HttpRequest, postmortem_id: int) -> HttpResponse:
     pm = queries.get_postmortem(request.user, postmortem_id)
     form = PostmortemForm(request.POST)
     return form_action(
-        request, form, lambda d: postmortems.update_postmortem(pm, form.to_data(), request.user),
+        request, form, lambda d: services.update_postmortem(pm, form.to_data(), signed_in(request.user)),
         success="Postmortem saved.", invalid="Check the postmortem: choose an owner; sections are text.",
         redirect_to=_pm_url(pm.pk),
     )
@@ -160,7 +160,7 @@ def postmortem_transition(request: HttpRequest, postmortem_id: int) -> HttpRespo
     pm = queries.get_postmortem(request.user, postmortem_id)
     return form_action(
         request, TransitionForm(request.POST),
-        lambda d: postmortems.transition_postmortem(pm, d["to"], request.user, reason=d["reason"]),
+        lambda d: services.transition_postmortem(pm, d["to"], signed_in(request.user), reason=d["reason"]),
         success=lambda d: f"The postmortem is now {d['to'].replace('_', ' ')}.",
         invalid="Choose a state to move the postmortem to.", redirect_to=_pm_url(pm.pk),
     )
@@ -174,7 +174,7 @@ def postmortem_add_action(request: HttpRequest, postmortem_id: int) -> HttpRespo
     pm = queries.get_postmortem(request.user, postmortem_id)
     return form_action(
         request, ActionForm(request.POST),
-        lambda d: postmortems.add_action(pm, d["title"], d["owner"].pk, d["due_on"], request.user),
+        lambda d: services.add_action(pm, d["title"], d["owner"].pk, d["due_on"], signed_in(request.user)),
         success=lambda d: f"Action added; {d['owner'].get_full_name() or d['owner'].get_username()} is told.",
         invalid="An action needs a title, an owner and a due day.", redirect_to=_pm_url(pm.pk, "#actions"),
     )
@@ -188,7 +188,7 @@ def action_update(request: HttpRequest, action_id: int) -> HttpResponse:
     action = queries.get_action(request.user, action_id)
     form = ActionUpdateForm(request.POST)
     return form_action(
-        request, form, lambda d: postmortems.update_action(action, form.to_data(), request.user),
+        request, form, lambda d: services.update_action(action, form.to_data(), signed_in(request.user)),
         success="Action updated.", invalid="Check the action's owner, due day and state.",
         redirect_to=_pm_url(action.postmortem_id, "#actions"),
     )
@@ -236,7 +236,7 @@ def postmortem_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, queries.list_postmortem_rows(user, today=clock.today_utc(), **filters))
     page.object_list = client_view.postmortems_for_readers(page.object_list, user)
     context = {"page": page, "filters": filters, "states": states, "state_class": STATE_CLASS}
-    template = list_template(request, "incidents/postmortem_list.html", "incidents/postmortem_rows.html")
+    template = list_template(request, "learning/postmortem_list.html", "learning/postmortem_rows.html")
     return render(request, template, context)
 
 
@@ -262,7 +262,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         "page": page, "filters": filters, "state_class": STATE_CLASS,
         "states": [(v, label) for v, (label, _) in ACTION_STATE_FILTERS.items()],
     }
-    template = list_template(request, "incidents/action_list.html", "incidents/action_rows.html")
+    template = list_template(request, "learning/action_list.html", "learning/action_rows.html")
     return render(request, template, context)
 
 
@@ -293,7 +293,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "page": page, "filters": filters, "states": states, "state_class": STATE_CLASS,
         "services": [(s.pk, s.name) for s in queries.problem_services(user)],
     }
-    template = list_template(request, "incidents/problem_list.html", "incidents/problem_rows.html")
+    template = list_template(request, "learning/problem_list.html", "learning/problem_rows.html")
     return render(request, template, context)
 
 
@@ -311,14 +311,14 @@ def problem_detail(request: HttpRequest, problem_id: int) -> HttpResponse:
         form.fields["state"].choices = [c for c in Problem.State.choices if c[0] in allowed]  # type: ignore[attr-defined]
     context = {
         "problem": client_view.problem_for_reader(problem, user),
-        "incidents": [(client_view.for_reader(i, user), incident_url(i.pk)) for i in problem.incidents.all()],
+        "incidents": [(incident_view.for_reader(i, user), incident_url(i.pk)) for i in problem.incidents.all()],
         "form": form,
         "link_form": LinkForm() if can_write else None,
         "can_write": can_write,
         "state_class": STATE_CLASS,
         "timeline": readers.timeline(object_timeline(request, problem), request.user),
     }
-    return render(request, "incidents/problem_detail.html", context)
+    return render(request, "learning/problem_detail.html", context)
 
 
 @require_POST
@@ -329,7 +329,7 @@ def problem_update(request: HttpRequest, problem_id: int) -> HttpResponse:
     problem = queries.get_problem(request.user, problem_id)
     form = ProblemForm(request.POST)
     return form_action(
-        request, form, lambda d: problems.update_problem(problem, form.to_data(), request.user),
+        request, form, lambda d: services.update_problem(problem, form.to_data(), signed_in(request.user)),
         success="Problem saved.", invalid="Check the problem: it needs a title and a state.",
         redirect_to=_problem_url(problem.pk),
     )
@@ -343,7 +343,7 @@ def problem_link(request: HttpRequest, problem_id: int) -> HttpResponse:
     problem = queries.get_problem(request.user, problem_id)
     return form_action(
         request, LinkForm(request.POST),
-        lambda d: problems.link_incident(problem, queries.incident_in_body(request.user, d["incident"]), request.user),
+        lambda d: services.link_incident(problem, queries.incident_in_body(request.user, d["incident"]), signed_in(request.user)),
         success=lambda d: f"INC-{d['incident']} is part of this problem.",
         invalid="Give the incident's number, e.g. INC-42.", redirect_to=_problem_url(problem.pk, "#incidents"),
     )

@@ -8,10 +8,11 @@ import pytest
 from django.test import Client as Browser
 
 from opsdesk.core import clock
-from opsdesk.incidents import problems
-from opsdesk.incidents.models import ActionItem, Postmortem, Problem
+from opsdesk.learning import services
+from opsdesk.learning.models import ActionItem, Postmortem, Problem
 from tests import factories as f
-from tests.incidents.factories import make_action, make_incident, make_postmortem, story
+from tests.incidents.factories import make_incident, story
+from tests.learning.factories import make_action, make_postmortem
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_client_users_see_published_postmortems_of_their_own_incidents_and_never
 
 def test_problem_list_filters_and_htmx_rows(p):
     problem = Problem.objects.create(title=f"Pool {XSS}", service=p.svc, signature="PoolExhausted")
-    problems.link_incident(problem, p.incident, p.commander)
+    services.link_incident(problem, p.incident, p.commander)
     Problem.objects.create(title="Dismissed one", signature="x", state="dismissed")
     html = p.staff.get("/incidents/problems/").content.decode()
     assert f"PRB-{problem.pk}" in html and "Dismissed one" in html and XSS not in html

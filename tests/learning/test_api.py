@@ -10,10 +10,11 @@ import pytest
 
 from opsdesk.core import clock
 from opsdesk.core.models import Notification
-from opsdesk.incidents import postmortems, problems
-from opsdesk.incidents.models import ActionItem, Postmortem, Problem
+from opsdesk.learning import services
+from opsdesk.learning.models import ActionItem, Postmortem, Problem
 from tests import factories as f
-from tests.incidents.factories import make_action, make_incident, make_postmortem, story
+from tests.incidents.factories import make_incident, story
+from tests.learning.factories import make_action, make_postmortem
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_lists_answer_in_a_fixed_number_of_queries(w, django_assert_max_num_quer
         make_action(pm, due_on=TODAY)
     problem = Problem.objects.create(title="P", service=w.svc_a, signature="s")
     for _ in range(5):
-        problems.link_incident(problem, make_incident(services=[w.svc_a]), w.commander)
+        services.link_incident(problem, make_incident(services=[w.svc_a]), w.commander)
     w.api.get("postmortems")  # warm the token and content-type caches
     with django_assert_max_num_queries(8):
         assert w.api.get("postmortems").json()["count"] == 5
@@ -172,7 +173,7 @@ def test_problems_list_read_edit_and_link(w):
     for days in (1, 5, 9):
         make_incident(services=[w.svc_a], signature="HighErrorRate",
                       started_at=clock.now() - dt.timedelta(days=days))
-    problems.propose_problems()
+    services.propose_problems()
     problem = Problem.objects.get()
     Problem.objects.create(title="Other", service=w.svc_b, signature="x", state="dismissed")
     items = w.api.get("problems", state="proposed").json()["items"]
@@ -213,8 +214,8 @@ def test_client_users_read_published_postmortems_of_their_own_incidents_only(w):
     problem_json(w.a_api.get(f"postmortems/{published_b.pk}"), 404)
     assert w.a_api.get("postmortems").json()["count"] == 0
     assert w.a_api.get("actions").json()["count"] == 0
-    postmortems.transition_postmortem(draft_a, "in_review", w.commander)
-    postmortems.transition_postmortem(draft_a, "published", w.commander)
+    services.transition_postmortem(draft_a, "in_review", w.commander)
+    services.transition_postmortem(draft_a, "published", w.commander)
     seen = w.a_api.get(f"postmortems/{draft_a.pk}").json()
     assert seen["state"] == "published" and len(seen["actions"]) == 1
     assert [p["id"] for p in w.a_api.get("postmortems").json()["items"]] == [draft_a.pk]
@@ -225,15 +226,15 @@ def test_client_users_read_published_postmortems_of_their_own_incidents_only(w):
 
 def test_client_users_read_accepted_problems_touching_them_and_only_their_incidents(w):
     problem = Problem.objects.create(title="Shared", signature="s")
-    problems.link_incident(problem, w.inc_a, w.commander)
-    problems.link_incident(problem, w.inc_b, w.commander)
+    services.link_incident(problem, w.inc_a, w.commander)
+    services.link_incident(problem, w.inc_b, w.commander)
     problem_json(w.a_api.get(f"problems/{problem.pk}"), 404)  # proposed: internal triage
-    problems.update_problem(problem, {"state": "open"}, w.commander)
+    services.update_problem(problem, {"state": "open"}, w.commander)
     seen = w.a_api.get(f"problems/{problem.pk}").json()
     assert [i["id"] for i in seen["incidents"]] == [w.inc_a.pk]
     assert seen["clients"] == [w.a.pk]
     only_b = Problem.objects.create(title="Beta only", signature="t", state="open")
-    problems.link_incident(only_b, make_incident(services=[w.svc_b]), w.commander)
+    services.link_incident(only_b, make_incident(services=[w.svc_b]), w.commander)
     problem_json(w.a_api.get(f"problems/{only_b.pk}"), 404)
     assert [p["id"] for p in w.a_api.get("problems").json()["items"]] == [problem.pk]
 
@@ -251,7 +252,7 @@ def test_every_learning_endpoint_answers_404_for_another_clients_object(w):
     pm_b = make_postmortem(w.inc_b, state="published")
     action_b = make_action(pm_b, due_on=TODAY)
     problem_b = Problem.objects.create(title="Beta", signature="s", state="open")
-    problems.link_incident(problem_b, w.inc_b, w.commander)
+    services.link_incident(problem_b, w.inc_b, w.commander)
     targets = {"postmortems": pm_b.pk, "actions": action_b.pk, "problems": problem_b.pk}
     probed = 0
     for method, path, collection in _object_paths(w.a_api, targets):

@@ -15,7 +15,7 @@ from pydantic import AfterValidator
 from opsdesk.core import clock
 from opsdesk.core.schemas import MAX_YEAR, MIN_YEAR, Id, InSchema
 
-from . import learning_rules as rules
+from . import rules
 from .models import ActionItem, Postmortem, Problem
 
 SECTION_MAX = 50_000

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from opsdesk.core import clock
 from tests import factories as f
-from tests.incidents.factories import make_action, make_incident, make_postmortem
+from tests.incidents.factories import make_incident
+from tests.learning.factories import make_action, make_postmortem
 
 pytestmark = pytest.mark.django_db
 XSS = '<script>alert("x")</script>'

@@ -12,7 +12,7 @@ from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.window_api import router as change_windows_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
-from opsdesk.core.metrics_view import metrics_view
+from opsdesk.core.metrics.view import metrics_view
 from opsdesk.dispatch.api import router as dispatch_router
 from opsdesk.incidents.api import router as incidents_router
 from opsdesk.incidents.learning_api import router as learning_router

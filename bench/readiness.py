@@ -2,7 +2,7 @@
 
 Loads `opsdesk demo --size large` (1,000,000 work orders; `--work-orders N` to change) into a fresh
 SQLite database (or OPSDESK_DATABASE_URL) and times the load; evaluates the readiness gate for every
-open work order with `readiness_queries.evaluate_many` (in `--processes` worker processes, started
+open work order with `workorders.readiness.queries.evaluate_many` (in `--processes` worker processes, started
 and set up before the clock starts, each reading its share of the ids from the database); then starts `opsdesk serve` and times sequential
 requests to the queue: the API (`?blocked=true&limit=50`, a deep offset page, a deep cursor page)
 and the HTML page (`/work/?blocked=true`). Prints one JSON line of figures. `--var DIR` re-times all but
@@ -48,7 +48,7 @@ def _warm(_: int) -> None:
 def _evaluate(ids: list[int]) -> tuple[int, int, int]:
     """Readiness of these open work orders: (evaluated, blocked, at risk)."""
     _setup()
-    from opsdesk.workorders import readiness_queries as rq
+    from opsdesk.workorders.readiness import queries as rq
 
     results = rq.evaluate_ids(ids)
     return len(results), sum(not r.ready for r in results.values()), sum(r.at_risk for r in results.values())

@@ -79,7 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "opsdesk.core.metrics_view.RequestMetricsMiddleware",  # first: times the whole answer
+    "opsdesk.core.metrics.view.RequestMetricsMiddleware",  # first: times the whole answer
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "opsdesk.core.middleware.BodySizeLimitMiddleware",

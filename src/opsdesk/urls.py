@@ -14,7 +14,7 @@ from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.windows.api import router as change_windows_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
-from opsdesk.core.metrics_view import metrics_view
+from opsdesk.core.metrics.view import metrics_view
 from opsdesk.dispatch.api import router as dispatch_router
 from opsdesk.incidents import urls as incident_urls
 from opsdesk.incidents.api import router as incidents_router

@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.test import Client as HttpClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from opsdesk.core import clock, metrics
+from opsdesk.core import clock
+from opsdesk.core.metrics import registry as metrics
 from opsdesk.core.notify import notify
 from opsdesk.core.tasks import send_notification_email
 from opsdesk.slas.notices import watch

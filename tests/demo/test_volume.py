@@ -17,8 +17,9 @@ from django.db import connection, transaction
 from opsdesk.core.models import ScheduleEntry
 from opsdesk.demo import loader, volume
 from opsdesk.demo.context import DemoContext, plan_for
-from opsdesk.workorders import readiness_queries, rules
+from opsdesk.workorders import rules
 from opsdesk.workorders.models import Arrangement, WorkOrder
+from opsdesk.workorders.readiness import queries as readiness_queries
 from tests import factories as f
 
 TODAY = dt.date(2026, 3, 2)

@@ -13,7 +13,7 @@ import pytest
 from opsdesk.changes.windows.rules import WindowRule, WindowViolation, overlapping
 from opsdesk.workorders.eligibility import stretches
 from opsdesk.workorders.free_time import Closure, clock_words, fitting, free_intervals
-from opsdesk.workorders.readiness import (
+from opsdesk.workorders.readiness.rules import (
     PeopleFacts,
     ReadinessInputs,
     RequirementFacts,

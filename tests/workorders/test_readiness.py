@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from opsdesk.changes.windows.rules import WindowViolation
 from opsdesk.workorders.eligibility import Verdict
-from opsdesk.workorders.readiness import (
+from opsdesk.workorders.readiness.rules import (
     ArrangementFacts,
     ChangeFacts,
     InfoField,

@@ -11,7 +11,6 @@ from opsdesk.changes.windows.models import ChangeWindow
 from opsdesk.core import clock
 from opsdesk.people.models import Absence, Skill
 from opsdesk.sites.models import Site
-from opsdesk.workorders import readiness_queries as rq
 from opsdesk.workorders.models import (
     Arrangement,
     CategoryField,
@@ -20,6 +19,9 @@ from opsdesk.workorders.models import (
     Part,
     WorkOrder,
 )
+from opsdesk.workorders.readiness import batch
+from opsdesk.workorders.readiness import queries as rq
+from opsdesk.workorders.readiness.forked import ForkedEvaluation
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +220,7 @@ def test_evaluate_many_matches_one_by_one_in_bounded_queries(world, django_asser
         for window in (DAY, NIGHT, None)
     ]
     with django_assert_max_num_queries(22):
-        many = rq.evaluate_many(WorkOrder.objects.order_by("id").only(*rq.READ_FIELDS), NOW)
+        many = rq.evaluate_many(WorkOrder.objects.order_by("id").only(*batch.READ_FIELDS), NOW)
     assert set(many) == {wo.pk for wo in orders}
     for wo in orders:
         one = rq.evaluate_work_order(wo, NOW)
@@ -252,8 +254,8 @@ def test_evaluate_ids_and_work_rows_agree_with_model_instances(world):
     day_engineer(world, world["lon"])
     orders = [make_wo(world, world[site], window=window) for site in ("lon", "fra") for window in (DAY, NIGHT, None)]
     ids = [wo.pk for wo in orders]
-    by_instances = rq.evaluate_many(WorkOrder.objects.filter(pk__in=ids).only(*rq.READ_FIELDS), NOW)
-    by_rows = rq.evaluate_many(rq.work_rows(WorkOrder.objects.filter(pk__in=ids)), NOW)
+    by_instances = rq.evaluate_many(WorkOrder.objects.filter(pk__in=ids).only(*batch.READ_FIELDS), NOW)
+    by_rows = rq.evaluate_many(batch.work_rows(WorkOrder.objects.filter(pk__in=ids)), NOW)
     by_ids = rq.evaluate_ids(ids, NOW, chunk=4)
     assert set(by_ids) == set(ids)
     assert by_rows == by_instances == by_ids
@@ -262,11 +264,11 @@ def test_evaluate_ids_and_work_rows_agree_with_model_instances(world):
 def test_forked_evaluation_in_worker_processes_matches_evaluate_many(world):
     day_engineer(world, world["lon"])
     orders = [make_wo(world, world[site], window=window) for site in ("lon", "fra", "hosp") for window in (DAY, NIGHT)]
-    rows = list(rq.work_rows(WorkOrder.objects.filter(pk__in=[wo.pk for wo in orders]).order_by("id")))
+    rows = list(batch.work_rows(WorkOrder.objects.filter(pk__in=[wo.pk for wo in orders]).order_by("id")))
     expected = rq.evaluate_many(rows, NOW)
-    with rq.ForkedEvaluation(rows, NOW, processes=2, min_rows=0, convert=rq.as_json) as forked:
+    with ForkedEvaluation(rows, NOW, processes=2, min_rows=0, convert=rq.as_json) as in_workers:
         # The workers judge from what was read on entering; this process may write meanwhile.
         WorkOrder.objects.filter(pk=orders[0].pk).update(title="Written while the workers judge")
-        assert forked.results() == {pk: rq.as_json(result) for pk, result in expected.items()}
-    with rq.ForkedEvaluation(rows, NOW) as here:  # no workers: judged on entering, in this process
+        assert in_workers.results() == {pk: rq.as_json(result) for pk, result in expected.items()}
+    with ForkedEvaluation(rows, NOW) as here:  # no workers: judged on entering, in this process
         assert here.results() == expected

@@ -18,8 +18,9 @@ from hypothesis.stateful import (
 from opsdesk.core import clock
 from opsdesk.core.errors import Conflict, DomainError
 from opsdesk.core.fsm import InvalidTransition
-from opsdesk.workorders import readiness_queries, rules, services
+from opsdesk.workorders import rules, services
 from opsdesk.workorders.models import WorkOrder
+from opsdesk.workorders.readiness import queries as readiness_queries
 from tests.workorders.builders import NOW, data, world
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ import pytest
 
 from opsdesk.core import clock
 from opsdesk.core.errors import Conflict
-from opsdesk.workorders import readiness_queries, services
+from opsdesk.workorders import services
 from opsdesk.workorders.models import WorkOrder
+from opsdesk.workorders.readiness import queries as readiness_queries
 from tests.workorders.builders import NOW, arrange, make, world
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ class AlertsConfig(AppConfig):
         # Missed heartbeats are noticed within about 15 s of their grace ending.
         periodic.register("alerts-heartbeats", every=15, task=heartbeat_tasks.check_heartbeats)
 
-        from opsdesk.core.metrics import register_source
+        from opsdesk.core.metrics.registry import register_source
 
         from .metrics import processing_backlog
 

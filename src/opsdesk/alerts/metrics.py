@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from prometheus_client.core import Metric
 
 from opsdesk.core import clock
-from opsdesk.core.metrics import gauge_of
+from opsdesk.core.metrics.registry import gauge_of
 
 from .models import RawEvent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from opsdesk.core import metrics
+from opsdesk.core.metrics import registry as metrics
 
 
 @task()

@@ -177,7 +177,7 @@ class ProblemDocument(OpenAPISchema):
         components.setdefault("securitySchemes", {}).update(copy.deepcopy(_EXTRA["securitySchemes"]))
 
     def get_paths(self) -> dict[str, Any]:
-        from .metrics_view import OPENAPI_PATH
+        from .metrics.view import OPENAPI_PATH
 
         paths: dict[str, Any] = super().get_paths()
         paths["/metrics"] = OPENAPI_PATH

@@ -15,7 +15,7 @@ class CoreConfig(AppConfig):
         )
 
         signals.connect()
-        from . import metrics, metrics_sources
+        from .metrics import registry, sources
 
-        metrics.register_source("task-queue", metrics_sources.task_queue)
-        metrics.register_source("emails-pending", metrics_sources.emails_pending)
+        registry.register_source("task-queue", sources.task_queue)
+        registry.register_source("emails-pending", sources.emails_pending)

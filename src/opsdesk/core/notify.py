@@ -8,7 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from . import clock, metrics
+from . import clock
+from .metrics import registry as metrics
 from .models import Notification
 
 

@@ -7,7 +7,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django_tasks import task
 
-from . import clock, metrics
+from . import clock
+from .metrics import registry as metrics
 from .models import Notification
 
 

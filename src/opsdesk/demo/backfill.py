@@ -16,7 +16,7 @@ from typing import Any
 from opsdesk.core import timeline
 from opsdesk.core.models import Activity
 from opsdesk.workorders.models import Arrangement, WorkOrder
-from opsdesk.workorders.readiness import OWNERS
+from opsdesk.workorders.readiness.rules import OWNERS
 
 CLIENT, INTERNAL = Activity.Visibility.CLIENT, Activity.Visibility.INTERNAL
 H = dt.timedelta(hours=1)

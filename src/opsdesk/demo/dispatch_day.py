@@ -12,7 +12,7 @@ one by one, with their whole timeline (created by the service desk, triaged, the
 arranged in time, then moved to ready through the readiness gate). The rest (hundreds of rows: a
 service call costs ~15 ms) is written in bulk as the volume's open work is: rows, services, required
 skills and certifications, delivered parts and approved arrangements, then the same gate's verdict
-(`readiness_queries.evaluate_many`) decides ready or readiness and its readiness is stored, with
+(`readiness.queries.evaluate_many`) decides ready or readiness and its readiness is stored, with
 'submitted' and 'ready' timeline entries.
 
 A few are deliberately not doable, and stay in `readiness` with blockers owned by dispatch only:
@@ -52,11 +52,13 @@ from opsdesk.people.models import (
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Region, Site, SiteRequirement
 from opsdesk.sites.rules import applies_to
-from opsdesk.workorders import eligibility, readiness_queries, services
+from opsdesk.workorders import eligibility, services
 from opsdesk.workorders.category_rules import CATEGORY_FIELDS
 from opsdesk.workorders.eligibility import AbsenceFact, AccessFact, EngineerFacts, WorkFacts
 from opsdesk.workorders.models import Arrangement, Part, WorkOrder
-from opsdesk.workorders.readiness import OWNERS
+from opsdesk.workorders.readiness import queries as readiness_queries
+from opsdesk.workorders.readiness.batch import WorkRow
+from opsdesk.workorders.readiness.rules import OWNERS
 
 from . import backfill
 from .context import DemoContext, frozen_before, km_between, work_now
@@ -238,7 +240,7 @@ class _RegionPlan:
         rows = []
         for slot in slots:
             self._next_probe -= 1
-            rows.append(readiness_queries.WorkRow(
+            rows.append(WorkRow(
                 self._next_probe, slot.site.pk, slot.category, slot.start, slot.end, {}, None, None, None,
             ))
         results = readiness_queries.evaluate_many(rows, self.now)

@@ -9,7 +9,7 @@ weeks ahead (submitted up to scheduled, on hold, blocked) across every site and 
 Rows are written with the database's bulk path (COPY on PostgreSQL, executemany on SQLite) in
 chunks, with the tables' secondary indexes dropped for the load and built once after it. Open work
 gets arrangements for its site's rules (mostly approved, some pending), its readiness computed by
-`readiness_queries.ForkedEvaluation` (the product's own gate, in worker processes while the history
+`readiness.forked.ForkedEvaluation` (the product's own gate, in worker processes while the history
 is written: blocked, at risk, needed-by and the blockers), and ready or scheduled work that the gate
 would refuse is put back in readiness, so the invariant "nothing past the gate with an open
 blocker" holds for generated work too. Scheduled visits are entered in `core.schedule`. On SQLite
@@ -42,10 +42,12 @@ from opsdesk.core.models import ScheduleEntry, ScheduleTarget
 from opsdesk.services.models import Service
 from opsdesk.sites.models import Site, SiteRequirement
 from opsdesk.sites.rules import applies_to
-from opsdesk.workorders import readiness_queries
 from opsdesk.workorders.category_rules import CATEGORY_FIELDS
 from opsdesk.workorders.models import FINISHED_STATES, Arrangement, WorkOrder
-from opsdesk.workorders.readiness import Readiness
+from opsdesk.workorders.readiness import queries as readiness_queries
+from opsdesk.workorders.readiness.batch import WorkRow
+from opsdesk.workorders.readiness.forked import ForkedEvaluation
+from opsdesk.workorders.readiness.rules import Readiness
 
 from .context import DemoContext
 
@@ -190,7 +192,7 @@ def build_volume(ctx: DemoContext, total: int | None = None) -> None:
         # One worker per core: writing the history here is mostly the database's own work (a copy
         # from the staging file on SQLite), and the gate is the longer part.
         workers = os.cpu_count() or 1
-        gate = readiness_queries.ForkedEvaluation(work, now, processes=workers, min_rows=1000, convert=_stored)
+        gate = ForkedEvaluation(work, now, processes=workers, min_rows=1000, convert=_stored)
         with gate:
             source.write(writer, next_id)
             _store(writer, rows, work, gate.results())
@@ -429,13 +431,13 @@ def _history(
 
 def _open_work(
     ctx: DemoContext, world: _World, rng: random.Random, first_id: int, n: int, now: dt.datetime,
-) -> tuple[list[list[Any]], list[tuple[int, int]], list[readiness_queries.WorkRow]]:
+) -> tuple[list[list[Any]], list[tuple[int, int]], list[WorkRow]]:
     """`n` open work orders in the next 45 days (submitted ... scheduled, on hold, blocked); `_judge`
     stores their readiness."""
     w, rand, choice = world.writer, rng.random, _chooser(rng)
     rows: list[list[Any]] = []
     services: list[tuple[int, int]] = []
-    work: list[readiness_queries.WorkRow] = []
+    work: list[WorkRow] = []
     when = w.when
     for pk in range(first_id, first_id + n):
         site, client_id, client_services, category, title, state, minutes, start, start_db, end, end_db = _draw(
@@ -454,7 +456,7 @@ def _open_work(
             choice(PRIORITY_TABLE), minutes, None, choice(world.owners), world.team[site_id], None, state,
             w.false, None, None, w.false, w.false, None, "{}", None, None, "", "{}", created_db, created_db, None,
         ])
-        work.append(readiness_queries.WorkRow(pk, site_id, category, start, end, info, None, None, minutes))
+        work.append(WorkRow(pk, site_id, category, start, end, info, None, None, minutes))
     return rows, services, work
 
 
@@ -462,7 +464,7 @@ STATE, TITLE, CLIENT = COLUMNS.index("state"), COLUMNS.index("title"), COLUMNS.i
 
 
 def _arrange(
-    world: _World, w: _Writer, rng: random.Random, rows: list[list[Any]], work: list[readiness_queries.WorkRow],
+    world: _World, w: _Writer, rng: random.Random, rows: list[list[Any]], work: list[WorkRow],
     now: dt.datetime,
 ) -> None:
     """Arrangements for the site's rules: mostly approved (always for ready and scheduled work), some pending."""
@@ -485,7 +487,7 @@ def _arrange(
 
 
 def _store(
-    w: _Writer, rows: list[list[Any]], work: list[readiness_queries.WorkRow],
+    w: _Writer, rows: list[list[Any]], work: list[WorkRow],
     results: dict[int, tuple[bool, bool, dt.datetime | None, str]],
 ) -> None:
     """The gate's verdict on each open row; work it refuses goes back to readiness; visits for the scheduled."""

@@ -18,13 +18,14 @@ from opsdesk.accounts.models import User
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.core.errors import DomainError
 from opsdesk.services.models import Service
-from opsdesk.workorders import readiness_queries, services
+from opsdesk.workorders import services
 from opsdesk.workorders.category_rules import (
     CATEGORY_FIELDS,
     CATEGORY_POLICIES,
     seed_category_rules,
 )
 from opsdesk.workorders.models import Part, WorkOrder
+from opsdesk.workorders.readiness import queries as readiness_queries
 from opsdesk.workorders.rules import OPEN_STATES
 
 from .context import DemoContext, frozen_before, work_now

@@ -31,9 +31,10 @@ from opsdesk.core.errors import NotFound, PermissionDenied
 from opsdesk.core.queries import id_or_code
 from opsdesk.people.models import Engineer
 from opsdesk.sites.models import Region
-from opsdesk.workorders import eligibility, free_time, readiness_queries
+from opsdesk.workorders import eligibility, free_time
 from opsdesk.workorders.eligibility import EngineerFacts, WorkFacts
 from opsdesk.workorders.models import WorkOrder
+from opsdesk.workorders.readiness import queries as readiness_queries
 
 from .models import Plan, PlanStop
 from .problem import VALUE_OF_PRIORITY, EngineerDay, FixedStop, Interval, Job, Problem

@@ -16,7 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from opsdesk.core import clock as core_clock
-from opsdesk.core import metrics, notify, timeline
+from opsdesk.core import notify, timeline
+from opsdesk.core.metrics import registry as metrics
 from opsdesk.incidents.models import Incident
 from opsdesk.workorders.models import WorkOrder
 

@@ -20,7 +20,8 @@ from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id, Instant
 
-from . import queries, readiness_queries, rows, services
+from . import queries, rows, services
+from .readiness import queries as readiness_queries
 from .schemas import (
     ArrangementIn,
     ArrangementOut,

@@ -21,8 +21,8 @@ from opsdesk.sites import queries as site_queries
 from opsdesk.sites.models import Site, SiteRequirement
 from opsdesk.tenancy import queries as client_queries
 
-from . import readiness_queries
 from .models import CategoryField, CategoryPolicy, Override, WorkOrder
+from .readiness import queries as readiness_queries
 
 # Requirements that are arranged per work order (the others are rules the engineer follows).
 ARRANGEABLE = ("access_request", "induction", "escort", "security_clearance", "method_statement", "compliance")

@@ -32,11 +32,12 @@ from opsdesk.people.models import Engineer
 from opsdesk.sites.models import SiteRequirement
 from opsdesk.sites.rules import applies_to
 
-from . import handoffs, queries, readiness_queries
+from . import handoffs, queries
 from .events import WorkOrderChanged
 from .handoffs import acknowledge_handoff  # noqa: F401  (re-exported: services are the entry point)
 from .models import CATEGORIES, Arrangement, Comment, Handoff, Override, Part, WorkOrder
-from .readiness import OWNERS
+from .readiness import queries as readiness_queries
+from .readiness.rules import OWNERS
 from .transitions import (  # noqa: F401  (re-exported)
     CLIENT,
     REASON_REQUIRED,

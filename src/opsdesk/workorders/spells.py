@@ -8,7 +8,7 @@ from typing import Any
 from opsdesk.core import clock
 
 from .models import BlockerSpell, WorkOrder
-from .readiness import Blocker, waiting_for
+from .readiness.rules import Blocker, waiting_for
 
 
 def _had_open(previous: dict[str, Any]) -> bool:

@@ -20,11 +20,12 @@ from opsdesk.core.actors import Actor
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.models import Activity
 
-from . import readiness_queries, rules, spells
+from . import rules, spells
 from .eligibility import zone
 from .events import WorkOrderChanged
 from .models import WorkOrder
-from .readiness import Readiness
+from .readiness import queries as readiness_queries
+from .readiness.rules import Readiness
 
 CLIENT = Activity.Visibility.CLIENT
 REASON_REQUIRED = frozenset({"cancelled", "on_hold", "blocked"})

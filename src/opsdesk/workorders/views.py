@@ -23,7 +23,7 @@ from opsdesk.core.views import (
     submit_form,
 )
 
-from . import page_queries, queries, readiness_queries, services
+from . import page_queries, queries, services
 from .forms import (
     ArrangementForm,
     AssignForm,
@@ -34,6 +34,7 @@ from .forms import (
     TransitionForm,
 )
 from .models import Arrangement, WorkOrder
+from .readiness import queries as readiness_queries
 from .rules import MACHINE
 
 FINISHED = ("completed", "verified", "closed", "cancelled")

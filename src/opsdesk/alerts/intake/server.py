@@ -26,7 +26,8 @@ from typing import Any
 import orjson
 from django.db import close_old_connections
 
-from opsdesk.core import clock, metrics
+from opsdesk.core import clock
+from opsdesk.core.metrics import registry as metrics
 from opsdesk.core.redact import redact
 
 from .. import keys

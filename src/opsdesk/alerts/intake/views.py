@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from opsdesk.core import clock, metrics
+from opsdesk.core import clock
+from opsdesk.core.metrics import registry as metrics
 
 from .. import keys
 from . import answers, deliveries, queries, storage

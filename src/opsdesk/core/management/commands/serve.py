@@ -28,8 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from opsdesk.core import metrics
 from opsdesk.core.lifeline import child_setup
+from opsdesk.core.metrics import registry as metrics
 
 GRACE_SECONDS = 20.0
 

@@ -37,7 +37,8 @@ from django_tasks_db.management.commands.db_worker import (
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from opsdesk.core import clock, metrics, periodic
+from opsdesk.core import clock, periodic
+from opsdesk.core.metrics import registry as metrics
 
 logger = logging.getLogger("opsdesk.worker")
 PERIODIC_EVERY = 1.0  # seconds between enqueue_due() calls

@@ -10,8 +10,8 @@ from django_tasks_db.compat import DEFAULT_TASK_QUEUE_NAME, TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client.core import Metric
 
-from . import clock
-from .metrics import gauge_of
+from .. import clock
+from .registry import gauge_of
 
 
 def task_queue() -> Iterator[Metric]:
@@ -46,7 +46,7 @@ def task_queue() -> Iterator[Metric]:
 
 def emails_pending() -> Iterator[Metric]:
     """Notification emails queued and not yet sent."""
-    from .tasks import send_notification_email
+    from ..tasks import send_notification_email
 
     due = DBTaskResult.objects.filter(
         status=TaskResultStatus.READY, task_path=send_notification_email.module_path

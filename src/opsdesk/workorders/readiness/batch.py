@@ -1,5 +1,5 @@
-"""Reads that gather readiness and eligibility inputs, in a bounded number of queries, for the pure
-rules in readiness.py and eligibility.py.
+"""The facts of a batch of work orders, loaded in a bounded number of queries, and the inputs of
+the pure rules (readiness.rules, eligibility) built from them in memory.
 
 One work order and a thousand cost the same number of queries: everything is loaded per batch
 (sites, their requirements, category fields and policies, arrangements, parts, overrides,
@@ -7,16 +7,15 @@ linked changes, freeze rules, and the candidate engineers with only the skills, 
 access and absences the batch asks about), then each work order is judged in memory.
 Candidates for a site are the active engineers of its region plus any active engineer holding
 access there; an assigned engineer is always judged, even from elsewhere or inactive.
+The entry points are in readiness.queries (and readiness.forked for bulk loads).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -24,8 +23,6 @@ from django.db.models import Q, QuerySet
 from opsdesk.changes.models import ChangeRequest
 from opsdesk.changes.windows import queries as window_queries
 from opsdesk.changes.windows import rules as window_rules
-from opsdesk.core import clock
-from opsdesk.core.bulk import no_cycle_collection
 from opsdesk.core.queries import id_list, value_rows
 from opsdesk.people.models import (
     Absence,
@@ -37,10 +34,10 @@ from opsdesk.people.models import (
 from opsdesk.sites.models import Site, SiteRequirement
 from opsdesk.sites.rules import applies_to
 
-from . import eligibility, readiness
-from .eligibility import AbsenceFact, AccessFact, EngineerFacts, Verdict, WorkFacts
-from .free_time import Closure
-from .models import (
+from .. import eligibility
+from ..eligibility import AbsenceFact, AccessFact, EngineerFacts, Verdict, WorkFacts
+from ..free_time import Closure
+from ..models import (
     CATEGORIES,
     Arrangement,
     CategoryField,
@@ -49,13 +46,12 @@ from .models import (
     Part,
     WorkOrder,
 )
-from .readiness import (
+from .rules import (
     ArrangementFacts,
     ChangeFacts,
     InfoField,
     PartFacts,
     PeopleFacts,
-    Readiness,
     ReadinessInputs,
     RequirementFacts,
     SiteFacts,
@@ -64,7 +60,8 @@ from .readiness import (
 CHUNK = 20_000  # work orders loaded and judged together (engineers are loaded once per chunk)
 CATEGORY_LABELS = dict(CATEGORIES)
 KIND_LABELS = dict(SiteRequirement.Kind.choices)
-_WO_FIELDS = ("id", "site_id", "category", "window_start", "window_end", "info", "change_id", "engineer_id", "estimated_minutes")
+# The columns of a work order the gate reads: pass `.only(*READ_FIELDS)` querysets or WorkRows.
+READ_FIELDS: tuple[str, ...] = ("id", "site_id", "category", "window_start", "window_end", "info", "change_id", "engineer_id", "estimated_minutes")
 # Absences are loaded for the batch's whole span, widened by a day for whole-day checks.
 _DAY = dt.timedelta(days=1)
 
@@ -91,7 +88,7 @@ class WorkRow:
 
 def work_rows(queryset: QuerySet[WorkOrder], chunk: int = 5000) -> Iterator[WorkRow]:
     """The queryset's work orders as WorkRows (a model instance costs ~4x more to build), streamed."""
-    for values in value_rows(queryset, *_WO_FIELDS, chunk=chunk):
+    for values in value_rows(queryset, *READ_FIELDS, chunk=chunk):
         yield WorkRow(*values)
 
 
@@ -105,7 +102,7 @@ class _Site:
     region_id: int
 
 
-class _Batch:
+class Batch:
     """Everything a batch of work orders needs, loaded once, then judged per work order."""
 
     def __init__(self, work_orders: list[Work], *, everyone: bool = True) -> None:
@@ -402,151 +399,3 @@ class _Batch:
             people=self.people(wo, work, exhaustive=exhaustive),
             overrides=frozenset(self.overrides.get(wo.pk, ())),
         )
-
-
-# --- the interface -----------------------------------------------------------------------------
-
-
-def inputs_for(wo: WorkOrder, *, exhaustive: bool = True) -> ReadinessInputs:
-    """The readiness inputs of one work order (about twenty queries, whatever the data).
-
-    Without `exhaustive`, people are checked until the first eligible engineer: the same verdict
-    (the gate only asks "anyone?"), without judging the whole region when someone is eligible.
-    """
-    return _Batch([wo], everyone=exhaustive).inputs(wo, exhaustive=exhaustive)
-
-
-def evaluate_work_order(wo: WorkOrder, now: dt.datetime | None = None, *, exhaustive: bool = False) -> Readiness:
-    """Readiness of one work order at `now` (default: the clock)."""
-    return readiness.evaluate(inputs_for(wo, exhaustive=exhaustive), now or clock.now())
-
-
-def eligibility_batch(work_orders: list[WorkOrder]) -> _Batch:
-    """Everything eligibility needs for these work orders and their regions' engineers, loaded once
-    (dispatch judges every engineer of a region against each piece of a day's work)."""
-    return _Batch(list(work_orders), everyone=True)
-
-
-def eligible_engineers(wo: WorkOrder) -> list[Verdict]:
-    """Each candidate engineer's eligibility for the work order, with reasons; eligible first."""
-    return _Batch([wo]).verdicts(wo)
-
-
-def _chunks(items: Iterable[Work], size: int) -> Iterator[list[Work]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def evaluate_many(work_orders: Iterable[Work], now: dt.datetime | None = None, *, chunk: int = CHUNK) -> dict[int, Readiness]:
-    """Readiness of many work orders by id, loaded per chunk (not per row); for recompute and the benchmark.
-
-    People are checked until the first eligible engineer (PeopleFacts.eligible is then 0 or 1).
-    Pass `work_rows(queryset)` (fastest), a queryset `.only(*READ_FIELDS)` or model instances.
-    """
-    at = now or clock.now()
-    out: dict[int, Readiness] = {}
-    for batch_rows in _chunks(work_orders, chunk):
-        batch = _Batch(batch_rows, everyone=False)
-        with no_cycle_collection():
-            for wo in batch_rows:
-                out[wo.pk] = readiness.evaluate(batch.inputs(wo, exhaustive=False), at)
-    return out
-
-
-def evaluate_ids(ids: list[int], now: dt.datetime | None = None, *, chunk: int = CHUNK) -> dict[int, Readiness]:
-    """`evaluate_many` for work orders by id: each chunk's rows read by primary key, then judged."""
-    at = now or clock.now()
-    out: dict[int, Readiness] = {}
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        with no_cycle_collection():  # reading the rows as well as judging them
-            rows = list(work_rows(WorkOrder.objects.filter(id__in=id_list(part)), chunk))
-        out.update(evaluate_many(rows, at, chunk=chunk))
-    return out
-
-
-# ForkedEvaluation: the batch the parent loaded, inherited by the forked workers.
-_FORKED: tuple[_Batch, Sequence[Work], dt.datetime, Callable[[Readiness], Any]] | None = None
-
-
-def _evaluate_share(share: tuple[int, int]) -> list[tuple[int, Any]]:
-    assert _FORKED is not None
-    batch, rows, at, convert = _FORKED
-    index, count = share
-    with no_cycle_collection():
-        return [(wo.pk, convert(readiness.evaluate(batch.inputs(wo, exhaustive=False), at))) for wo in rows[index::count]]
-
-
-def _same(result: Readiness) -> Readiness:
-    return result
-
-
-class ForkedEvaluation:
-    """`evaluate_many` for bulk loads, on `processes` cores, while the caller goes on working.
-
-    Entering reads the facts once (inside the caller's transaction, so rows it has written but not
-    committed count) and forks workers that judge their share of the rows in memory: they never
-    touch the database, so the caller may keep writing (other rows) meanwhile. `results()` waits
-    for them. Each result is passed through `convert` in the worker (what travels back pickled is
-    what the caller stores, cheaper than a Readiness). With no worker `processes`, or fewer than
-    `min_rows` rows, the rows are judged on entering, here. For loaders such as the large demo, not
-    for request handling.
-    """
-
-    def __init__(
-        self, rows: Sequence[Work], now: dt.datetime | None = None, *, processes: int = 0, min_rows: int = CHUNK,
-        convert: Callable[[Readiness], Any] = _same,
-    ) -> None:
-        self.rows, self.at, self.processes, self.min_rows, self.convert = rows, now or clock.now(), processes, min_rows, convert
-        self._pool: Any = None
-        self._pending: Any = None
-        self._done: dict[int, Any] | None = None
-
-    def __enter__(self) -> ForkedEvaluation:
-        global _FORKED
-        batch = _Batch(list(self.rows), everyone=False)
-        if self.processes < 1 or len(self.rows) < self.min_rows:
-            self._done = {
-                wo.pk: self.convert(readiness.evaluate(batch.inputs(wo, exhaustive=False), self.at)) for wo in self.rows
-            }
-            return self
-        _FORKED = (batch, self.rows, self.at, self.convert)
-        try:
-            self._pool = multiprocessing.get_context("fork").Pool(self.processes)  # workers inherit _FORKED
-        finally:
-            _FORKED = None
-        self._pending = self._pool.map_async(_evaluate_share, [(i, self.processes) for i in range(self.processes)])
-        return self
-
-    def results(self) -> dict[int, Any]:
-        """Each row's converted result by id (waits for the workers)."""
-        if self._done is None:
-            self._done = {pk: result for share in self._pending.get() for pk, result in share}
-        return self._done
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-
-
-READ_FIELDS: tuple[str, ...] = _WO_FIELDS
-
-
-def as_json(result: Readiness) -> dict[str, Any]:
-    """The API shape: {"ready", "at_risk", "next_needed_by", "notes", "blockers": [{"key", "kind", "detail", "owner", "needed_by", "rule", "overridden"}]}."""
-    return {
-        "ready": result.ready,
-        "at_risk": result.at_risk,
-        "next_needed_by": result.next_needed_by.isoformat() if result.next_needed_by else None,
-        "notes": list(result.notes),
-        "blockers": [
-            {
-                "key": b.key, "kind": b.kind, "detail": b.detail, "owner": b.owner,
-                "needed_by": b.needed_by.isoformat() if b.needed_by else None, "rule": b.rule,
-                "overridden": b.overridden,
-            }
-            for b in result.blockers
-        ],
-    }

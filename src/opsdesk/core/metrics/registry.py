@@ -1,4 +1,4 @@
-"""opsdesk's own metrics, in the Prometheus exposition format (served at /metrics by metrics_view).
+"""opsdesk's own metrics, in the Prometheus exposition format (served at /metrics by metrics.view).
 
 Two kinds, by where the truth is:
 

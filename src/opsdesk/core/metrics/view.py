@@ -20,9 +20,9 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import metrics
-from .api import ERROR_DESCRIPTIONS, PROBLEM_JSON, problem
-from .throttle import Throttled, client_address
+from ..api import ERROR_DESCRIPTIONS, PROBLEM_JSON, problem
+from ..throttle import Throttled, client_address
+from . import registry
 
 SCOPE = "metrics"
 SERIES_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
@@ -106,7 +106,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
             f"Some fields are not valid: name ({message}).",
             [{"field": "name", "message": message}],
         )
-    answer = HttpResponse(metrics.exposition(names or None), content_type=metrics.CONTENT_TYPE)
+    answer = HttpResponse(registry.exposition(names or None), content_type=registry.CONTENT_TYPE)
     answer["Cache-Control"] = "no-store"
     return answer
 
@@ -181,7 +181,7 @@ class RequestMetricsMiddleware:
             route = "(static)"
         else:
             route = "(unmatched)"
-        metrics.observe_request(
+        registry.observe_request(
             request.method or "", route, response.status_code, time.perf_counter() - began
         )
         return response

@@ -1,7 +1,7 @@
 """Pure readiness gate: what is missing, who must act, by when, and which rule says so.
 
 INTERFACE shared by the services (gate, at-risk maintenance), the API and the pages; the
-inputs are plain data gathered by queries (readiness_queries.py), so this module never touches
+inputs are plain data gathered by readiness.batch (readiness.queries), so this module never touches
 the database.
 
 Decisions (owners and "needed by"):
@@ -50,8 +50,8 @@ from functools import lru_cache
 from opsdesk.changes.windows.rules import WindowViolation, describe_interval
 from opsdesk.sites.rules import WEEKDAYS, applies_to
 
-from .eligibility import ACCESS_KIND_FOR, Verdict, coverage, describe_window, stretches, zone
-from .free_time import Closure, Span, clock_words, fitting, free_intervals, minutes_words
+from ..eligibility import ACCESS_KIND_FOR, Verdict, coverage, describe_window, stretches, zone
+from ..free_time import Closure, Span, clock_words, fitting, free_intervals, minutes_words
 
 PLANNING_LEAD = dt.timedelta(hours=24)
 APPROVED_CHANGE_STATES = frozenset({"approved", "scheduled", "implementing", "completed", "reviewed", "closed"})
@@ -181,7 +181,7 @@ class PeopleFacts:
 
 @dataclass(frozen=True)
 class ReadinessInputs:
-    """Everything the gate looks at, gathered by readiness_queries."""
+    """Everything the gate looks at, gathered by readiness.batch."""
 
     category: str
     site: SiteFacts

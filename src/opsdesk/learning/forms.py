@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from . import queries, rules
+from .client_view import Shown
 from .models import ActionItem, Postmortem, Problem
 
 SECTION_LABELS = {
@@ -55,7 +56,7 @@ class PostmortemForm(forms.Form):
             self.fields[name].max_length = 50_000  # type: ignore[attr-defined]
 
     @classmethod
-    def initial_for(cls, pm: Postmortem) -> dict[str, Any]:
+    def initial_for(cls, pm: Postmortem | Shown) -> dict[str, Any]:
         """The form's values for a postmortem."""
         return {**{name: getattr(pm, name) for name in rules.SECTIONS}, "owner": pm.owner_id}
 

@@ -48,7 +48,7 @@ def staff_page(view: View) -> View:
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
-    return page_view(wrapper)  # type: ignore[arg-type,return-value]
+    return page_view(wrapper)  # type: ignore[return-value]
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:

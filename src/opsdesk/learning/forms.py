@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from opsdesk.accounts.models import User
+
 from . import queries, rules
 from .client_view import Shown
 from .models import ActionItem, Postmortem, Problem
@@ -24,10 +26,10 @@ SECTION_HELP = {
 }
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(forms.ModelChoiceField[User]):
     """An active staff user, shown by name."""
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return str(obj.get_full_name() or obj.get_username())
 
 

@@ -2,8 +2,9 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Path, Query
 
 from opsdesk.core import clock
 from opsdesk.core.actors import signed_in

@@ -4,8 +4,9 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
-from ninja import Path, Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Path, Query
 
 from opsdesk.accounts.models import User
 from opsdesk.core.api import answers, problem, require_write

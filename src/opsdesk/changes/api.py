@@ -12,6 +12,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from opsdesk.accounts.models import User
 from opsdesk.accounts.services import authenticate_token
 from opsdesk.core import clock
 from opsdesk.core.actors import signed_in
@@ -164,7 +165,7 @@ add_object_routes(router, ObjectRoutes(
 # -- the change calendar's iCalendar feeds (a token in the URL, no session) ------------------------
 
 
-def _feed_user(request: HttpRequest, token: str | None) -> Any:
+def _feed_user(request: HttpRequest, token: str | None) -> User | None:
     """The user behind a feed token with the calendar (or read) scope, or None (429 when throttled)."""
     user = authenticate_token(token, request) if token else None
     if user is None or not FEED_SCOPES & set(getattr(user, "token_scopes", ())):

@@ -68,7 +68,8 @@ def add_object_routes(router: Router, spec: ObjectRoutes) -> None:
     present_to = spec.present_to or (lambda user, obj: present(obj))
 
     @router.get(path, response=spec.out, tags=[spec.tag], operation_id=f"get_{name}", summary=f"One {spec.noun}")
-    def get_one(request: HttpRequest, obj_id: Id) -> object:  # what present_to answers; Ninja validates it as spec.out
+    def get_one(request: HttpRequest, obj_id: Id) -> object:
+        # Whatever present_to answers for this collection; Ninja validates it against spec.out.
         return present_to(request.user, read(spec.get(request.user, obj_id), request.user))
 
     if spec.patch is not None and spec.update is not None:

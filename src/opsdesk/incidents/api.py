@@ -1,6 +1,6 @@
 """Incidents API (thin edges): list, declare, read, edit, transitions, owner, roles, updates, notes, change link."""
 
-from typing import Any
+from typing import TypeVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -47,7 +47,10 @@ def _present(request: HttpRequest, incident: Incident) -> Incident | IncidentFor
     return incident
 
 
-def _required(value: Any, field: str, what: str) -> Any:
+T = TypeVar("T")
+
+
+def _required(value: T | None, field: str, what: str) -> T:
     if value in (None, ""):
         raise field_error(field, f"{what} is required")
     return value

@@ -9,8 +9,13 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
+
+# Django classes that are generic only in the type stubs (admin.ModelAdmin[Site],
+# forms.ModelChoiceField[User]) can be subscripted at run time too.
+django_stubs_ext.monkeypatch()
 
 ENV = os.environ
 

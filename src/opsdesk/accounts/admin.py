@@ -17,7 +17,7 @@ from .models import ApiToken, User
 
 
 @admin.register(User)
-class UserAdmin(TimelineAdminMixin, DjangoUserAdmin):
+class UserAdmin(TimelineAdminMixin, DjangoUserAdmin[User]):
     """Users with their one role and, for client users, their client."""
 
     list_display = (
@@ -51,7 +51,7 @@ class UserAdmin(TimelineAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     """Tokens are issued by `opsdesk token create`; here they can be seen and revoked."""
 
     list_display = ("prefix", "user", "name", "scopes", "created_at", "last_used_at", "revoked_at")

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -14,27 +15,28 @@ from opsdesk.core.schemas import Id
 from opsdesk.tenancy.queries import get_client
 
 from . import queries, services
+from .models import ApiToken, User
 from .schemas import TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, UserPatch
 
 router = Router()
 
 
 @router.get("/users/me", response=UserOut, tags=["users"])
-def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+def me(request: HttpRequest) -> User:
     """The signed-in user."""
-    return request.user
+    return signed_in(request.user)
 
 
 @router.get("/users", response=list[UserOut], tags=["users"])
 @paginate(Page)
-def list_users(request: HttpRequest, role: str | None = None, client: Id | None = None):  # type: ignore[no-untyped-def]
+def list_users(request: HttpRequest, role: str | None = None, client: Id | None = None) -> QuerySet[User]:
     """Users you may see (client users: their own client's)."""
     return queries.list_users(request.user, role=role, client=client)
 
 
 @router.post("/users", response={201: UserOut}, tags=["users"])
 @answers(404)
-def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyped-def]
+def create_user(request: HttpRequest, payload: UserIn) -> Status[User]:
     """Add a user (administrators)."""
     require_write(request, "users.write")
     data = payload.dict()
@@ -45,13 +47,13 @@ def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyp
 
 @router.get("/tokens", response=list[TokenOut], tags=["tokens"])
 @paginate(Page)
-def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_tokens(request: HttpRequest) -> QuerySet[ApiToken]:
     """Your API tokens."""
     return queries.list_own_tokens(request.user)
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"])
-def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[ApiToken]:
     """Issue a token for yourself; its value is shown once."""
     require_scope(request, "write")
     user: Any = request.user
@@ -61,7 +63,7 @@ def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-unt
 
 
 @router.delete("/tokens/{int:token_id}", response={204: None}, tags=["tokens"])
-def revoke_token(request: HttpRequest, token_id: Id):  # type: ignore[no-untyped-def]
+def revoke_token(request: HttpRequest, token_id: Id) -> Status[None]:
     """Revoke one of your tokens."""
     require_scope(request, "write")
     token = queries.get_own_token(request.user, token_id)

@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_write
@@ -13,6 +15,7 @@ from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Brief, Id
 
 from . import keys, queries, services
+from .models import Alert, Integration
 from .schemas import (
     AlertOut,
     IntegrationBrief,
@@ -26,30 +29,31 @@ router = Router()
 TAG = ["alerts"]
 
 
-def _for_viewer(user: Any, integration: Any) -> Any:
+def _for_viewer(user: Any, integration: Integration) -> Integration | Brief:
     """Client users get the brief shape: existence and state, not configuration."""
     if getattr(user, "is_client_user", False):
         return Brief(integration, IntegrationBrief)
     return integration
 
 
-def _with_key(request: HttpRequest, integration_id: int, raw: str) -> Any:
+def _with_key(request: HttpRequest, integration_id: int, raw: str) -> Integration:
     """The integration as read again, carrying its one-time key (and signing secret) as attributes:
     the answer is validated from the object like every other answer, never from a dict of field
     names (IntegrationOut reads `client_id`, `rules`, ... through aliases and resolvers)."""
-    integration: Any = queries.get_integration(request.user, integration_id)
-    integration.key = raw
-    integration.signing_secret = keys.signing_secret(integration.signing_salt) if integration.signature_header else None
+    integration = queries.get_integration(request.user, integration_id)
+    carrier: Any = integration  # the two attributes are not fields of the model
+    carrier.key = raw
+    carrier.signing_secret = keys.signing_secret(integration.signing_salt) if integration.signature_header else None
     return integration
 
 
 @router.get("/integrations", response=list[IntegrationView], tags=TAG)
 @paginate(Page)
-def list_integrations(  # type: ignore[no-untyped-def]
+def list_integrations(
     request: HttpRequest,
     client: Id | None = None,
     kind: str | None = Query(None, max_length=20),
-):
+) -> list[Integration | Brief] | QuerySet[Integration]:
     """Integrations you may see: where alerts come from, and how they map to services and sites
     (client users: the brief shape, without the configuration)."""
     integrations = queries.list_integrations(request.user, client=client, kind=kind)
@@ -60,7 +64,7 @@ def list_integrations(  # type: ignore[no-untyped-def]
 
 @router.post("/integrations", response={201: IntegrationKeyOut}, tags=TAG)
 @answers(409)
-def create_integration(request: HttpRequest, payload: IntegrationIn):  # type: ignore[no-untyped-def]
+def create_integration(request: HttpRequest, payload: IntegrationIn) -> Status[Integration]:
     """Add an integration; the answer carries its key, shown this once (only its hash is stored)."""
     require_write(request, "integrations.write")
     integration, raw = services.create_integration(payload.dict(), actor=signed_in(request.user))
@@ -68,7 +72,7 @@ def create_integration(request: HttpRequest, payload: IntegrationIn):  # type: i
 
 
 @router.post("/integrations/{int:integration_id}/rotate-key", response=IntegrationKeyOut, tags=TAG)
-def rotate_key(request: HttpRequest, integration_id: Id):  # type: ignore[no-untyped-def]
+def rotate_key(request: HttpRequest, integration_id: Id) -> Integration:
     """Replace the key (and signing secret); the old one stops working at once."""
     integration = queries.get_integration(request.user, integration_id)
     require_write(request, "integrations.write")
@@ -85,7 +89,7 @@ add_object_routes(router, ObjectRoutes(
 
 @router.get("/alerts", response=list[AlertOut], tags=TAG)
 @paginate(Page)
-def list_alerts(  # type: ignore[no-untyped-def]
+def list_alerts(
     request: HttpRequest,
     status: str | None = Query(None, max_length=100, description="firing, acknowledged, resolved; comma-separated"),
     integration: Id | None = None,
@@ -95,7 +99,7 @@ def list_alerts(  # type: ignore[no-untyped-def]
     incident: Id | None = None,
     flapping: bool | None = None,
     in_maintenance: bool | None = None,
-):
+) -> QuerySet[Alert]:
     """Alerts you may see, most recently seen first."""
     return queries.list_alerts(
         request.user, status=status, integration=integration, service=service, site=site, client=client,
@@ -105,7 +109,7 @@ def list_alerts(  # type: ignore[no-untyped-def]
 
 @router.post("/alerts/{int:alert_id}/acknowledge", response=AlertOut, tags=TAG)
 @answers(409)
-def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
+def acknowledge(request: HttpRequest, alert_id: Id) -> Alert:
     """Acknowledge a firing alert."""
     alert = queries.get_alert(request.user, alert_id)
     require_write(request, "alerts.write")
@@ -115,7 +119,7 @@ def acknowledge(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-
 
 @router.post("/alerts/{int:alert_id}/resolve", response=AlertOut, tags=TAG)
 @answers(409)
-def resolve(request: HttpRequest, alert_id: Id):  # type: ignore[no-untyped-def]
+def resolve(request: HttpRequest, alert_id: Id) -> Alert:
     """Resolve an open alert by hand."""
     alert = queries.get_alert(request.user, alert_id)
     require_write(request, "alerts.write")

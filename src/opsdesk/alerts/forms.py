@@ -23,13 +23,13 @@ class IntegrationForm(forms.Form):
 
     name = forms.CharField(max_length=100)
     kind = forms.ChoiceField(choices=Integration.Kind.choices, label="Sender")
-    client: Any = forms.ModelChoiceField(queryset=None)  # type: ignore[arg-type]
+    client: Any = forms.ModelChoiceField(queryset=None)
     active = forms.BooleanField(required=False, initial=True, label="Active (accepts deliveries)")
-    default_service: Any = forms.ModelChoiceField(  # type: ignore[arg-type]
+    default_service: Any = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="None", help_text="For alerts no mapping rule places.",
     )
-    default_site: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="None")  # type: ignore[arg-type]
-    owner: Any = forms.ModelChoiceField(  # type: ignore[arg-type]
+    default_site: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="None")
+    owner: Any = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="The first incident commander",
         help_text="Who owns the incidents its alerts open.",
     )
@@ -107,8 +107,8 @@ class RuleForm(forms.Form):
     label = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"placeholder": "service"}))
     operator = forms.ChoiceField(choices=MappingRule.Operator.choices, initial=MappingRule.Operator.EQUAL)
     value = forms.CharField(max_length=300, required=False, widget=forms.TextInput(attrs={"placeholder": "billing"}))
-    service: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
-    site: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
+    service: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")
+    site: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")
 
     def __init__(self, *args: Any, services: Any, sites: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -13,7 +13,7 @@ from .models import Approval, ChangeRequest
 from .windows import admin as windows_admin  # noqa: F401  (registers ChangeWindowAdmin: Django looks in changes.admin)
 
 
-class ApprovalInline(admin.TabularInline):
+class ApprovalInline(admin.TabularInline[Approval, ChangeRequest]):
     """A change's decisions, edited with the change."""
 
     model = Approval
@@ -23,7 +23,7 @@ class ApprovalInline(admin.TabularInline):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class ChangeRequestAdmin(TimelineAdminMixin, admin.ModelAdmin[ChangeRequest]):
     """Change requests with their window, plans, risk and review."""
 
     list_display = ("__str__", "type", "state", "risk_level", "window_start", "window_end", "owner")
@@ -47,7 +47,7 @@ class ChangeRequestAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Approval)
-class ApprovalAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class ApprovalAdmin(TimelineAdminMixin, admin.ModelAdmin[Approval]):
     """Every decision on every change."""
 
     list_display = ("change", "approver", "capacity", "decision", "decided_at")

@@ -6,10 +6,13 @@ were served from opsdesk.changes.window_api before the windows sub-package exist
 
 from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
+from opsdesk.accounts.models import User
 from opsdesk.accounts.services import authenticate_token
 from opsdesk.core import clock
 from opsdesk.core.actors import signed_in
@@ -21,6 +24,7 @@ from opsdesk.core.schemas import Id, Instant
 from opsdesk.services import readers
 
 from . import client_view, feeds, queries, services
+from .models import ChangeRequest
 from .schemas import (
     ApprovalStatusOut,
     ChangeIn,
@@ -47,7 +51,7 @@ feeds_router = Router()
 
 @router.get("/changes", response=list[ChangeOut], tags=TAG)
 @paginate(ReaderPage, reader=client_view.for_readers)
-def list_changes(  # type: ignore[no-untyped-def]
+def list_changes(
     request: HttpRequest,
     state: str | None = Query(None, max_length=200, description="One state or several, comma-separated"),
     type: str | None = Query(None, max_length=20),
@@ -58,7 +62,7 @@ def list_changes(  # type: ignore[no-untyped-def]
     region: str | None = Query(None, max_length=40, description="Region code or id"),
     window_from: Instant | None = Query(None, description="Windows ending after this instant"),
     window_to: Instant | None = Query(None, description="Windows starting before this instant"),
-):
+) -> QuerySet[ChangeRequest]:
     """Changes you may see (client users: those affecting their organisation), soonest window first."""
     return queries.list_changes(
         request.user, state=state, type=type, risk_level=risk_level, site=site, service=service,
@@ -68,7 +72,7 @@ def list_changes(  # type: ignore[no-untyped-def]
 
 @router.post("/changes", response={201: ChangeOut}, tags=TAG)
 @answers(409)
-def create_change(request: HttpRequest, payload: ChangeIn):  # type: ignore[no-untyped-def]
+def create_change(request: HttpRequest, payload: ChangeIn) -> Status[ChangeRequest | client_view.ChangeForReader]:
     """Draft a change; risk is assessed at once and shown component by component."""
     require_write(request, "changes.write")
     change = services.create_change(payload.dict(), actor=signed_in(request.user))
@@ -76,14 +80,14 @@ def create_change(request: HttpRequest, payload: ChangeIn):  # type: ignore[no-u
 
 
 @router.get("/changes/failure-rate", response=list[FailureRateOut], tags=TAG)
-def failure_rate(request: HttpRequest, by: Literal["service", "team", "region", "client"] = "service"):  # type: ignore[no-untyped-def]
+def failure_rate(request: HttpRequest, by: Literal["service", "team", "region", "client"] = "service") -> list[dict[str, Any]]:
     """Change failure rate: rolled back, failed or caused an incident, over implemented changes."""
     return queries.failure_rate(request.user, by)
 
 
 @router.post("/changes/{int:change_id}/transitions", response=ChangeOut, tags=TAG)
 @answers(409)
-def transition(request: HttpRequest, change_id: Id, payload: TransitionIn):  # type: ignore[no-untyped-def]
+def transition(request: HttpRequest, change_id: Id, payload: TransitionIn) -> ChangeRequest | client_view.ChangeForReader:
     """Move the change to another state; an invalid move is 409 with the reason and the allowed states."""
     change = queries.get_change(request.user, change_id)
     require_write(request, "changes.write")
@@ -93,7 +97,7 @@ def transition(request: HttpRequest, change_id: Id, payload: TransitionIn):  # t
     return client_view.for_reader(queries.get_change(request.user, change_id), request.user)
 
 
-def _approval_status(request: HttpRequest, change_id: int) -> dict:
+def _approval_status(request: HttpRequest, change_id: int) -> dict[str, Any]:
     change = queries.get_change(request.user, change_id)
     violations = queries.window_violations(change)
     status = client_view.approval_status(
@@ -107,14 +111,14 @@ def _approval_status(request: HttpRequest, change_id: int) -> dict:
 
 
 @router.get("/changes/{int:change_id}/approvals", response=ApprovalStatusOut, tags=TAG)
-def approvals(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-def]
+def approvals(request: HttpRequest, change_id: Id) -> dict[str, Any]:
     """Decisions so far, what the risk level requires, what is still missing, what blocks approval."""
     return _approval_status(request, change_id)
 
 
 @router.post("/changes/{int:change_id}/approvals", response={201: ApprovalStatusOut}, tags=TAG)
 @answers(409)
-def decide(request: HttpRequest, change_id: Id, payload: DecisionIn):  # type: ignore[no-untyped-def]
+def decide(request: HttpRequest, change_id: Id, payload: DecisionIn) -> Status[dict[str, Any]]:
     """Approve or reject in a capacity (peer, change_approver, client, emergency); own changes are refused."""
     change = queries.get_change(request.user, change_id)
     require_scope(request, "write")
@@ -125,13 +129,13 @@ def decide(request: HttpRequest, change_id: Id, payload: DecisionIn):  # type: i
 
 
 @router.get("/changes/{int:change_id}/collisions", response=list[CollisionOut], tags=TAG)
-def collisions(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-def]
+def collisions(request: HttpRequest, change_id: Id) -> list[queries.Collision]:
     """Planned changes and on-site visits overlapping this change on a related service or site, and why."""
     return client_view.collisions(queries.collisions_for(queries.get_change(request.user, change_id)), request.user)
 
 
 @router.get("/changes/{int:change_id}/risk", response=RiskOut, tags=TAG)
-def risk(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-def]
+def risk(request: HttpRequest, change_id: Id) -> dict[str, Any]:
     """Risk assessed now (the change's `risk` field holds the assessment of its last write)."""
     assessment = queries.evaluate(queries.get_change(request.user, change_id)).assessment.as_dict()
     return client_view.risk(assessment, request.user)
@@ -139,7 +143,7 @@ def risk(request: HttpRequest, change_id: Id):  # type: ignore[no-untyped-def]
 
 @router.post("/changes/{int:change_id}/review", response=ChangeOut, tags=TAG)
 @answers(409)
-def review(request: HttpRequest, change_id: Id, payload: ReviewIn):  # type: ignore[no-untyped-def]
+def review(request: HttpRequest, change_id: Id, payload: ReviewIn) -> ChangeRequest | client_view.ChangeForReader:
     """Record the post-implementation review: outcome, whether it caused an incident, lessons."""
     change = queries.get_change(request.user, change_id)
     require_write(request, "changes.write")
@@ -161,7 +165,7 @@ add_object_routes(router, ObjectRoutes(
 # -- the change calendar's iCalendar feeds (a token in the URL, no session) ------------------------
 
 
-def _feed_user(request: HttpRequest, token: str | None) -> Any:
+def _feed_user(request: HttpRequest, token: str | None) -> User | None:
     """The user behind a feed token with the calendar (or read) scope, or None (429 when throttled)."""
     user = authenticate_token(token, request) if token else None
     if user is None or not FEED_SCOPES & set(getattr(user, "token_scopes", ())):
@@ -188,12 +192,12 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
             summary="iCalendar feed of changes at a site or for a client",
             operation_id=FEED_OPERATION_ID.format("changes_feed"))
 @answers(401, 404)
-def changes_feed(  # type: ignore[no-untyped-def]
+def changes_feed(
     request: HttpRequest,
     token: str | None = Query(None, description="API token with the 'calendar' (or 'read') scope"),
     site: Id | None = None,
     client: Id | None = None,
-):
+) -> HttpResponse:
     """Planned changes (and those implemented in the last 30 days), 180 days ahead, for a calendar client."""
     user = _feed_user(request, token)
     if user is None:
@@ -216,11 +220,11 @@ def changes_feed(  # type: ignore[no-untyped-def]
             summary="iCalendar feed of a site's change windows and freezes",
             operation_id=FEED_OPERATION_ID.format("windows_feed"))
 @answers(401, 404)
-def windows_feed(  # type: ignore[no-untyped-def]
+def windows_feed(
     request: HttpRequest,
     site: Id,
     token: str | None = Query(None, description="API token with the 'calendar' (or 'read') scope"),
-):
+) -> HttpResponse:
     """The site's window and freeze occurrences in the next 180 days (staff only)."""
     user = _feed_user(request, token)
     if user is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsdesk.core.tenancy import Redactor, ReducedRows, is_client_reader, visible_ids, visible_refs
 from opsdesk.services.models import Service
@@ -25,6 +25,9 @@ from .approvals import Status
 from .models import ChangeRequest
 from .risk import collisions_detail
 from .windows.rules import WindowViolation
+
+if TYPE_CHECKING:  # queries imports this module
+    from .queries import Collision
 
 OTHER_WORK = "Other planned work"
 TEXT_FIELDS = ("title", "description", "implementation_plan", "verification_plan", "lessons")
@@ -62,11 +65,11 @@ def _redacted_approval(approval: Any, redactor: Redactor) -> Any:
     return shown
 
 
-def for_readers(changes: Iterable[ChangeRequest], user: Any) -> list[Any]:
+def for_readers(changes: Iterable[ChangeRequest], user: Any) -> list[ChangeRequest | ChangeForReader]:
     """The changes as `user` may read them (staff: unchanged), with two queries for the lot."""
     items = list(changes)
     if not is_client_reader(user):
-        return items
+        return list(items)
     site_ids = visible_ids(Site.objects.all(), user, {s.pk for c in items for s in c.sites.all()})
     service_ids = visible_ids(Service.objects.all(), user, {s.pk for c in items for s in c.services.all()})
     refs = visible_refs({ref for c in items for ref in _collision_refs(c.risk or {})}, user)
@@ -103,12 +106,12 @@ def _risk(assessment: dict[str, Any], refs: set[str], redactor: Redactor) -> dic
     return {**redactor.data({k: v for k, v in assessment.items() if k != "components"}), "components": components}
 
 
-def for_reader(change: ChangeRequest, user: Any) -> Any:
+def for_reader(change: ChangeRequest, user: Any) -> ChangeRequest | ChangeForReader:
     """One change as `user` may read it."""
     return for_readers([change], user)[0]
 
 
-def collisions(found: list[Any], user: Any) -> list[Any]:
+def collisions(found: list[Collision], user: Any) -> list[Collision]:
     """Collisions as the reader may read them: work they may not open is "other planned work", unlinked."""
     if not is_client_reader(user):
         return found

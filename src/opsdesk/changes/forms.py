@@ -62,10 +62,10 @@ class ChangeForm(forms.Form):
     type = forms.ChoiceField(choices=ChangeRequest.Type.choices, initial=ChangeRequest.Type.NORMAL)
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    services: Any = forms.ModelMultipleChoiceField(queryset=None, required=False)  # type: ignore[arg-type]
-    sites: Any = forms.ModelMultipleChoiceField(queryset=None)  # type: ignore[arg-type]
+    services: Any = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    sites: Any = forms.ModelMultipleChoiceField(queryset=None)
     reference_site: Any = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
         empty_label="First affected site",
         label="Times are in the local time of",

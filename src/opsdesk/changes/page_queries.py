@@ -103,7 +103,7 @@ def local_window(start: dt.datetime, end: dt.datetime, time_zone: str, label: st
     return LocalWindow(label, time_zone, start.astimezone(zone), end.astimezone(zone), site_id)
 
 
-def site_windows(change: ChangeRequest) -> list[LocalWindow]:
+def site_windows(change: ChangeRequest | client_view.ChangeForReader) -> list[LocalWindow]:
     """The change's window in each affected site's local time, by site code."""
     return [
         local_window(change.window_start, change.window_end, s.time_zone, s.code, s.pk)
@@ -123,7 +123,7 @@ def week_monday(value: dt.date) -> dt.date:
 class CalendarItem:
     """One change's slice of one day, placed in the viewer's local time."""
 
-    change: ChangeRequest
+    change: ChangeRequest | client_view.ChangeForReader
     start: dt.datetime  # viewer-local start of this slice
     end: dt.datetime
     continues_before: bool
@@ -256,7 +256,8 @@ def _assign_lanes(items: list[CalendarItem]) -> None:
     close()
 
 
-def calendar_changes(user: Any, start: dt.datetime, end: dt.datetime, filters: dict[str, Any]) -> list[ChangeRequest]:
+def calendar_changes(user: Any, start: dt.datetime, end: dt.datetime, filters: dict[str, Any]
+) -> list[ChangeRequest | client_view.ChangeForReader]:
     """Changes the user may see whose window overlaps [start, end), filtered, without drafts,
     rejected or cancelled ones."""
     qs = queries.list_changes(user, **_lifecycle_filters(filters), window_from=start, window_to=end)

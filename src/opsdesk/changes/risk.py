@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from opsdesk.sites.rules import WEEKDAYS, BusinessHours, is_holiday
@@ -94,7 +95,7 @@ class Component:
     detail: str
     # What the detail names, part by part ({"ref", "text"}), so each reader's client view can say it
     # without what that reader may not see (collisions name other work).
-    parts: tuple[dict, ...] = ()
+    parts: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Assessment:
     score: int
     components: tuple[Component, ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The stored and API form: {"level", "score", "components": [{"name", "points", "detail"}]}."""
         return {"level": self.level, "score": self.score, "components": [_plain(c) for c in self.components]}
 
@@ -114,7 +115,7 @@ class Assessment:
         return next((c.points for c in self.components if c.name == name), 0)
 
 
-def _plain(component: Component) -> dict:
+def _plain(component: Component) -> dict[str, Any]:
     out = asdict(component)
     out["parts"] = list(component.parts)
     if not out["parts"]:

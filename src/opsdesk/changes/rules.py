@@ -6,6 +6,7 @@ Risk, approvals and collisions have their own modules (risk.py, approvals.py, co
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from opsdesk.core.fsm import Machine
 
@@ -84,7 +85,7 @@ def window_problems(start: dt.datetime, end: dt.datetime) -> list[tuple[str, str
 
 
 def submission_problems(
-    change_type: str, implementation_plan: str, verification_plan: str, rollback_plan: dict | None
+    change_type: str, implementation_plan: str, verification_plan: str, rollback_plan: dict[str, Any] | None
 ) -> list[str]:
     """What a change still lacks before it can be submitted, by type.
 

@@ -19,7 +19,7 @@ class TimelineAdminMixin:
     Inline rows are recorded on their own object and summarised on the parent's timeline.
     """
 
-    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
         """Save, then record "created" or "updated" with the changed fields."""
         before = _stored_snapshot(obj) if change else {}
         super().save_model(request, obj, form, change)  # type: ignore[misc]
@@ -49,7 +49,7 @@ class TimelineAdminMixin:
         super().delete_queryset(request, queryset)  # type: ignore[misc]
 
     def save_formset(
-        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+        self, request: HttpRequest, form: ModelForm[Any], formset: BaseInlineFormSet[Any, Any, Any], change: bool
     ) -> None:
         """Save inline rows, recording each change on the row and a summary on the parent."""
         befores = {
@@ -91,7 +91,7 @@ def _stored_snapshot(obj: Model) -> dict[str, Any]:
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(admin.ModelAdmin[Activity]):
     """The timeline is append-only: readable here, never edited."""
 
     list_display = ("at", "actor_label", "verb", "content_type", "object_id", "visibility")
@@ -113,7 +113,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin[Notification]):
     """Inbox rows, for support."""
 
     list_display = ("created_at", "user", "title", "read_at", "emailed_at")
@@ -127,7 +127,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PeriodicRun)
-class PeriodicRunAdmin(admin.ModelAdmin):
+class PeriodicRunAdmin(admin.ModelAdmin[PeriodicRun]):
     """When each periodic job was last enqueued."""
 
     list_display = ("name", "last_enqueued_at")
@@ -135,7 +135,7 @@ class PeriodicRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """The audit log is append-only: readable here, never added to, edited or deleted."""
 
     list_display = ("at", "action", "actor_label", "address", "target")

@@ -2,12 +2,15 @@
 
 import datetime as dt
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from . import audit, notify
 from .api import answers, require_scope
+from .models import AuditEvent, Notification
 from .pagination import Page
 from .schemas import AuditEventOut, CountOut, MarkReadIn, NotificationOut
 
@@ -17,7 +20,7 @@ router = Router(tags=["notifications"])
 
 @router.get("/notifications", response=list[NotificationOut])
 @paginate(Page)
-def list_notifications(request: HttpRequest, unread: bool | None = None):  # type: ignore[no-untyped-def]
+def list_notifications(request: HttpRequest, unread: bool | None = None) -> QuerySet[Notification]:
     """The caller's inbox, newest first."""
     return notify.list_for(request.user, unread=unread)
 
@@ -32,12 +35,12 @@ def mark_notifications_read(request: HttpRequest, payload: MarkReadIn) -> dict[s
 @router.get("/audit-events", response=list[AuditEventOut], tags=["audit"])
 @answers(404)
 @paginate(Page)
-def list_audit_events(  # type: ignore[no-untyped-def]
+def list_audit_events(
     request: HttpRequest,
     action: str | None = Query(None, max_length=40, description="An action (auth.login), or a family ending in '.' (auth.)"),
     actor: str | None = Query(None, max_length=150, description="Username of who did it"),
     since: dt.datetime | None = Query(None, description="From this instant (inclusive)"),
     until: dt.datetime | None = Query(None, description="Before this instant"),
-):
+) -> QuerySet[AuditEvent]:
     """The audit log, newest first (administrators only; others get 404)."""
     return audit.list_events(request.user, action=action, actor=actor, since=since, until=until)

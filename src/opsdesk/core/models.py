@@ -123,7 +123,7 @@ class ScheduleTarget(models.Model):
         return f"{self.kind}:{self.target_id}"
 
 
-class AuditQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
     """Bulk update and delete refused too."""
 
     def update(self, **kwargs: object) -> int:

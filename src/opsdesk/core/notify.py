@@ -52,7 +52,7 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     return qs.update(read_at=clock.now())
 
 
-def list_for(user: Any, *, unread: bool | None = None) -> Any:
+def list_for(user: Any, *, unread: bool | None = None) -> QuerySet[Notification]:
     """The user's own notifications, newest first."""
     qs = Notification.objects.filter(user=user)
     if unread is True:

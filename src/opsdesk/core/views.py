@@ -48,10 +48,10 @@ def staff_page(view: View) -> View:
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
-    return page_view(wrapper)  # type: ignore[arg-type,return-value]
+    return page_view(wrapper)  # type: ignore[return-value]
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:
+def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page[Any]:
     """The requested page of `items` (out-of-range numbers give the nearest page)."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 

@@ -156,7 +156,7 @@ def load_day(region: Region, day: dt.date) -> Day:
         eligible, why = _eligible(batch, work, engineers)
         if not eligible:
             nobody[wo.pk] = why
-        window = (seconds(wo.window_start), seconds(wo.window_end))  # type: ignore[arg-type]
+        window = (seconds(wo.window_start), seconds(wo.window_end))
         allowed, freezes = _allowed(batch, wo, seconds)
         jobs.append(Job(
             wo.pk, wo.site_id, place, wo.estimated_minutes * 60, tuple(allowed), frozenset(eligible),

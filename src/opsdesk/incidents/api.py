@@ -1,10 +1,12 @@
 """Incidents API (thin edges): list, declare, read, edit, transitions, owner, roles, updates, notes, change link."""
 
-from typing import Any
+from typing import TypeVar
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from opsdesk.changes import queries as change_queries
 from opsdesk.core.actors import signed_in
@@ -16,6 +18,8 @@ from opsdesk.core.schemas import Id
 from opsdesk.services import readers
 
 from . import client_view, queries, roles, services, updates
+from .client_view import IncidentForReader
+from .models import Incident, IncidentRole, IncidentUpdate
 from .schemas import (
     IncidentIn,
     IncidentOut,
@@ -35,7 +39,7 @@ router = Router()
 TAG = ["incidents"]
 
 
-def _present(request: HttpRequest, incident: Any) -> Any:
+def _present(request: HttpRequest, incident: Incident) -> Incident | IncidentForReader:
     """The incident as this viewer may see it: client users are not shown internal analysis
     (what changed may name other clients' work) nor who holds which role (IncidentOut reads the flag)."""
     if getattr(request.user, "is_client_user", False):
@@ -43,7 +47,10 @@ def _present(request: HttpRequest, incident: Any) -> Any:
     return incident
 
 
-def _required(value: Any, field: str, what: str) -> Any:
+T = TypeVar("T")
+
+
+def _required(value: T | None, field: str, what: str) -> T:
     if value in (None, ""):
         raise field_error(field, f"{what} is required")
     return value
@@ -51,7 +58,7 @@ def _required(value: Any, field: str, what: str) -> Any:
 
 @router.get("/incidents", response=list[IncidentOut], tags=TAG)
 @paginate(Page)
-def list_incidents(  # type: ignore[no-untyped-def]
+def list_incidents(
     request: HttpRequest,
     state: str | None = Query(None, max_length=200, description="One state or several, comma-separated"),
     severity: str | None = Query(None, max_length=40, description="sev1..sev4, comma-separated"),
@@ -60,7 +67,7 @@ def list_incidents(  # type: ignore[no-untyped-def]
     client: Id | None = None,
     owner: Id | None = None,
     open: bool | None = None,
-):
+) -> list[Incident | IncidentForReader] | QuerySet[Incident]:
     """Incidents you may see (client users: those impacting their organisation), newest first."""
     qs = queries.list_incidents(request.user, state=state, severity=severity, service=service, site=site,
                                 client=client, owner=owner, open=open)
@@ -68,7 +75,7 @@ def list_incidents(  # type: ignore[no-untyped-def]
 
 
 @router.post("/incidents", response={201: IncidentOut}, tags=TAG)
-def declare(request: HttpRequest, payload: IncidentIn):  # type: ignore[no-untyped-def]
+def declare(request: HttpRequest, payload: IncidentIn) -> Status[Incident | IncidentForReader]:
     """Declare an incident by hand (alerts open them on their own)."""
     require_write(request, "incidents.write")
     incident = services.declare_incident(payload.dict(), actor=signed_in(request.user))
@@ -76,13 +83,13 @@ def declare(request: HttpRequest, payload: IncidentIn):  # type: ignore[no-untyp
 
 
 @router.get("/incidents/{int:incident_id}", response=IncidentOut, tags=TAG)
-def get_incident(request: HttpRequest, incident_id: Id):  # type: ignore[no-untyped-def]
+def get_incident(request: HttpRequest, incident_id: Id) -> Incident | IncidentForReader:
     """One incident: state, owner and roles, impact, what changed, metrics, next update due."""
     return _present(request, queries.get_incident(request.user, incident_id))
 
 
 @router.patch("/incidents/{int:incident_id}", response=IncidentOut, tags=TAG)
-def update_incident(request: HttpRequest, incident_id: Id, payload: IncidentPatch):  # type: ignore[no-untyped-def]
+def update_incident(request: HttpRequest, incident_id: Id, payload: IncidentPatch) -> Incident | IncidentForReader:
     """Change title, summary, severity, services or sites (impact and what changed are recomputed)."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
@@ -92,7 +99,7 @@ def update_incident(request: HttpRequest, incident_id: Id, payload: IncidentPatc
 
 @router.post("/incidents/{int:incident_id}/transitions", response=IncidentOut, tags=TAG)
 @answers(409)
-def transition(request: HttpRequest, incident_id: Id, payload: TransitionIn):  # type: ignore[no-untyped-def]
+def transition(request: HttpRequest, incident_id: Id, payload: TransitionIn) -> Incident | IncidentForReader:
     """Move to another state; an invalid move is 409 with the allowed states."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
@@ -102,7 +109,7 @@ def transition(request: HttpRequest, incident_id: Id, payload: TransitionIn):  #
 
 
 @router.post("/incidents/{int:incident_id}/owner", response=IncidentOut, tags=TAG)
-def set_owner(request: HttpRequest, incident_id: Id, payload: OwnerIn):  # type: ignore[no-untyped-def]
+def set_owner(request: HttpRequest, incident_id: Id, payload: OwnerIn) -> Incident | IncidentForReader:
     """Hand the incident to another owner."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
@@ -112,7 +119,7 @@ def set_owner(request: HttpRequest, incident_id: Id, payload: OwnerIn):  # type:
 
 
 @router.post("/incidents/{int:incident_id}/roles", response=RoleOut, tags=TAG)
-def assign_role(request: HttpRequest, incident_id: Id, payload: RoleIn):  # type: ignore[no-untyped-def]
+def assign_role(request: HttpRequest, incident_id: Id, payload: RoleIn) -> IncidentRole:
     """Give a role (commander, communications, operations) to a person: a handoff they acknowledge."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
@@ -123,7 +130,7 @@ def assign_role(request: HttpRequest, incident_id: Id, payload: RoleIn):  # type
 
 @router.post("/incidents/{int:incident_id}/roles/acknowledge", response=RoleOut, tags=TAG)
 @answers(409)
-def acknowledge_role(request: HttpRequest, incident_id: Id, payload: RoleAckIn):  # type: ignore[no-untyped-def]
+def acknowledge_role(request: HttpRequest, incident_id: Id, payload: RoleAckIn) -> IncidentRole:
     """Acknowledge a role you were given."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
@@ -132,16 +139,16 @@ def acknowledge_role(request: HttpRequest, incident_id: Id, payload: RoleAckIn):
 
 @router.get("/incidents/{int:incident_id}/updates", response=list[UpdateOut], tags=TAG)
 @paginate(ReaderPage, reader=client_view.updates)
-def list_updates(  # type: ignore[no-untyped-def]
+def list_updates(
     request: HttpRequest, incident_id: Id, audience: str | None = Query(None, max_length=20),
-):
+) -> QuerySet[IncidentUpdate]:
     """Status updates, newest first (client users: client and end-user updates only)."""
     incident = queries.get_incident(request.user, incident_id)
     return queries.list_updates(request.user, incident, audience=audience)
 
 
 @router.post("/incidents/{int:incident_id}/updates", response={201: UpdateOut}, tags=TAG)
-def post_update(request: HttpRequest, incident_id: Id, payload: UpdateIn):  # type: ignore[no-untyped-def]
+def post_update(request: HttpRequest, incident_id: Id, payload: UpdateIn) -> Status[IncidentUpdate]:
     """Post a status update for responders, client stakeholders or end users."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
@@ -149,7 +156,7 @@ def post_update(request: HttpRequest, incident_id: Id, payload: UpdateIn):  # ty
 
 
 @router.post("/incidents/{int:incident_id}/notes", response={201: None}, tags=TAG)
-def add_note(request: HttpRequest, incident_id: Id, payload: NoteIn):  # type: ignore[no-untyped-def]
+def add_note(request: HttpRequest, incident_id: Id, payload: NoteIn) -> Status[None]:
     """Add a responder's note to the timeline."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")
@@ -159,7 +166,7 @@ def add_note(request: HttpRequest, incident_id: Id, payload: NoteIn):  # type: i
 
 @router.post("/incidents/{int:incident_id}/change", response=IncidentOut, tags=TAG)
 @answers(404, 409)
-def link_change(request: HttpRequest, incident_id: Id, payload: LinkChangeIn):  # type: ignore[no-untyped-def]
+def link_change(request: HttpRequest, incident_id: Id, payload: LinkChangeIn) -> Incident | IncidentForReader:
     """Link the change that caused the incident (its review and the change failure rate count it)."""
     incident = queries.get_incident(request.user, incident_id)
     require_write(request, "incidents.write")

@@ -58,11 +58,11 @@ def _ids(incident: Incident, key: str, relation: str) -> set[int]:
     return found | {o.pk for o in getattr(incident, relation).all()}
 
 
-def for_readers(incidents: Iterable[Incident], user: Any) -> list[Any]:
+def for_readers(incidents: Iterable[Incident], user: Any) -> list[Incident | IncidentForReader]:
     """The incidents as `user` may read them (staff: unchanged), with two queries for the lot."""
     items = list(incidents)
     if not is_client_reader(user):
-        return items
+        return list(items)
     service_ids = visible_ids(Service.objects.all(), user, set().union(
         *(_ids(i, "services", "services") | _ids(i, "downstream", "services") for i in items)))
     site_ids = visible_ids(Site.objects.all(), user, set().union(*(_ids(i, "sites", "sites") for i in items)))
@@ -73,7 +73,7 @@ def for_readers(incidents: Iterable[Incident], user: Any) -> list[Any]:
     ]
 
 
-def for_reader(incident: Incident, user: Any) -> Any:
+def for_reader(incident: Incident, user: Any) -> Incident | IncidentForReader:
     """One incident as `user` may read it."""
     return for_readers([incident], user)[0]
 

@@ -45,9 +45,9 @@ class DeclareForm(_LocalTimes, forms.Form):
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.SEV3)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000,
                               label="What we know so far")
-    services: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected services")  # type: ignore[arg-type]
-    sites: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected sites")  # type: ignore[arg-type]
-    owner: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="Me",  # type: ignore[arg-type]
+    services: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected services")
+    sites: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected sites")
+    owner: Any = forms.ModelChoiceField(queryset=None, required=False, empty_label="Me",
                                         help_text="One owner, always: they run the incident until they hand it on.")
     started_at = LocalDateTimeField(required=False, label="Started at",
                                     help_text="When the failure began, in your time (blank: now).")
@@ -84,8 +84,8 @@ class EditForm(forms.Form):
     title = forms.CharField(max_length=300)
     severity = forms.ChoiceField(choices=Severity.choices)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000)
-    services: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected services")  # type: ignore[arg-type]
-    sites: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected sites")  # type: ignore[arg-type]
+    services: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected services")
+    sites: Any = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Affected sites")
 
     def __init__(self, *args: Any, services: Any, sites: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -122,7 +122,7 @@ class TransitionForm(forms.Form):
 class RoleForm(forms.Form):
     """Give a role (named in the URL) to a person: a handoff they acknowledge."""
 
-    user: Any = forms.ModelChoiceField(queryset=None, label="Give to")  # type: ignore[arg-type]
+    user: Any = forms.ModelChoiceField(queryset=None, label="Give to")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
                            label="Handoff note", help_text="Where things stand, what is next.")
 
@@ -135,7 +135,7 @@ class RoleForm(forms.Form):
 class OwnerForm(forms.Form):
     """Hand the incident to another owner."""
 
-    owner: Any = forms.ModelChoiceField(queryset=None, label="New owner")  # type: ignore[arg-type]
+    owner: Any = forms.ModelChoiceField(queryset=None, label="New owner")
     note = forms.CharField(max_length=2000, required=False, label="Note")
 
     def __init__(self, *args: Any, staff: Any, **kw: Any) -> None:

@@ -35,17 +35,17 @@ class ProblemForReader:
         return str(self.title)
 
 
-def problems_for_readers(problems: Iterable[Problem], user: Any) -> list[Any]:
+def problems_for_readers(problems: Iterable[Problem], user: Any) -> list[Problem | ProblemForReader]:
     """The problems as `user` may read them (staff: unchanged)."""
     items = list(problems)
     if not is_client_reader(user):
-        return items
+        return list(items)
     service_ids = visible_ids(Service.objects.all(), user, {p.service_id for p in items})
     redactor = redactor_for(user)
     return [ProblemForReader(p, service_ids=service_ids, redactor=redactor) for p in items]
 
 
-def problem_for_reader(problem: Problem, user: Any) -> Any:
+def problem_for_reader(problem: Problem, user: Any) -> Problem | ProblemForReader:
     """One problem as `user` may read it."""
     return problems_for_readers([problem], user)[0]
 
@@ -55,7 +55,7 @@ def problem_for_reader(problem: Problem, user: Any) -> Any:
 POSTMORTEM_TEXT = ("summary", "impact", "detection", "response", "contributing_factors", "went_well", "was_hard")
 
 
-class _Shown:
+class Shown:
     """An object with some attributes shown otherwise (reads of the rest delegate to it)."""
 
     def __init__(self, obj: Any, **shown: Any) -> None:
@@ -70,35 +70,35 @@ class _Shown:
         return str(getattr(self, "title", "") or self._obj)
 
 
-def actions_for_readers(actions: Iterable[ActionItem], user: Any) -> list[Any]:
+def actions_for_readers(actions: Iterable[ActionItem], user: Any) -> list[ActionItem | Shown]:
     """Action items as `user` may read them: the title without other clients' names."""
     items = list(actions)
     if not is_client_reader(user):
-        return items
+        return list(items)
     redactor = redactor_for(user)
-    return [_Shown(a, title=redactor.text(a.title)) for a in items]
+    return [Shown(a, title=redactor.text(a.title)) for a in items]
 
 
-def action_for_reader(action: ActionItem, user: Any) -> Any:
+def action_for_reader(action: ActionItem, user: Any) -> ActionItem | Shown:
     """One action item as `user` may read it."""
     return actions_for_readers([action], user)[0]
 
 
-def postmortems_for_readers(postmortems: Iterable[Postmortem], user: Any) -> list[Any]:
+def postmortems_for_readers(postmortems: Iterable[Postmortem], user: Any) -> list[Postmortem | Shown]:
     """Postmortems of shared incidents as `user` may read them: every section, the incident and the
     action items without other clients' names (a postmortem is written for every impacted client)."""
     items = list(postmortems)
     if not is_client_reader(user):
-        return items
+        return list(items)
     redactor = redactor_for(user)
     incidents = {i.pk: i for i in for_readers({p.incident_id: p.incident for p in items}.values(), user)}
     return [
-        _Shown(p, incident=incidents[p.incident_id], actions=ReducedRows(actions_for_readers(p.actions.all(), user)),
+        Shown(p, incident=incidents[p.incident_id], actions=ReducedRows(actions_for_readers(p.actions.all(), user)),
                **{name: redactor.text(getattr(p, name) or "") for name in POSTMORTEM_TEXT})
         for p in items
     ]
 
 
-def postmortem_for_reader(postmortem: Postmortem, user: Any) -> Any:
+def postmortem_for_reader(postmortem: Postmortem, user: Any) -> Postmortem | Shown:
     """One postmortem as `user` may read it."""
     return postmortems_for_readers([postmortem], user)[0]

@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 
+from opsdesk.accounts.models import User
+
 from . import queries, rules
+from .client_view import Shown
 from .models import ActionItem, Postmortem, Problem
 
 SECTION_LABELS = {
@@ -23,10 +26,10 @@ SECTION_HELP = {
 }
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(forms.ModelChoiceField[User]):
     """An active staff user, shown by name."""
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return str(obj.get_full_name() or obj.get_username())
 
 
@@ -55,7 +58,7 @@ class PostmortemForm(forms.Form):
             self.fields[name].max_length = 50_000  # type: ignore[attr-defined]
 
     @classmethod
-    def initial_for(cls, pm: Postmortem) -> dict[str, Any]:
+    def initial_for(cls, pm: Postmortem | Shown) -> dict[str, Any]:
         """The form's values for a postmortem."""
         return {**{name: getattr(pm, name) for name in rules.SECTIONS}, "owner": pm.owner_id}
 

@@ -27,6 +27,7 @@ from opsdesk.incidents import client_view as incident_view
 from opsdesk.services import readers
 
 from . import client_view, queries, rules, services
+from .client_view import Shown
 from .forms import (
     SECTION_LABELS,
     ActionForm,
@@ -78,7 +79,7 @@ def _problem_url(problem_id: int, anchor: str = "") -> str:
 # -- postmortems -----------------------------------------------------------------------------------
 
 
-def _sections(pm: Postmortem, form: PostmortemForm | None) -> list[dict[str, Any]]:
+def _sections(pm: Postmortem | Shown, form: PostmortemForm | None) -> list[dict[str, Any]]:
     return [
         {"name": name, "label": SECTION_LABELS[name], "text": getattr(pm, name),
          "blame": rules.blame_words(getattr(pm, name)), "field": form[name] if form is not None else None}

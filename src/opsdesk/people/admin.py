@@ -18,7 +18,7 @@ from .models import (
 
 
 @admin.register(Skill)
-class SkillAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class SkillAdmin(TimelineAdminMixin, admin.ModelAdmin[Skill]):
     """Skills engineers hold."""
 
     list_display = ("name", "code")
@@ -26,14 +26,14 @@ class SkillAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class CertificationAdmin(TimelineAdminMixin, admin.ModelAdmin[Certification]):
     """Certification types."""
 
     list_display = ("name", "code", "validity_months")
     search_fields = ("name", "code")
 
 
-class EngineerSkillInline(admin.TabularInline):
+class EngineerSkillInline(admin.TabularInline[EngineerSkill, Engineer]):
     """An engineer's skills and levels."""
 
     model = EngineerSkill
@@ -41,7 +41,7 @@ class EngineerSkillInline(admin.TabularInline):
     autocomplete_fields = ("skill",)
 
 
-class EngineerCertificationInline(admin.TabularInline):
+class EngineerCertificationInline(admin.TabularInline[EngineerCertification, Engineer]):
     """An engineer's certifications and expiry dates."""
 
     model = EngineerCertification
@@ -49,7 +49,7 @@ class EngineerCertificationInline(admin.TabularInline):
     autocomplete_fields = ("certification",)
 
 
-class SiteAccessInline(admin.TabularInline):
+class SiteAccessInline(admin.TabularInline[SiteAccess, Engineer]):
     """An engineer's site access, inductions and clearances."""
 
     model = SiteAccess
@@ -57,7 +57,7 @@ class SiteAccessInline(admin.TabularInline):
     autocomplete_fields = ("site",)
 
 
-class AbsenceInline(admin.TabularInline):
+class AbsenceInline(admin.TabularInline[Absence, Engineer]):
     """An engineer's absences."""
 
     model = Absence
@@ -65,7 +65,7 @@ class AbsenceInline(admin.TabularInline):
 
 
 @admin.register(Engineer)
-class EngineerAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class EngineerAdmin(TimelineAdminMixin, admin.ModelAdmin[Engineer]):
     """Engineers with everything that qualifies them for work."""
 
     list_display = ("name", "home_region", "base_location", "time_zone", "active")
@@ -77,7 +77,7 @@ class EngineerAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EngineerCertification)
-class EngineerCertificationAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class EngineerCertificationAdmin(TimelineAdminMixin, admin.ModelAdmin[EngineerCertification]):
     """Certifications held, by expiry date (find what expires soon)."""
 
     list_display = ("engineer", "certification", "obtained_on", "expires_on")
@@ -89,7 +89,7 @@ class EngineerCertificationAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SiteAccess)
-class SiteAccessAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class SiteAccessAdmin(TimelineAdminMixin, admin.ModelAdmin[SiteAccess]):
     """Access grants, inductions and clearances across sites."""
 
     list_display = ("engineer", "site", "kind", "granted_on", "expires_on")
@@ -100,7 +100,7 @@ class SiteAccessAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EngineerSkill)
-class EngineerSkillAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class EngineerSkillAdmin(TimelineAdminMixin, admin.ModelAdmin[EngineerSkill]):
     """Skills held, by skill and level."""
 
     list_display = ("engineer", "skill", "level")
@@ -111,7 +111,7 @@ class EngineerSkillAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Absence)
-class AbsenceAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class AbsenceAdmin(TimelineAdminMixin, admin.ModelAdmin[Absence]):
     """Engineer absences."""
 
     list_display = ("engineer", "start_at", "end_at", "reason")

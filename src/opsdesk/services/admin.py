@@ -9,7 +9,7 @@ from opsdesk.core.admin import TimelineAdminMixin
 from .models import Service, ServiceDependency
 
 
-class DependencyInline(admin.TabularInline):
+class DependencyInline(admin.TabularInline[ServiceDependency, Service]):
     """What this service depends on (cycles are refused by ServiceDependency.clean)."""
 
     model = ServiceDependency
@@ -21,7 +21,7 @@ class DependencyInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class ServiceAdmin(TimelineAdminMixin, admin.ModelAdmin[Service]):
     """Services and configuration items."""
 
     list_display = ("name", "code", "client", "criticality", "kind")
@@ -33,7 +33,7 @@ class ServiceAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceDependency)
-class ServiceDependencyAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class ServiceDependencyAdmin(TimelineAdminMixin, admin.ModelAdmin[ServiceDependency]):
     """Dependency edges: `service` depends on `depends_on`."""
 
     list_display = ("service", "depends_on", "note")

@@ -1,5 +1,6 @@
 """Services and dependency graph API (thin edges)."""
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -12,6 +13,7 @@ from opsdesk.core.schemas import Id
 from opsdesk.tenancy.queries import get_client
 
 from . import queries, services
+from .models import Service
 from .schemas import GraphOut, ServiceIn, ServiceOut, ServicePatch
 
 router = Router(tags=["services"])
@@ -19,20 +21,20 @@ router = Router(tags=["services"])
 
 @router.get("/services", response=list[ServiceOut])
 @paginate(Page)
-def list_services(  # type: ignore[no-untyped-def]
+def list_services(
     request: HttpRequest,
     client: Id | None = None,
     site: Id | None = None,
     criticality: int | None = None,
     q: str | None = None,
-):
+) -> QuerySet[Service]:
     """Services you may see."""
     return queries.list_services(request.user, client=client, site=site, criticality=criticality, q=q)
 
 
 @router.post("/services", response={201: ServiceOut})
 @answers(404, 409)
-def create_service(request: HttpRequest, payload: ServiceIn):  # type: ignore[no-untyped-def]
+def create_service(request: HttpRequest, payload: ServiceIn) -> Status[Service]:
     """Add a service; `depends_on` that would close a cycle is refused with 409."""
     require_write(request, "services.write")
     get_client(request.user, payload.client)
@@ -41,7 +43,7 @@ def create_service(request: HttpRequest, payload: ServiceIn):  # type: ignore[no
 
 
 @router.get("/services/{int:service_id}/graph", response=GraphOut)
-def service_graph(request: HttpRequest, service_id: Id):  # type: ignore[no-untyped-def]
+def service_graph(request: HttpRequest, service_id: Id) -> dict[str, object]:
     """Everything the service depends on (upstream) and everything that depends on it (downstream)."""
     service = queries.get_service(request.user, service_id)
     return {

@@ -10,14 +10,14 @@ from .models import Region, Site, SiteRequirement
 
 
 @admin.register(Region)
-class RegionAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class RegionAdmin(TimelineAdminMixin, admin.ModelAdmin[Region]):
     """Delivery regions."""
 
     list_display = ("code", "name", "travel_speed_kmh")
     search_fields = ("code", "name")
 
 
-class SiteRequirementInline(admin.TabularInline):
+class SiteRequirementInline(admin.TabularInline[SiteRequirement, Site]):
     """A site's requirements, edited with the site."""
 
     model = SiteRequirement
@@ -26,7 +26,7 @@ class SiteRequirementInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class SiteAdmin(TimelineAdminMixin, admin.ModelAdmin[Site]):
     """Sites with their time zone, calendar, hours and requirements."""
 
     list_display = ("code", "name", "kind", "region", "time_zone", "holiday_country")
@@ -46,7 +46,7 @@ class SiteAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SiteRequirement)
-class SiteRequirementAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class SiteRequirementAdmin(TimelineAdminMixin, admin.ModelAdmin[SiteRequirement]):
     """All site requirements, searchable across sites."""
 
     list_display = ("site", "kind", "short_description", "lead_time_hours", "blocking")

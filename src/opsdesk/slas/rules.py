@@ -119,7 +119,7 @@ def merge(stretches: Iterable[Stretch]) -> list[Stretch]:
     """The union of pause stretches, in order: overlapping waits hold the clock once, not twice."""
     out: list[Stretch] = []
     for ps, pe in sorted(stretches, key=lambda s: s[0]):
-        if out and (out[-1][1] is None or ps <= out[-1][1]):  # type: ignore[operator]
+        if out and (out[-1][1] is None or ps <= out[-1][1]):
             last_start, last_end = out[-1]
             end = None if last_end is None or pe is None else max(last_end, pe)
             out[-1] = (last_start, end)

@@ -10,7 +10,7 @@ from .models import Client
 
 
 @admin.register(Client)
-class ClientAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class ClientAdmin(TimelineAdminMixin, admin.ModelAdmin[Client]):
     """Clients: the unit of tenancy."""
 
     list_display = ("name", "code", "contact_email", "created_at")

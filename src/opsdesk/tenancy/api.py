@@ -1,5 +1,6 @@
 """Clients API (thin: parse, call one service or query, render)."""
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -10,6 +11,7 @@ from opsdesk.core.pagination import Page
 from opsdesk.core.routing import ObjectRoutes, add_object_routes
 
 from . import queries, services
+from .models import Client
 from .schemas import ClientIn, ClientOut, ClientPatch
 
 router = Router(tags=["clients"])
@@ -17,14 +19,14 @@ router = Router(tags=["clients"])
 
 @router.get("/clients", response=list[ClientOut])
 @paginate(Page)
-def list_clients(request: HttpRequest, q: str | None = None):  # type: ignore[no-untyped-def]
+def list_clients(request: HttpRequest, q: str | None = None) -> QuerySet[Client]:
     """Clients you may see (a client user: only their own)."""
     return queries.list_clients(request.user, q=q)
 
 
 @router.post("/clients", response={201: ClientOut})
 @answers(409)
-def create_client(request: HttpRequest, payload: ClientIn):  # type: ignore[no-untyped-def]
+def create_client(request: HttpRequest, payload: ClientIn) -> Status[Client]:
     """Register a client."""
     require_write(request, "clients.write")
     return Status(201, services.create_client(payload.dict(), actor=signed_in(request.user)))

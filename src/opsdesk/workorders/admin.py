@@ -22,7 +22,7 @@ from .models import (
 )
 
 
-class PartInline(admin.TabularInline):
+class PartInline(admin.TabularInline[Part, WorkOrder]):
     """Parts the work needs and their shipment."""
 
     model = Part
@@ -30,7 +30,7 @@ class PartInline(admin.TabularInline):
     fields = ("part_number", "description", "quantity", "shipment", "expected_at", "delivered_at")
 
 
-class ArrangementInline(admin.TabularInline):
+class ArrangementInline(admin.TabularInline[Arrangement, WorkOrder]):
     """What was arranged for each site requirement."""
 
     model = Arrangement
@@ -39,7 +39,7 @@ class ArrangementInline(admin.TabularInline):
     raw_id_fields = ("requirement",)
 
 
-class OverrideInline(admin.TabularInline):
+class OverrideInline(admin.TabularInline[Override, WorkOrder]):
     """Dispatchers' recorded decisions to proceed despite a blocker."""
 
     model = Override
@@ -48,7 +48,7 @@ class OverrideInline(admin.TabularInline):
     raw_id_fields = ("by",)
 
 
-class HandoffInline(admin.StackedInline):
+class HandoffInline(admin.StackedInline[Handoff, WorkOrder]):
     """Changes of owner or team, with their summary and acknowledgement."""
 
     model = Handoff
@@ -60,7 +60,7 @@ class HandoffInline(admin.StackedInline):
     raw_id_fields = ("from_user", "to_user")
 
 
-class CommentInline(admin.TabularInline):
+class CommentInline(admin.TabularInline[Comment, WorkOrder]):
     """Internal and client-visible comments."""
 
     model = Comment
@@ -70,7 +70,7 @@ class CommentInline(admin.TabularInline):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class WorkOrderAdmin(TimelineAdminMixin, admin.ModelAdmin[WorkOrder]):
     """Work orders with everything that surrounds them."""
 
     list_display = (
@@ -100,7 +100,7 @@ class WorkOrderAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CategoryField)
-class CategoryFieldAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class CategoryFieldAdmin(TimelineAdminMixin, admin.ModelAdmin[CategoryField]):
     """Information each category of work needs before it can be ready (completeness rules)."""
 
     list_display = ("category", "key", "label", "owner")
@@ -109,7 +109,7 @@ class CategoryFieldAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CategoryPolicy)
-class CategoryPolicyAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class CategoryPolicyAdmin(TimelineAdminMixin, admin.ModelAdmin[CategoryPolicy]):
     """Per-category policy: approved change required, completion checklist, check-in tolerance and radius."""
 
     list_display = (

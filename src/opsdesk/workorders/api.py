@@ -8,9 +8,11 @@ see), then checks the permission, then calls one service or query.
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from opsdesk.core.actors import signed_in
 from opsdesk.core.api import answers, require_scope, require_write
@@ -21,6 +23,8 @@ from opsdesk.core.routing import ObjectRoutes, add_object_routes
 from opsdesk.core.schemas import Id, Instant
 
 from . import queries, rows, services
+from .models import Arrangement, Comment, Handoff, Override, Part
+from .queries import Queue
 from .readiness import queries as readiness_queries
 from .schemas import (
     ArrangementIn,
@@ -55,7 +59,7 @@ def _staff_only(request: HttpRequest, what: str) -> None:
 
 @router.get("/work-orders", response=list[WorkOrderOut], tags=TAG)
 @paginate(CursorPage)
-def list_work_orders(  # type: ignore[no-untyped-def]
+def list_work_orders(
     request: HttpRequest,
     state: str | None = Query(None, max_length=200, description="One state or several, comma-separated"),
     site: Id | None = None,
@@ -66,7 +70,7 @@ def list_work_orders(  # type: ignore[no-untyped-def]
     at_risk: bool | None = None,
     due_before: Instant | None = Query(None, description="Window starts, or a blocker is needed, before this"),
     q: str | None = Query(None, max_length=200, description="Title text or WO number"),
-):
+) -> Queue:
     """Work orders you may see, most urgent first (at risk, priority, window); `?cursor=` pages by newest id.
 
     `count` is exact up to 10,000; beyond that it reads 10,000 and `count_capped` is true.
@@ -79,7 +83,7 @@ def list_work_orders(  # type: ignore[no-untyped-def]
 
 @router.post("/work-orders", response={201: WorkOrderOut}, tags=TAG)
 @answers(409)
-def create_work_order(request: HttpRequest, payload: WorkOrderIn):  # type: ignore[no-untyped-def]
+def create_work_order(request: HttpRequest, payload: WorkOrderIn) -> Status[dict[str, Any]]:
     """Create a work order; a client user's request becomes a submitted work order of their client."""
     user: Any = request.user
     require_write(request, "workorders.request" if user.is_client_user else "workorders.write")
@@ -88,14 +92,14 @@ def create_work_order(request: HttpRequest, payload: WorkOrderIn):  # type: igno
 
 
 @router.get("/my-work", response=list[WorkOrderOut], tags=TAG)
-def my_work(request: HttpRequest, day: dt.date | None = None):  # type: ignore[no-untyped-def]
+def my_work(request: HttpRequest, day: dt.date | None = None) -> list[dict[str, Any]]:
     """Work assigned to you (your engineer record) on `day`, today in your local time by default."""
     return rows.present_ids(list(queries.my_work(request.user, day).values_list("id", flat=True)))
 
 
 @router.post("/work-orders/{int:wo_id}/transitions", response=WorkOrderOut, tags=TAG)
 @answers(409)
-def transition(request: HttpRequest, wo_id: Id, payload: WorkTransitionIn):  # type: ignore[no-untyped-def]
+def transition(request: HttpRequest, wo_id: Id, payload: WorkTransitionIn) -> dict[str, Any]:
     """Move the work order; a refused move (or the readiness gate) is 409 saying what is missing and who acts."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.write")
@@ -106,7 +110,7 @@ def transition(request: HttpRequest, wo_id: Id, payload: WorkTransitionIn):  # t
 
 
 @router.get("/work-orders/{int:wo_id}/readiness", response=ReadinessOut, tags=TAG)
-def readiness(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+def readiness(request: HttpRequest, wo_id: Id) -> dict[str, Any]:
     """Readiness now: every blocker with what is missing, who must act, by when, and which rule."""
     wo = queries.get_work_order(request.user, wo_id)
     data = readiness_queries.as_json(readiness_queries.evaluate_work_order(wo))
@@ -117,7 +121,7 @@ def readiness(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
 
 @router.post("/work-orders/{int:wo_id}/overrides", response={201: OverrideOut}, tags=TAG)
 @answers(409)
-def override(request: HttpRequest, wo_id: Id, payload: OverrideIn):  # type: ignore[no-untyped-def]
+def override(request: HttpRequest, wo_id: Id, payload: OverrideIn) -> Status[Override]:
     """A dispatcher proceeds despite one blocker (by its key), with a recorded reason."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.dispatch")
@@ -128,7 +132,7 @@ def override(request: HttpRequest, wo_id: Id, payload: OverrideIn):  # type: ign
 
 @router.get("/work-orders/{int:wo_id}/eligibility", response=list[VerdictOut], tags=TAG)
 @answers(403)
-def eligibility(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+def eligibility(request: HttpRequest, wo_id: Id) -> list[dict[str, object]]:
     """Each candidate engineer's eligibility for this work, with every reason when not; eligible first."""
     wo = queries.get_work_order(request.user, wo_id)
     _staff_only(request, "Engineers' eligibility")
@@ -140,7 +144,7 @@ def eligibility(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def
 
 @router.get("/work-orders/{int:wo_id}/handoffs", response=list[HandoffOut], tags=TAG)
 @answers(403)
-def handoffs(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+def handoffs(request: HttpRequest, wo_id: Id) -> list[Handoff]:
     """The work order's handoffs, oldest first, with their acknowledgement."""
     wo = queries.get_work_order(request.user, wo_id)
     _staff_only(request, "Handoffs")
@@ -149,7 +153,7 @@ def handoffs(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
 
 @router.post("/work-orders/{int:wo_id}/handoffs", response={201: HandoffOut}, tags=TAG)
 @answers(409)
-def hand_off(request: HttpRequest, wo_id: Id, payload: HandoffIn):  # type: ignore[no-untyped-def]
+def hand_off(request: HttpRequest, wo_id: Id, payload: HandoffIn) -> Status[Handoff]:
     """Hand over to another owner and/or team with done so far, next step, open questions and links."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.write")
@@ -163,7 +167,7 @@ def hand_off(request: HttpRequest, wo_id: Id, payload: HandoffIn):  # type: igno
 
 
 @router.post("/work-orders/{int:wo_id}/handoffs/{int:handoff_id}/acknowledge", response=HandoffOut, tags=TAG)
-def acknowledge(request: HttpRequest, wo_id: Id, handoff_id: Id):  # type: ignore[no-untyped-def]
+def acknowledge(request: HttpRequest, wo_id: Id, handoff_id: Id) -> Handoff:
     """The receiver acknowledges the handoff (only the receiver can)."""
     wo = queries.get_work_order(request.user, wo_id)
     require_scope(request, "write")
@@ -173,13 +177,13 @@ def acknowledge(request: HttpRequest, wo_id: Id, handoff_id: Id):  # type: ignor
 
 @router.get("/work-orders/{int:wo_id}/comments", response=list[CommentOut], tags=TAG)
 @paginate(Page)
-def comments(request: HttpRequest, wo_id: Id):  # type: ignore[no-untyped-def]
+def comments(request: HttpRequest, wo_id: Id) -> QuerySet[Comment]:
     """Comments, oldest first; client users see only the client-visible ones."""
     return queries.list_comments(request.user, queries.get_work_order(request.user, wo_id))
 
 
 @router.post("/work-orders/{int:wo_id}/comments", response={201: CommentOut}, tags=TAG)
-def comment(request: HttpRequest, wo_id: Id, payload: CommentIn):  # type: ignore[no-untyped-def]
+def comment(request: HttpRequest, wo_id: Id, payload: CommentIn) -> Status[Comment]:
     """Add a comment: internal (staff) or client-visible; client users' comments are client-visible."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.comment")
@@ -187,7 +191,7 @@ def comment(request: HttpRequest, wo_id: Id, payload: CommentIn):  # type: ignor
 
 
 @router.post("/work-orders/{int:wo_id}/arrangements", response=ArrangementOut, tags=TAG)
-def arrangement(request: HttpRequest, wo_id: Id, payload: ArrangementIn):  # type: ignore[no-untyped-def]
+def arrangement(request: HttpRequest, wo_id: Id, payload: ArrangementIn) -> Arrangement:
     """Record an arrangement for a site requirement (clients: their access requests)."""
     wo = queries.get_work_order(request.user, wo_id)
     user: Any = request.user
@@ -202,7 +206,7 @@ def arrangement(request: HttpRequest, wo_id: Id, payload: ArrangementIn):  # typ
 
 
 @router.patch("/work-orders/{int:wo_id}/parts/{int:part_id}", response=PartOut, tags=TAG)
-def update_part(request: HttpRequest, wo_id: Id, part_id: Id, payload: PartIn):  # type: ignore[no-untyped-def]
+def update_part(request: HttpRequest, wo_id: Id, part_id: Id, payload: PartIn) -> Part:
     """Change a part's shipment state, expected or delivered time."""
     wo = queries.get_work_order(request.user, wo_id)
     require_write(request, "workorders.write")
@@ -213,7 +217,7 @@ def update_part(request: HttpRequest, wo_id: Id, part_id: Id, payload: PartIn): 
 
 @router.post("/work-orders/{int:wo_id}/check-in", response=CheckInOut, tags=TAG)
 @answers(409)
-def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: ignore[no-untyped-def]
+def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn) -> dict[str, object]:
     """The assigned engineer arrives: on site now; answers the site's method statement and local standards.
 
     Outside the visit's window widened by the category's tolerance, `reason` is required (422 says the
@@ -231,7 +235,7 @@ def check_in(request: HttpRequest, wo_id: Id, payload: CheckInIn):  # type: igno
 
 @router.post("/work-orders/{int:wo_id}/check-out", response=WorkOrderOut, tags=TAG)
 @answers(409)
-def check_out(request: HttpRequest, wo_id: Id, payload: CheckOutIn):  # type: ignore[no-untyped-def]
+def check_out(request: HttpRequest, wo_id: Id, payload: CheckOutIn) -> dict[str, Any]:
     """The engineer leaves. Completed: checklist answers and the completion report (the client sees it).
     Not completed: why, from a fixed list ('other' needs `failure_note`); the work goes on hold."""
     wo = queries.get_work_order(request.user, wo_id)

@@ -44,10 +44,10 @@ class _WindowMixin:
 class RequestForm(_WindowMixin, forms.Form):
     """A client's request for work: becomes a submitted work order."""
 
-    client: Any = forms.ModelChoiceField(queryset=None, required=False)  # type: ignore[arg-type]
-    site: Any = forms.ModelChoiceField(queryset=None, label="Site")  # type: ignore[arg-type]
+    client: Any = forms.ModelChoiceField(queryset=None, required=False)
+    site: Any = forms.ModelChoiceField(queryset=None, label="Site")
     category = forms.ChoiceField(choices=[("", "Choose the kind of work"), *CATEGORIES], label="Kind of work")
-    services: Any = forms.ModelMultipleChoiceField(  # type: ignore[arg-type]
+    services: Any = forms.ModelMultipleChoiceField(
         queryset=None, required=False, label="Services affected"
     )
     title = forms.CharField(max_length=200, label="What do you need?")
@@ -201,7 +201,7 @@ class OverrideForm(forms.Form):
 class HandoffForm(forms.Form):
     """Hand the work order to another person (and team) with a structured summary."""
 
-    to_user: Any = forms.ModelChoiceField(queryset=None, label="To")  # type: ignore[arg-type]
+    to_user: Any = forms.ModelChoiceField(queryset=None, label="To")
     to_team = forms.CharField(max_length=100, required=False, label="Team")
     done_so_far = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Done so far")
     next_step = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Next step")

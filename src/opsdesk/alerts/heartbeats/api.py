@@ -2,9 +2,11 @@
 
 from typing import Any, cast
 
-from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Path, Query
 
 from opsdesk.accounts.models import User
 from opsdesk.core.api import answers, problem, require_write
@@ -16,6 +18,7 @@ from .. import keys
 from .. import queries as alert_queries
 from ..intake.deliveries import header_key
 from . import queries, services
+from .models import Heartbeat
 from .schemas import SLUG, HeartbeatIn, HeartbeatOut, HeartbeatPatch, PingOut
 
 router = Router()
@@ -26,11 +29,11 @@ WRITE = "integrations.write"
 # operationIds as before the move into this sub-package (Ninja derives them from the module path).
 @router.get("/heartbeats", response=list[HeartbeatOut], tags=TAG, operation_id="opsdesk_alerts_heartbeat_api_list_heartbeats")
 @paginate(Page)
-def list_heartbeats(  # type: ignore[no-untyped-def]
+def list_heartbeats(
     request: HttpRequest,
     integration: Id | None = None,
     state: str | None = Query(None, max_length=100, description="new, up, late, down; comma-separated"),
-):
+) -> QuerySet[Heartbeat]:
     """Heartbeats (staff only): what each expects, its state, last ping and next due instant."""
     return queries.list_heartbeats(request.user, integration=integration, state=state)
 
@@ -38,7 +41,7 @@ def list_heartbeats(  # type: ignore[no-untyped-def]
 @router.get("/integrations/{int:integration_id}/heartbeats", response=list[HeartbeatOut], tags=TAG,
             operation_id="opsdesk_alerts_heartbeat_api_list_integration_heartbeats")
 @paginate(Page)
-def list_integration_heartbeats(request: HttpRequest, integration_id: Id):  # type: ignore[no-untyped-def]
+def list_integration_heartbeats(request: HttpRequest, integration_id: Id) -> QuerySet[Heartbeat]:
     """One integration's heartbeats (staff only)."""
     integration = alert_queries.get_integration(request.user, integration_id)
     return queries.list_heartbeats(request.user, integration=integration.pk)
@@ -47,7 +50,7 @@ def list_integration_heartbeats(request: HttpRequest, integration_id: Id):  # ty
 @router.post("/integrations/{int:integration_id}/heartbeats", response={201: HeartbeatOut}, tags=TAG,
              operation_id="opsdesk_alerts_heartbeat_api_create_heartbeat")
 @answers(409)
-def create_heartbeat(request: HttpRequest, integration_id: Id, payload: HeartbeatIn):  # type: ignore[no-untyped-def]
+def create_heartbeat(request: HttpRequest, integration_id: Id, payload: HeartbeatIn) -> Status[Heartbeat]:
     """Add a heartbeat to an integration; it is new (never alerting) until its first ping."""
     integration = alert_queries.get_integration(request.user, integration_id)
     require_write(request, WRITE)
@@ -68,7 +71,7 @@ or `X-Opsdesk-Key: <key>`. Recorded (committed) before the answer; a ping after 
 resolves it. No key: 401; unknown key or slug: 404, nothing written."""
 
 
-def _ping(request: HttpRequest, slug: str) -> Any:
+def _ping(request: HttpRequest, slug: str) -> JsonResponse | dict[str, Any]:
     """Record the ping; the answer."""
     raw = header_key(request.headers.get)
     if raw is None:
@@ -82,7 +85,7 @@ def _ping(request: HttpRequest, slug: str) -> Any:
 @router.get("/heartbeats/{slug}/ping", response=PingOut, auth=None, tags=TAG, operation_id="ping_heartbeat_get",
             summary="Ping a heartbeat (GET)", description=PING_DOC)
 @answers(401, 404, 409)
-def ping_get(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)):  # type: ignore[no-untyped-def]
+def ping_get(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)) -> JsonResponse | dict[str, Any]:
     """A ping by GET (a cron job's `curl`)."""
     return _ping(request, slug)
 
@@ -90,6 +93,6 @@ def ping_get(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=
 @router.post("/heartbeats/{slug}/ping", response=PingOut, auth=None, tags=TAG, operation_id="ping_heartbeat",
              summary="Ping a heartbeat (POST; a body is ignored)", description=PING_DOC)
 @answers(401, 404, 409)
-def ping_post(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)):  # type: ignore[no-untyped-def]
+def ping_post(request: HttpRequest, slug: str = Path(..., max_length=50, pattern=SLUG)) -> JsonResponse | dict[str, Any]:
     """A ping by POST (a body, e.g. a job's output, is ignored)."""
     return _ping(request, slug)

@@ -10,7 +10,7 @@ from .models import ChangeWindow
 
 
 @admin.register(ChangeWindow)
-class ChangeWindowAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class ChangeWindowAdmin(TimelineAdminMixin, admin.ModelAdmin[ChangeWindow]):
     """Change windows and freezes for a site, a region or a client (local times, RFC 5545 rules)."""
 
     list_display = ("name", "kind", "site", "region", "client", "start_on", "start_time", "duration_minutes", "rrule")

@@ -124,7 +124,7 @@ class OpsdeskWorker(Worker):
         except DatabaseError as exc:  # a busy or briefly unreachable database: try next time
             logger.warning("Periodic scheduling skipped: %s", exc)
 
-    def run_task(self, db_task_result: DBTaskResult) -> None:
+    def run_task(self, db_task_result: DBTaskResult[..., Any]) -> None:
         """Run a task; say at INFO what it did when it did something (periodic no-ops at DEBUG)."""
         began = time.monotonic()
         super().run_task(db_task_result)
@@ -137,7 +137,7 @@ class OpsdeskWorker(Worker):
         logger.log(level, "Task %s done in %.2f s: %s", db_task_result.task_path,
                    time.monotonic() - began, summary(value))
 
-    def claim_next(self) -> tuple[DBTaskResult | None, bool]:
+    def claim_next(self) -> tuple[DBTaskResult[..., Any] | None, bool]:
         """Lock and claim the next ready task; (task or None, whether the queue was read)."""
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
         if not self.process_all_queues:

@@ -69,9 +69,11 @@ INSTALLED_APPS = [
     "opsdesk.core",
     "opsdesk.tenancy",
     "opsdesk.accounts",
+    "opsdesk.channels",
     "opsdesk.sites",
     "opsdesk.people",
     "opsdesk.services",
+    "opsdesk.oncall",
     "opsdesk.changes",
     "opsdesk.workorders",
     "opsdesk.dispatch",
@@ -80,6 +82,8 @@ INSTALLED_APPS = [
     "opsdesk.learning",
     "opsdesk.slas",
     "opsdesk.slos",
+    "opsdesk.paging",
+    "opsdesk.inbound",
     "opsdesk.demo",
 ]
 

@@ -12,14 +12,18 @@ from opsdesk.alerts.intake import views as intake_views
 from opsdesk.changes.api import feeds_router as change_feeds_router
 from opsdesk.changes.api import router as changes_router
 from opsdesk.changes.windows.api import router as change_windows_router
+from opsdesk.channels.api import router as channels_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
 from opsdesk.core.metrics.view import metrics_view
 from opsdesk.dispatch.api import router as dispatch_router
+from opsdesk.inbound.api import router as inbound_router
 from opsdesk.incidents import urls as incident_urls
 from opsdesk.incidents.api import router as incidents_router
 from opsdesk.learning import urls as learning_urls
 from opsdesk.learning.api import router as learning_router
+from opsdesk.oncall.api import router as oncall_router
+from opsdesk.paging.api import router as paging_router
 from opsdesk.people.api import router as people_router
 from opsdesk.services.api import router as services_router
 from opsdesk.sites.api import router as sites_router
@@ -33,6 +37,8 @@ api.add_router("", accounts_router)
 api.add_router("", sites_router)
 api.add_router("", people_router)
 api.add_router("", services_router)
+api.add_router("", channels_router)
+api.add_router("", oncall_router)
 api.add_router("", changes_router)
 api.add_router("", workorders_router)
 api.add_router("", dispatch_router)
@@ -45,6 +51,8 @@ api.add_router("", incidents_router)
 api.add_router("", learning_router)
 api.add_router("", slas_router)
 api.add_router("", slo_router)
+api.add_router("", paging_router)
+api.add_router("", inbound_router)
 api.add_router("", core_router)
 
 urlpatterns = [
@@ -69,6 +77,10 @@ urlpatterns = [
     path("alerts/", include("opsdesk.alerts.urls")),
     path("slas/", include("opsdesk.slas.urls")),
     path("slos/", include("opsdesk.slos.urls")),
+    path("channels/", include("opsdesk.channels.urls")),
+    path("oncall/", include("opsdesk.oncall.urls")),
+    path("paging/", include("opsdesk.paging.urls")),
+    path("inbound/", include("opsdesk.inbound.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

@@ -1,0 +1,5 @@
+"""Channels API (thin edges)."""
+
+from ninja import Router
+
+router = Router(tags=["Channels"])

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    """Every channel that reaches people outside opsdesk: signed webhooks, Slack, Microsoft Teams (email stays in core.notify)."""
+
+    name = "opsdesk.channels"
+    label = "channels"
+    verbose_name = "Channels"

@@ -1,0 +1,6 @@
+"""Channels pages, under /channels/ (namespace "channels")."""
+
+from django.urls import URLPattern
+
+app_name = "channels"
+urlpatterns: list[URLPattern] = []

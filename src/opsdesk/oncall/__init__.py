@@ -1,0 +1,1 @@
+"""On-call schedules: layers, rotations, restrictions and overrides, DST-correct; who is on call when."""

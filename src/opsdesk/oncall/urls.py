@@ -1,0 +1,6 @@
+"""On-call pages, under /oncall/ (namespace "oncall")."""
+
+from django.urls import URLPattern
+
+app_name = "oncall"
+urlpatterns: list[URLPattern] = []

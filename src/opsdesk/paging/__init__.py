@@ -1,0 +1,1 @@
+"""Escalation policies, people's notification rules, and the paging engine that stops on acknowledgement."""

@@ -1,0 +1,5 @@
+"""Paging API (thin edges)."""
+
+from ninja import Router
+
+router = Router(tags=["Paging"])

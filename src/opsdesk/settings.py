@@ -280,3 +280,14 @@ AXES_HANDLER = "opsdesk.core.throttle.Handler"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not extend a lockout
 AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ADMIN = True
+
+# Inbound email (`opsdesk mail`, the inbound app): the domains whose addresses it accepts mail for
+# (others: 550; default the BASE_URL's host), the largest message (552 above it), the attachments
+# kept of one message, and the port it listens on.
+OPSDESK_MAIL_DOMAINS = [d.lower() for d in _list("OPSDESK_MAIL_DOMAINS", BASE_URL.split("://", 1)[-1].split("/")[0]
+                                                 .rsplit(":", 1)[0].strip("[]"))]
+OPSDESK_MAIL_MAX_BYTES = int(ENV.get("OPSDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024))
+OPSDESK_MAIL_MAX_ATTACHMENTS = int(ENV.get("OPSDESK_MAIL_MAX_ATTACHMENTS", "20"))
+OPSDESK_MAIL_PORT = int(ENV.get("OPSDESK_MAIL_PORT", "8025"))
+# Where attachments of inbound mail are kept (files; the raw message itself is in the database).
+OPSDESK_MAIL_FILES_DIR = Path(ENV.get("OPSDESK_MAIL_FILES_DIR", VAR_DIR / "inbound")).resolve()

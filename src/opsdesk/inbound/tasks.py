@@ -1,0 +1,23 @@
+"""Background work of inbound mail: process a stored message; send an automatic answer."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def process_message(message_id: int) -> str:
+    """Process one stored message (idempotent); its state afterwards."""
+    from .services import process
+
+    return process(message_id).state
+
+
+@task()
+def send_answer(message_id: int) -> bool:
+    """Send the automatic answer of a processed message (only if it is still due)."""
+    from .answers import answer_unknown_sender
+    from .models import InboundMessage
+
+    message = InboundMessage.objects.filter(pk=message_id, answered_at__isnull=False).first()
+    return message is not None and answer_unknown_sender(message)

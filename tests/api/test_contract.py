@@ -800,6 +800,29 @@ listed("audit-events", _audit_event, action="token.")
 example("GET", "/metrics")(lambda w: Call(200, user=ANONYMOUS, then=lambda r: b'opsdesk_task_queue_depth{queue="default"}' in r.content))
 
 
+# --- inbound ----------------------------------------------------------------------------------
+def _inbound_message(w: World, **fields: Any) -> Any:
+    from opsdesk.inbound import services as inbound
+
+    raw = (b"From: Stranger <stranger@unknown.example>\r\nTo: desk@localhost\r\nSubject: Quote please\r\n"
+           b"Message-ID: <contract-1@unknown.example>\r\n\r\nHow much for a survey?\r\n")
+    message = inbound.store_message(raw, mail_from="stranger@unknown.example", rcpt_to=["desk@localhost"])
+    if fields:
+        type(message).objects.filter(pk=message.pk).update(**fields)
+        message.refresh_from_db()
+    return message
+
+
+listed("inbound/messages", _inbound_message)
+example("GET", "/api/v1/inbound/messages/{message_id}")(lambda w: _with(_inbound_message(w), lambda m: Call(
+    200, path={"message_id": m.pk}, then=lambda out: out["subject"] == "Quote please" and out["text"].strip()
+    == "How much for a survey?" and ["Subject", "Quote please"] in out["headers"])))
+example("POST", "/api/v1/inbound/messages/{message_id}/retry")(lambda w: _with(
+    _inbound_message(w, state="failed", error="RuntimeError: boom"), lambda m: Call(
+        200, path={"message_id": m.pk}, then=lambda out: out["state"] == "processed"
+        and out["outcome"] == "unknown_sender" and type(m).objects.get(pk=m.pk).error == "")))
+
+
 # --- the suite --------------------------------------------------------------------------------
 def _document() -> dict[str, Any]:
     import opsdesk.urls  # noqa: F401  (attaches the routers)

@@ -63,6 +63,7 @@ def world(api_for):
     }
     targets["dispatch/plans"] = _plan_for(region, targets["work-orders"], engineer)
     targets["sla/policies"] = _sla_policy_for(b)
+    targets["inbound/messages"] = _inbound_message()
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
 
@@ -91,6 +92,14 @@ def _work_order_for(client, site, service):
     work_services.add_comment(wo, "Beta internal", visibility="internal", actor=desk)
     work_services.hand_off(wo, to_user=f.make_user("dispatcher", password=None), next_step="book", actor=desk)
     return wo
+
+
+def _inbound_message():
+    """A message received by `opsdesk mail` (staff only: the desk's mailbox)."""
+    from opsdesk.inbound import services as inbound
+
+    raw = b"From: beta@beta.example\r\nTo: desk@localhost\r\nSubject: Beta request\r\n\r\nPlease.\r\n"
+    return inbound.store_message(raw, mail_from="beta@beta.example", rcpt_to=["desk@localhost"]).pk
 
 
 def _sla_policy_for(client):

@@ -64,6 +64,14 @@ class InboundMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.sender or self.mail_from or '<>'}: {self.subject}"
 
+    @property
+    def target_url(self) -> str | None:
+        """The page of what the message became (a work order, an incident), if anything."""
+        if self.target_id is None:
+            return None
+        return {"workorder": f"/work/{self.target_id}/", "incident": f"/incidents/{self.target_id}/"}.get(
+            self.target_type)
+
 
 class InboundAttachment(models.Model):
     """A file attached to an inbound message, kept under OPSDESK_MAIL_FILES_DIR."""

@@ -53,3 +53,35 @@ def get_attachment(user: Any, message_id: int, attachment_id: int) -> InboundAtt
 
         raise NotFound(f"No attachment {attachment_id} of message {message_id}.")
     return found
+
+
+def brief(message: InboundMessage) -> dict[str, Any]:
+    """A message as the list shows it."""
+    return {name: getattr(message, name) for name in (
+        "id", "received_at", "mail_from", "sender", "subject", "state", "outcome", "target_type", "target_id",
+        "attempts")} | {"target_url": message.target_url}
+
+
+def describe(message: InboundMessage) -> dict[str, Any]:
+    """A message with its headers, text and attachments (for the API and the page)."""
+    from . import services
+
+    msg = services.parse(bytes(message.raw))
+    headers: list[tuple[str, str]] = []
+    for name, value in msg.raw_items():
+        try:
+            headers.append((name, str(msg[name] if msg.get_all(name, [None])[0] is not None else value)))
+        except (ValueError, TypeError, IndexError):
+            headers.append((name, str(value)))
+    try:
+        text = services.body_text(msg)
+    except (LookupError, ValueError, KeyError):
+        text = ""
+    attachments = [{"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                    "url": f"/inbound/{message.pk}/attachments/{a.pk}/"} for a in list_attachments(message)]
+    return brief(message) | {
+        "rcpt_to": list(message.rcpt_to), "message_id": message.message_id, "protocol": message.protocol,
+        "size": message.size, "headers": headers[:200], "text": text[:100_000], "detail": message.detail,
+        "error": message.error, "processed_at": message.processed_at, "answered_at": message.answered_at,
+        "attachments": attachments,
+    }

@@ -223,3 +223,16 @@ def test_a_failure_is_recorded_and_retryable(listener, compose, outbox, world):
     assert (wo.client, wo.site, wo.category) == (world["acme"], world["lon"], "audit")
     # Processing again changes nothing (one outcome).
     assert services.process(m.pk).target_id == wo.pk and WorkOrder.objects.count() == 1
+
+
+def test_attachments_over_the_limit_are_recorded_not_kept(listener, compose, outbox, world, settings):
+    settings.OPSDESK_MAIL_MAX_ATTACHMENTS = 1
+    wo = _work_order(world)
+    msg = compose("carol@acme.example", f"[WO-{wo.pk}] files", "Two files.")
+    msg.add_attachment(b"one", maintype="text", subtype="plain", filename="one.txt")
+    msg.add_attachment(b"two", maintype="text", subtype="plain", filename="two.txt")
+    listener.send(msg)
+    run_worker()
+    m = _only()
+    assert [a.filename for a in m.attachments.all()] == ["one.txt"]
+    assert m.detail["attachments_skipped"] == ["two.txt"]

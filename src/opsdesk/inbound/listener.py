@@ -12,7 +12,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from . import services
 
@@ -22,7 +22,8 @@ def _store(raw: bytes, mail_from: str, rcpt_to: list[str], protocol: str) -> int
     try:
         return services.store_message(raw, mail_from=mail_from, rcpt_to=rcpt_to, protocol=protocol).pk
     finally:
-        close_old_connections()
+        # Mail comes seldom: a connection per message, none left open between them (or at exit).
+        connection.close()
 
 
 class Handler:

@@ -42,6 +42,7 @@ class Mail:
     message: InboundMessage
     msg: EmailMessage
     text: str
+    skipped: list[str] = field(default_factory=list)  # attachments over the count limit (recorded)
 
 
 @dataclass
@@ -74,12 +75,13 @@ def keep_attachments(mail: Mail) -> list[InboundAttachment]:
     if kept:
         return kept
     for part in mail.msg.iter_attachments():
-        if len(kept) >= settings.OPSDESK_MAIL_MAX_ATTACHMENTS:
-            break
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
         name = (part.get_filename() or "attachment").replace("/", "_").replace("\\", "_")[:200]
+        if len(kept) >= settings.OPSDESK_MAIL_MAX_ATTACHMENTS:
+            mail.skipped.append(name)
+            continue
         row = InboundAttachment(message=message, filename=name, content_type=part.get_content_type()[:255],
                                 size=len(payload))
         row.file.save(f"{message.pk}-{name}", ContentFile(payload), save=False)

@@ -117,6 +117,8 @@ def _decide(message: InboundMessage, msg: EmailMessage) -> None:
         if result.answer and _may_answer(message):
             message.answered_at = clock.now()
             answers.send_answer_later(message)
+    if mail.skipped:
+        result.detail["attachments_skipped"] = mail.skipped[:100]
     _done(message, result.outcome, result.detail, result.target_type, result.target_id)
 
 

@@ -119,3 +119,18 @@ def test_cli_process_pending_and_list():
     call_command("mail", "--list", "--limit", "1", stdout=out)
     assert "Two" in out.getvalue() and "One" not in out.getvalue() and str(second.pk) in out.getvalue()
     assert first.pk
+
+
+@pytest.mark.parametrize("raw", [
+    b"",
+    b"\xff\xfe\x00garbage without headers",
+    b"From: =?utf-8?q?broken\r\nSubject: =?bogus?x?zzz?=\r\nContent-Type: multipart/mixed\r\n\r\nno boundary",
+    b"From: a@b\r\nContent-Type: text/plain; charset=no-such-charset\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!",
+    b"To: <<<@>>>\r\nMessage-ID: <\r\nReferences: <<>>\r\nFrom: \"unterminated\r\n\r\nx",
+])
+def test_malformed_messages_get_an_outcome_and_their_pages_render(admin_user, admin_api, raw):
+    message = services.store_message(raw, mail_from="x@unknown.example", rcpt_to=["desk@localhost"])
+    message = services.process(message.pk)
+    assert message.state in ("processed", "failed") and (message.outcome or message.error)
+    assert admin_api.get(f"inbound/messages/{message.pk}").status_code == 200
+    assert login(admin_user).get(f"/inbound/{message.pk}/").status_code == 200

@@ -48,3 +48,18 @@ def test_lmtp_delivery_is_stored(lmtp_listener, compose):
     f.make_client()
     assert lmtp_listener.send(compose("b@client.example", "Via LMTP", "Delivered by Postfix")) == {}
     assert InboundMessage.objects.get().protocol == "lmtp"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lmtp_answers_once_per_recipient(lmtp_listener, compose):
+    msg = compose("b@client.example", "Two recipients", "x")
+    with smtplib.LMTP("127.0.0.1", lmtp_listener.port, timeout=10) as client:
+        client.ehlo()  # smtplib.LMTP sends LHLO
+        client.mail("b@client.example")
+        client.rcpt(f"desk@{DOMAIN}")
+        client.rcpt(f"other@{DOMAIN}")
+        first = client.data(msg.as_bytes())
+        second = client.getreply()
+    assert first[0] == 250 and f"desk@{DOMAIN}".encode() in first[1]
+    assert second[0] == 250 and f"other@{DOMAIN}".encode() in second[1]
+    assert InboundMessage.objects.get().rcpt_to == [f"desk@{DOMAIN}", f"other@{DOMAIN}"]

@@ -134,3 +134,15 @@ def test_malformed_messages_get_an_outcome_and_their_pages_render(admin_user, ad
     assert message.state in ("processed", "failed") and (message.outcome or message.error)
     assert admin_api.get(f"inbound/messages/{message.pk}").status_code == 200
     assert login(admin_user).get(f"/inbound/{message.pk}/").status_code == 200
+
+
+def test_the_safety_net_processes_only_messages_left_received_for_a_minute():
+    import datetime as dt
+
+    from opsdesk.core import clock
+    from opsdesk.inbound.tasks import process_stale
+
+    old, new = _store(subject="Old"), _store(subject="New")
+    InboundMessage.objects.filter(pk=old.pk).update(received_at=clock.now() - dt.timedelta(minutes=2))
+    assert process_stale.call() == {"processed": 1}
+    assert dict(InboundMessage.objects.values_list("id", "state")) == {old.pk: "processed", new.pk: "received"}

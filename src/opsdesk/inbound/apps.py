@@ -7,3 +7,11 @@ class InboundConfig(AppConfig):
     name = "opsdesk.inbound"
     label = "inbound"
     verbose_name = "Inbound mail"
+
+    def ready(self) -> None:
+        from opsdesk.core import periodic
+
+        from . import tasks
+
+        # Each stored message has its own task; this catches one whose task died with its worker.
+        periodic.register("inbound-stale", every=60, task=tasks.process_stale)

@@ -172,10 +172,13 @@ def retry(message: InboundMessage, *, actor: Actor) -> InboundMessage:
     return process(message.pk)
 
 
-def process_pending(limit: int | None = None) -> dict[str, int]:
-    """Process every stored message not processed yet (received, not failed); counts by state."""
-    ids = list(InboundMessage.objects.filter(state=InboundMessage.State.RECEIVED).order_by("id")
-               .values_list("id", flat=True)[:limit])
+def process_pending(limit: int | None = None, *, older_than_seconds: float = 0) -> dict[str, int]:
+    """Process every stored message not processed yet (received, not failed; received at least
+    `older_than_seconds` ago); counts by state."""
+    pending = InboundMessage.objects.filter(state=InboundMessage.State.RECEIVED)
+    if older_than_seconds:
+        pending = pending.filter(received_at__lte=clock.now() - dt.timedelta(seconds=older_than_seconds))
+    ids = list(pending.order_by("id").values_list("id", flat=True)[:limit])
     done: dict[str, int] = {}
     for pk in ids:
         state = process(pk).state

@@ -21,3 +21,12 @@ def send_answer(message_id: int) -> bool:
 
     message = InboundMessage.objects.filter(pk=message_id, answered_at__isnull=False).first()
     return message is not None and answer_unknown_sender(message)
+
+
+@task()
+def process_stale() -> dict[str, int]:
+    """The safety net: process messages still `received` a minute after they arrived (their own
+    task died with a killed worker, say); counts by state afterwards."""
+    from .services import process_pending
+
+    return process_pending(older_than_seconds=60)

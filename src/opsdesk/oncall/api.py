@@ -196,6 +196,9 @@ def who(request: HttpRequest, service: Id | None = None, site: Id | None = None,
 
 
 def _feed_user(request: HttpRequest, token: str | None) -> User | None:
+    """The user of the feed's token: ?token=, or (for scripts) the Authorization bearer header."""
+    header = request.headers.get("Authorization", "")
+    token = token or (header[len("Bearer "):].strip() if header.startswith("Bearer ") else None)
     user = authenticate_token(token, request) if token else None
     if user is None or not FEED_SCOPES & set(getattr(user, "token_scopes", ())):
         return None

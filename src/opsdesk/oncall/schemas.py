@@ -135,11 +135,12 @@ class OncallScheduleOut(Schema):
 
 
 class OncallOverrideIn(InSchema):
-    """Someone (`person`) covers from start to end, for `covers_for` or (absent) for whoever is on call."""
+    """Someone (`person`) covers from start to end, for `covers_for` or (absent) for whoever is on call
+    (person, start and end are required: optional in the schema so that a schedule one may not see is 404 first)."""
 
-    person: Id
-    start: dt.datetime
-    end: dt.datetime
+    person: Id | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
     covers_for: Id | None = None
     reason: str = Field("", max_length=300)
 

@@ -30,6 +30,7 @@ import datetime as dt
 import itertools
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -314,22 +315,25 @@ class CompiledSchedule:
         return gaps_of(final_shifts(self, start, end), start, end)
 
 
+_Layered = list[tuple[int, list[tuple[dt.datetime, dt.datetime, int]], list[dt.datetime], int]]
+
+
 def _at_instant(
-    segment: tuple[dt.datetime, dt.datetime],
-    layered: list[tuple[int, list[tuple[dt.datetime, dt.datetime, int]], int]],
-    overrides: tuple[OverrideRule, ...],
+    segment: tuple[dt.datetime, dt.datetime], layered: _Layered, overrides: tuple[OverrideRule, ...],
 ) -> set[tuple[int, int | None, int | None]]:
     """Who covers a segment in which nothing changes: (person, layer id, override id)."""
     a, b = segment
     best: int | None = None
     covering: set[tuple[int, int | None, int | None]] = set()
-    for level, intervals, layer_id in layered:
+    for level, intervals, starts, layer_id in layered:
         if best is not None and level < best:
             break
-        for s, e, person in intervals:
-            if s <= a and b <= e:
-                best = level
-                covering.add((person, layer_id, None))
+        # A layer's intervals are sorted and do not overlap: only the last one starting at or
+        # before `a` can hold the segment.
+        i = bisect_right(starts, a) - 1
+        if i >= 0 and intervals[i][1] >= b:
+            best = level
+            covering.add((intervals[i][2], layer_id, None))
     active = [o for o in overrides if o.start <= a and b <= o.end]
     wholesale = [o for o in active if o.covers_for is None]
     if wholesale:
@@ -347,13 +351,14 @@ def final_shifts(schedule: CompiledSchedule, start: dt.datetime, end: dt.datetim
     if start >= end:
         return []
     tz = schedule.tz
-    layered = sorted(
-        ((layer.level, layer_intervals(layer, tz, start, end), layer.id) for layer in schedule.layers),
-        key=lambda item: -item[0],
-    )
+    layered: _Layered = []
+    for layer in schedule.layers:
+        intervals = layer_intervals(layer, tz, start, end)
+        layered.append((layer.level, intervals, [s for s, _, _ in intervals], layer.id))
+    layered.sort(key=lambda item: -item[0])
     overrides = tuple(o for o in schedule.overrides if o.start < end and o.end > start)
     cuts = {start, end}
-    for _, intervals, _ in layered:
+    for _, intervals, _, _ in layered:
         for s, e, _ in intervals:
             cuts.update((s, e))
     for o in overrides:

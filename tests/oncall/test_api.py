@@ -140,3 +140,11 @@ def test_ical_feeds_need_a_calendar_token(anon_api) -> None:
         assert mine.status_code == 200 and 44 <= mine.content.count(b"BEGIN:VEVENT") <= 46
         assert b.username.encode() not in mine.content
         assert anon_api.get("/api/v1/oncall/my-shifts.ics", token=f.make_token(a, ["metrics"])).status_code == 401
+
+
+def test_list_query_count_does_not_grow_with_schedules(admin_api, django_assert_max_num_queries) -> None:
+    for _ in range(6):
+        make_schedule()
+    with django_assert_max_num_queries(14):
+        page = admin_api.get("oncall/schedules")
+    assert page.json()["count"] == 6 and all(len(s["layers"]) == 1 for s in page.json()["items"])

@@ -66,3 +66,10 @@ def test_add_layer_and_a_nonexistent_user_override() -> None:
     with pytest.raises(Exception, match="person"):
         services.add_override(schedule, {"person": 999999, "start": "2026-02-01T00:00:00Z",
                                          "end": "2026-02-02T00:00:00Z"}, actor)
+
+
+def test_the_gap_warning_job_is_registered_every_five_minutes() -> None:
+    from opsdesk.core import periodic
+
+    job = next(j for j in periodic.jobs() if j.name == "oncall-gap-warnings")
+    assert job.every == 300

@@ -821,6 +821,51 @@ example("POST", "/api/v1/inbound/messages/{message_id}/retry")(lambda w: _with(
     _inbound_message(w, state="failed", error="RuntimeError: boom"), lambda m: Call(
         200, path={"message_id": m.pk}, then=lambda out: out["state"] == "processed"
         and out["outcome"] == "unknown_sender" and type(m).objects.get(pk=m.pk).error == "")))
+# --- oncall -----------------------------------------------------------------------------------
+def _schedule(w: World) -> Any:
+    from tests.oncall.helpers import make_schedule
+
+    return make_schedule(actor=w.admin, services=[w.service.pk], sites=[w.site.pk], client=w.client.pk)
+
+
+def _override(w: World) -> Any:
+    schedule = _schedule(w)
+    from opsdesk.oncall import services as oncall_services
+
+    return oncall_services.add_override(schedule, {"person": f.make_user("engineer").pk, "start": "2026-02-01T10:00:00Z",
+                                                   "end": "2026-02-01T12:00:00Z"}, w.admin)
+
+
+listed("oncall/schedules", _schedule)
+example("POST", "/api/v1/oncall/schedules")(lambda w: Call(201, body={
+    "name": "EPR 24x7", "time_zone": "Europe/London", "client": w.client.pk, "services": [w.service.pk],
+    "layers": [{"name": "Primary", "rotation": "weekly", "handoff": "09:00", "start": "2026-01-05",
+                "people": [f.make_user("engineer").pk], "restrictions": [{"days": [0, 1, 2, 3, 4], "start": "09:00",
+                                                                          "end": "17:00"}]}]},
+    then=lambda out: out["id"] and out["layers"][0]["handoff"] == "09:00"))
+crud("oncall/schedules", _schedule, patch={"team": "EPR"}, delete=True, param="schedule_id")
+example("GET", "/api/v1/oncall/schedules/{schedule_id}/overrides")(lambda w: _with(_override(w), lambda o: Call(
+    200, path={"schedule_id": o.schedule_id}, then=lambda out: out[0]["id"] == o.pk)))
+example("POST", "/api/v1/oncall/schedules/{schedule_id}/overrides")(lambda w: _with(_schedule(w), lambda s: Call(
+    201, path={"schedule_id": s.pk}, body={"person": f.make_user("engineer").pk, "start": "2026-02-01T10:00:00Z",
+                                          "end": "2026-02-01T12:00:00Z", "reason": "swap"},
+    then=lambda out: out["reason"] == "swap")))
+example("DELETE", "/api/v1/oncall/schedules/{schedule_id}/overrides/{override_id}")(lambda w: _with(
+    _override(w), lambda o: Call(204, path={"schedule_id": o.schedule_id, "override_id": o.pk},
+                                 then=lambda _r: not type(o).objects.filter(pk=o.pk).exists())))
+example("GET", "/api/v1/oncall/schedules/{schedule_id}/on-call")(lambda w: _with(_schedule(w), lambda s: Call(
+    200, path={"schedule_id": s.pk}, query={"at": "2026-02-01T12:00:00Z"}, then=lambda out: len(out["people"]) == 1)))
+example("GET", "/api/v1/oncall/schedules/{schedule_id}/shifts")(lambda w: _with(_schedule(w), lambda s: Call(
+    200, path={"schedule_id": s.pk}, query={"start": "2026-02-01T00:00:00Z", "end": "2026-02-08T00:00:00Z"},
+    then=lambda out: len(out["shifts"]) == 8 and out["gaps"] == [])))
+example("GET", "/api/v1/oncall/who")(lambda w: _with(_schedule(w), lambda s: Call(
+    200, query={"service": w.service.pk}, then=lambda out: out["schedules"][0]["schedule"] == s.pk)))
+example("GET", "/api/v1/oncall/schedules/{schedule_id}/shifts.ics")(lambda w: _with(_schedule(w), lambda s: Call(
+    200, user=ANONYMOUS, path={"schedule_id": s.pk}, query={"token": f.make_token(w.admin, ["calendar"])},
+    then=lambda r: r.content.startswith(b"BEGIN:VCALENDAR") and b"BEGIN:VEVENT" in r.content)))
+example("GET", "/api/v1/oncall/my-shifts.ics")(lambda w: _with(_schedule(w), lambda s: Call(
+    200, user=ANONYMOUS, query={"token": f.make_token(next(iter(s.layers.get().members.all())).person, ["calendar"])},
+    then=lambda r: b"BEGIN:VEVENT" in r.content)))
 
 
 # --- the suite --------------------------------------------------------------------------------

@@ -64,8 +64,15 @@ def world(api_for):
     targets["dispatch/plans"] = _plan_for(region, targets["work-orders"], engineer)
     targets["sla/policies"] = _sla_policy_for(b)
     targets["inbound/messages"] = _inbound_message()
+    targets["oncall/schedules"] = _oncall_for(b)
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
+
+
+def _oncall_for(client):
+    from tests.oncall.helpers import make_schedule
+
+    return make_schedule(client=client.pk).pk
 
 
 def _change_for(service, site):

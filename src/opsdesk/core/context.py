@@ -14,6 +14,7 @@ NAVIGATION = [
     ("Dispatch", "dispatch:board", True),
     ("Changes", "changes:list", False),
     ("Incidents", "incidents:list", False),
+    ("On-call", "oncall:list", True),
     ("SLAs", "slas:attainment", False),
     ("SLOs", "slos:list", False),
     ("Sites", "sites:list", False),

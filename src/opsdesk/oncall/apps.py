@@ -7,3 +7,11 @@ class OncallConfig(AppConfig):
     name = "opsdesk.oncall"
     label = "oncall"
     verbose_name = "On-call"
+
+    def ready(self) -> None:
+        from opsdesk.core import periodic
+
+        from . import tasks
+
+        # A gap beginning within 24 h is warned within 5 minutes of coming into view, once.
+        periodic.register("oncall-gap-warnings", every=300, task=tasks.warn_gaps)

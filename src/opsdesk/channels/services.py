@@ -8,9 +8,10 @@ Sending itself (HTTP through the SSRF guard, retries, disabling a failing endpoi
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -206,21 +207,25 @@ def _new_delivery(endpoint: Endpoint, message: Message, *, event: str, payload: 
 
 
 def publish(event: str, message: Message, *, client_ids: Iterable[int] = (), team: str = "",
-            client_message: Message | None = None, payload: dict[str, Any] | None = None) -> int:
+            client_message: Message | None = None, payload: dict[str, Any] | None = None,
+            client_messages: Mapping[int, Message] | None = None) -> int:
     """Queue `event` for every active endpoint subscribed to it; how many deliveries were made.
 
-    Internal endpoints get `message`; a client's endpoint gets `client_message`, and only when
-    that client is among `client_ids` (no client message: client endpoints get nothing). `payload`
-    goes to every webhook's `data`: put there only what every audience may read (ids, numbers).
-    Call it inside the publisher's transaction: the deliveries and their task commit with it."""
+    Internal endpoints get `message`; a client's endpoint gets `client_message` (or its own
+    client's entry of `client_messages`, wording reduced to that client's part of a shared
+    object), and only when that client is among `client_ids` (no client wording: client endpoints
+    get nothing). `payload` goes to every webhook's `data`: put there only what every audience may
+    read (ids, numbers). Call it inside the publisher's transaction: the deliveries and their task
+    commit with it (an outbox)."""
     clients = set(client_ids)
+    per_client = client_messages or {}
     made: list[Delivery] = []
     for endpoint in Endpoint.objects.filter(active=True).only(
             "id", "kind", "client_id", "team", "events", "audience", "secret_salt"):
         if not (rules.subscribed(endpoint.events, event) and rules.team_matches(endpoint.team, team)
                 and rules.client_allowed(endpoint.client_id, clients)):
             continue
-        wording = message if endpoint.client_id is None else client_message
+        wording = message if endpoint.client_id is None else per_client.get(endpoint.client_id, client_message)
         if wording is None:
             continue
         made.append(_new_delivery(endpoint, wording, event=event, payload=payload))
@@ -228,6 +233,43 @@ def publish(event: str, message: Message, *, client_ids: Iterable[int] = (), tea
         for delivery in Delivery.objects.bulk_create(made):
             sending.enqueue_one(delivery.pk)
     return len(made)
+
+
+def _absolute(url: str) -> str:
+    return url if url.startswith("http") or not url else f"{settings.BASE_URL.rstrip('/')}{url}"
+
+
+class ClientReader:
+    """A client's reader as tenancy sees one (for the redactor of a shared object's client wording)."""
+
+    is_authenticated = True
+    is_client_user = True
+
+    def __init__(self, client_id: int) -> None:
+        self.client_id = client_id
+
+
+def publish_object_event(event: str, *, ref: str, title: str, url: str, summary: str = "", severity: str = "",
+                         status: str = "", fields: tuple[tuple[str, str], ...] = (), client_ids: Iterable[int] = (),
+                         client_title: str = "", client_summary: str = "", client_url: str = "",
+                         redactor_for: Callable[[Any], Any] | None = None, team: str = "",
+                         payload: dict[str, Any] | None = None) -> int:
+    """Publish an event about one object ("incident:42"): the responders' message, and when
+    `client_title` is given each client's own wording (passed through `redactor_for(reader)` of
+    that client, so a shared object names no other client). The publishers' one-line call."""
+    absolute, client_absolute = _absolute(url), _absolute(client_url or url)
+    internal = Message(event=event, title=title, summary=summary, severity=severity, status=status, url=absolute,
+                       fields=fields, thread_key=ref)
+    clients = sorted(set(client_ids))
+    worded: dict[int, Message] = {}
+    if client_title:
+        for client_id in clients:
+            redact = redactor_for(ClientReader(client_id)).text if redactor_for else (lambda text: text)
+            worded[client_id] = Message(event=event, title=redact(client_title), summary=redact(client_summary),
+                                        audience="client", status=status, url=client_absolute, thread_key=ref)
+    kind, _sep, number = ref.partition(":")
+    data = {"object": kind, "id": int(number) if number.isdigit() else number, **(payload or {})}
+    return publish(event, internal, client_ids=clients, team=team, client_messages=worded, payload=data)
 
 
 def send_to(endpoint: Endpoint, message: Message, *, event: str, idempotency_key: str,

@@ -89,7 +89,7 @@ def _save(endpoint: Endpoint) -> None:
 
 
 @transaction.atomic
-def create_endpoint(data: dict[str, Any], *, actor: User) -> tuple[Endpoint, str]:
+def create_endpoint(data: dict[str, Any], *, actor: Actor) -> tuple[Endpoint, str]:
     """Add an endpoint; answers it and, for a webhook, its signing secret (shown this once)."""
     fields = _fields(data, creating=True)
     client = None
@@ -97,10 +97,11 @@ def create_endpoint(data: dict[str, Any], *, actor: User) -> tuple[Endpoint, str
         client = Client.objects.filter(pk=data["client"]).first()
         if client is None:
             raise field_error("client", f"no client {data['client']}")
-    endpoint = Endpoint(**fields, client=client, created_by=actor, secret_salt=signing.new_salt())
+    person = actor if isinstance(actor, User) else None
+    endpoint = Endpoint(**fields, client=client, created_by=person, secret_salt=signing.new_salt())
     endpoint.audience = Endpoint.Audience.CLIENT if client else Endpoint.Audience.RESPONDERS
     if "owner" not in fields:
-        endpoint.owner = actor
+        endpoint.owner = person
     _save(endpoint)
     timeline.record(endpoint, "created", actor=actor, summary=f"Endpoint {endpoint.name} ({endpoint.kind}) added",
                     changes={k: [None, str(v)] for k, v in fields.items()})

@@ -48,7 +48,7 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 errors_on_fields(form, exc)
             else:
-                return _detail(request, endpoint.pk, secret=secret, status=201)
+                return _detail(request, endpoint.pk, secret=secret)
         status = 400
     return render(request, "channels/form.html", {"form": form}, status=status)
 

@@ -20,6 +20,7 @@ NAVIGATION = [
     ("People", "people:list", True),
     ("Services", "services:list", False),
     ("Clients", "tenancy:list", False),
+    ("Channels", "channels:list", True),
 ]
 
 

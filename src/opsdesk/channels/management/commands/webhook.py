@@ -62,8 +62,9 @@ class Command(BaseCommand):
         for column in ("id", "name", "kind", "for", "events", "state", "last delivery", "failures"):
             table.add_column(column)
         for e in queries.list_endpoints(_staff()):
+            last_at, last_state = getattr(e, "last_delivery_at", None), getattr(e, "last_delivery_state", "")
             state = "active" if e.active else f"disabled: {e.disabled_reason}"
-            last = f"{e.last_delivery_state} {e.last_delivery_at:%Y-%m-%d %H:%M}" if e.last_delivery_at else "—"
+            last = f"{last_state} {last_at:%Y-%m-%d %H:%M}" if last_at else "—"
             table.add_row(str(e.pk), e.name, e.kind, e.client.name if e.client else "internal",
                           ", ".join(e.events) or "all", state, last, f"{e.consecutive_failures}/{e.failure_threshold}")
         console.print(table)

@@ -63,6 +63,7 @@ def world(api_for):
     }
     targets["dispatch/plans"] = _plan_for(region, targets["work-orders"], engineer)
     targets["sla/policies"] = _sla_policy_for(b)
+    targets["webhooks"] = _webhook_for(b)
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
 
@@ -91,6 +92,14 @@ def _work_order_for(client, site, service):
     work_services.add_comment(wo, "Beta internal", visibility="internal", actor=desk)
     work_services.hand_off(wo, to_user=f.make_user("dispatcher", password=None), next_step="book", actor=desk)
     return wo
+
+
+def _webhook_for(client):
+    """A channel endpoint of client B's own (channels)."""
+    from opsdesk.channels import services as channel_services
+
+    return channel_services.create_endpoint({"name": "Beta hook", "url": "https://hooks.example.com/beta",
+                                             "client": client.pk}, actor=f.make_user("admin", password=None))[0].pk
 
 
 def _sla_policy_for(client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +38,7 @@ class Receiver:
     statuses: dict[str, list[int]] = field(default_factory=dict)  # consumed in order; the last one repeats
     checks: dict[str, Any] = field(default_factory=dict)  # path -> callable(json) raising on a bad shape
     received: list[Received] = field(default_factory=list)
+    delays: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -63,6 +65,8 @@ def _handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
                 except WebhookVerificationError as exc:
                     got.verified, got.problem = False, str(exc)
             status = state.status_for(self.path)
+            if self.path in state.delays:
+                time.sleep(state.delays[self.path])
             check = state.checks.get(self.path)
             if check is not None:
                 try:

@@ -228,3 +228,15 @@ def test_a_test_event_is_sent_at_once_and_not_retried(receiver):
     receiver.statuses["/hook"] = [500]
     failed = services.send_test(endpoint, actor=f.make_user("admin"))
     assert failed.state == "given_up" and failed.next_attempt_at is None
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt_retried_later(receiver):
+    endpoint, _ = _webhook(receiver, "/slow")
+    receiver.delays["/slow"] = sending.TIMEOUT + 1
+    services.publish("incident.opened", message())
+    assert sending.deliver_due() == 1
+    delivery = Delivery.objects.get(endpoint=endpoint)
+    assert delivery.state == "failed" and "timed out" in delivery.last_error and delivery.last_status_code is None
+    attempt = Attempt.objects.get(delivery=delivery)
+    assert sending.TIMEOUT * 1000 <= attempt.duration_ms < (sending.TIMEOUT + 1) * 1000
+    assert delivery.next_attempt_at == attempt.at + rules.BACKOFF[0]

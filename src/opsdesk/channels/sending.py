@@ -25,9 +25,11 @@ from . import rules, signing
 from .models import Attempt, Delivery, Endpoint
 
 ACTOR = SystemActor("opsdesk channels")
-TIMEOUT = 5.0
+TIMEOUT = 5.0  # connect, and each read
+READ_CAP = 10.0  # the whole answer
 USER_AGENT = "opsdesk-webhooks/1.0"
 DUE_BATCH = 200
+LEASE = dt.timedelta(minutes=2)  # a claimed delivery is not taken by another worker for this long
 
 
 def enqueue_one(delivery_id: int) -> None:
@@ -42,6 +44,19 @@ def body_of(delivery: Delivery) -> bytes:
     return orjson.dumps(delivery.payload)
 
 
+def _read(response: http.client.HTTPResponse) -> bytes:
+    """The start of the answer, read for at most READ_CAP seconds in all (a receiver trickling its
+    answer byte by byte does not hold a worker for long: each read alone has TIMEOUT)."""
+    deadline, chunks, size = time.monotonic() + READ_CAP, [], 0
+    while size < rules.ANSWER_LIMIT * 4 and time.monotonic() < deadline:
+        chunk = response.read1(1024)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _post(endpoint: Endpoint, delivery: Delivery, now: dt.datetime) -> tuple[int | None, str, str]:
     """POST the delivery; (status, first 2 KB of the answer, error)."""
     body = body_of(delivery)
@@ -54,8 +69,7 @@ def _post(endpoint: Endpoint, delivery: Delivery, now: dt.datetime) -> tuple[int
         try:
             conn.request("POST", target.target, body=body, headers=headers)
             response = conn.getresponse()
-            answer = response.read(rules.ANSWER_LIMIT * 4).decode("utf-8", "replace")
-            return response.status, rules.clip(answer), ""
+            return response.status, rules.clip(_read(response).decode("utf-8", "replace")), ""
         finally:
             conn.close()
     except outbound.OutboundRefused as exc:
@@ -66,7 +80,14 @@ def _post(endpoint: Endpoint, delivery: Delivery, now: dt.datetime) -> tuple[int
 
 def attempt(delivery_id: int, *, replay: bool = False) -> Delivery | None:
     """Try one delivery now if it is due (or whatever its state, for a replay or a test); the
-    delivery as it ends, or None when there was nothing to do (not due, done, or locked)."""
+    delivery as it ends, or None when there was nothing to do (not due, done, or taken by another worker).
+
+    Three steps, so no database lock is held while the receiver answers (SQLite's write lock
+    would stop every writer meanwhile): claim the delivery in a short transaction (locked, re-read,
+    its next attempt moved LEASE ahead so no other worker takes it), POST outside any transaction
+    of ours, then record the attempt and its outcome. A worker dying after the POST leaves the
+    lease to expire: the delivery is tried again (at least once; the webhook-id lets a receiver
+    drop the duplicate)."""
     now = clock.now()
     with transaction.atomic():
         found = Delivery.objects.select_related("endpoint").filter(pk=delivery_id)
@@ -76,14 +97,16 @@ def attempt(delivery_id: int, *, replay: bool = False) -> Delivery | None:
         delivery = found.select_for_update(skip_locked=True, of=("self",)).first()
         if delivery is None:
             return None
-        endpoint = delivery.endpoint
-        started = time.monotonic()
-        status, answer, error = _post(endpoint, delivery, now)
-        duration = int((time.monotonic() - started) * 1000)
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=now + LEASE)
+    endpoint = delivery.endpoint
+    started = time.monotonic()
+    status, answer, error = _post(endpoint, delivery, now)
+    duration = int((time.monotonic() - started) * 1000)
+    with transaction.atomic():
         Attempt.objects.create(delivery=delivery, at=now, status_code=status, answer=answer, error=error,
                                duration_ms=duration, replay=replay)
         _settle(delivery, endpoint, now, status, answer, error)
-        return delivery
+    return delivery
 
 
 def _settle(delivery: Delivery, endpoint: Endpoint, now: dt.datetime, status: int | None, answer: str,

@@ -86,3 +86,13 @@ def test_rotating_a_slack_endpoint_is_a_409(admin_api):
     made = admin_api.post("webhooks", {"name": "S", "url": "https://hooks.slack.com/services/T/B/x", "kind": "slack"})
     assert made.json()["secret"] == "" and made.json()["signed"] is False
     assert admin_api.post(f"webhooks/{made.json()['id']}/rotate-secret").status_code == 409
+
+
+def test_a_chat_endpoints_url_is_write_only(admin_api):
+    url = "https://hooks.slack.com/services/T000/B000/very-secret-token"
+    made = admin_api.post("webhooks", {"name": "Desk", "url": url, "kind": "teams"}).json()
+    assert made["url"] == "https://hooks.slack.com/…"
+    admin_api.patch(f"webhooks/{made['id']}", {"url": url + "2"})
+    for path in (f"webhooks/{made['id']}", f"webhooks/{made['id']}/timeline", "webhooks"):
+        assert "very-secret-token" not in admin_api.get(path).content.decode()
+    assert Endpoint.objects.get().url == url + "2"

@@ -61,6 +61,15 @@ class Endpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def shown_url(self) -> str:
+        """The URL as shown back: in full for a signed webhook; for Slack and Teams, whose URL is
+        itself the credential, only its scheme and host (write-only, like a secret)."""
+        if self.kind == self.Kind.WEBHOOK:
+            return self.url
+        scheme, _sep, rest = self.url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}/…"
+
 
 class Delivery(models.Model):
     """One event sent (or to be sent) to one endpoint, with its retries' outcome.

@@ -49,7 +49,8 @@ class EndpointOut(Schema):
     id: int
     name: str
     kind: Kind
-    url: str
+    url: str = Field(alias="shown_url", description="In full for webhooks; scheme and host only for Slack and "
+                                                  "Teams, whose URL is the credential.")
     client: int | None = Field(None, alias="client_id")
     team: str
     events: list[str]

@@ -104,7 +104,7 @@ def create_endpoint(data: dict[str, Any], *, actor: Actor) -> tuple[Endpoint, st
         endpoint.owner = person
     _save(endpoint)
     timeline.record(endpoint, "created", actor=actor, summary=f"Endpoint {endpoint.name} ({endpoint.kind}) added",
-                    changes={k: [None, str(v)] for k, v in fields.items()})
+                    changes={k: [None, endpoint.shown_url if k == "url" else str(v)] for k, v in fields.items()})
     return endpoint, secret_of(endpoint)
 
 
@@ -126,6 +126,8 @@ def update_endpoint(endpoint: Endpoint, data: dict[str, Any], *, actor: Actor) -
         setattr(endpoint, name, value)
     _save(endpoint)
     changes = timeline.diff(before, timeline.snapshot(endpoint, names)) if names else {}
+    if "url" in changes:  # a chat URL is a credential: the timeline keeps its host only
+        changes["url"] = ["…", endpoint.shown_url]
     if changes:
         timeline.record(endpoint, "updated", actor=actor, summary=f"Endpoint {endpoint.name} changed", changes=changes)
     return endpoint

@@ -240,3 +240,25 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt_retried_later(re
     attempt = Attempt.objects.get(delivery=delivery)
     assert sending.TIMEOUT * 1000 <= attempt.duration_ms < (sending.TIMEOUT + 1) * 1000
     assert delivery.next_attempt_at == attempt.at + rules.BACKOFF[0]
+
+
+def test_publishing_writes_each_deliverys_task_in_the_same_transaction_and_the_sweep_is_periodic(receiver):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from opsdesk.channels.tasks import deliver
+    from opsdesk.core import periodic
+
+    _webhook(receiver, "/one")
+    _webhook(receiver, "/two")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.publish("incident.opened", message())
+        raise RuntimeError("the publisher's transaction fails")
+    assert not Delivery.objects.exists() and not DBTaskResult.objects.filter(task_path__endswith=".deliver").exists()
+    assert services.publish("incident.opened", message()) == 2
+    queued = DBTaskResult.objects.filter(task_path__endswith="channels.tasks.deliver")
+    assert sorted(r.args_kwargs["args"][0] for r in queued) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert {deliver.call(pk) for pk in Delivery.objects.values_list("pk", flat=True)} == {"delivered"}
+    assert deliver.call(Delivery.objects.first().pk) == ""  # run again: nothing to do
+    job = next(j for j in periodic.jobs() if j.name == "channels-deliver")
+    assert job.every == 5 and job.task.name == "deliver_due"

@@ -39,6 +39,7 @@ class Receiver:
     checks: dict[str, Any] = field(default_factory=dict)  # path -> callable(json) raising on a bad shape
     received: list[Received] = field(default_factory=list)
     delays: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering
+    hooks: dict[str, Any] = field(default_factory=dict)  # path -> callable run while the sender waits for the answer
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -67,6 +68,8 @@ def _handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
             status = state.status_for(self.path)
             if self.path in state.delays:
                 time.sleep(state.delays[self.path])
+            if self.path in state.hooks:
+                state.hooks[self.path]()
             check = state.checks.get(self.path)
             if check is not None:
                 try:

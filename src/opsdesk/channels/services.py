@@ -120,6 +120,8 @@ def update_endpoint(endpoint: Endpoint, data: dict[str, Any], *, actor: Actor) -
     fields = _fields(data, creating=False)
     if fields.pop("active", None) is not None and data["active"] != endpoint.active:
         _set_active(endpoint, bool(data["active"]), "switched off by hand", actor)
+        if endpoint.active:
+            _resume(endpoint)
     names = [f if f != "owner" else "owner_id" for f in fields]
     before = timeline.snapshot(endpoint, names) if names else {}
     for name, value in fields.items():
@@ -164,14 +166,19 @@ def _set_active(endpoint: Endpoint, active: bool, reason: str, actor: Actor) -> 
                     summary="Enabled" if active else f"Disabled: {reason}", changes={"active": [not active, active]})
 
 
+def _resume(endpoint: Endpoint) -> None:
+    """Deliveries that waited while the endpoint was off are due now (the sweep sends them)."""
+    Delivery.objects.filter(endpoint=endpoint, state__in=(Delivery.State.PENDING, Delivery.State.FAILED)).update(
+        next_attempt_at=clock.now())
+
+
 @transaction.atomic
 def enable_endpoint(endpoint: Endpoint, *, actor: Actor) -> Endpoint:
     """Switch an endpoint (back) on: its failure count restarts; pending deliveries go out again."""
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
     if not endpoint.active:
         _set_active(endpoint, True, "", actor)
-        Delivery.objects.filter(endpoint=endpoint, state__in=(Delivery.State.PENDING, Delivery.State.FAILED)).update(
-            next_attempt_at=clock.now())
+        _resume(endpoint)
     return endpoint
 
 

@@ -866,6 +866,39 @@ example("GET", "/api/v1/oncall/schedules/{schedule_id}/shifts.ics")(lambda w: _w
 example("GET", "/api/v1/oncall/my-shifts.ics")(lambda w: _with(_schedule(w), lambda s: Call(
     200, user=ANONYMOUS, query={"token": f.make_token(next(iter(s.layers.get().members.all())).person, ["calendar"])},
     then=lambda r: b"BEGIN:VEVENT" in r.content)))
+# --- channels ---------------------------------------------------------------------------------
+def _endpoint(w: World) -> Any:
+    from opsdesk.channels import services as channel_services
+
+    return channel_services.create_endpoint({"name": "Ops hook", "url": "https://hooks.example.com/opsdesk"},
+                                            actor=w.admin)[0]
+
+
+def _delivery(w: World) -> Any:
+    from opsdesk.channels import services as channel_services
+    from opsdesk.channels.messages import Message
+
+    endpoint = _endpoint(w)
+    channel_services.publish("incident.opened", Message(event="incident.opened", title="INC-1 EPR down"))
+    return endpoint.deliveries.get()
+
+
+listed("webhooks", _endpoint)
+example("POST", "/api/v1/webhooks")(lambda w: Call(
+    201, body={"name": "Ops hook", "url": "https://hooks.example.com/x", "events": ["incident.opened"]},
+    then=lambda out: out["secret"].startswith("whsec_") and out["events"] == ["incident.opened"]))
+crud("webhooks", _endpoint, patch={"name": "Renamed hook", "failure_threshold": 5}, delete=True)
+example("POST", "/api/v1/webhooks/{endpoint_id}/rotate-secret")(lambda w: _with(_endpoint(w), lambda e: Call(
+    200, path={"endpoint_id": e.pk}, then=lambda out: out["secret"].startswith("whsec_"))))
+example("POST", "/api/v1/webhooks/{endpoint_id}/test")(lambda w: _with(_endpoint(w), lambda e: Call(
+    200, path={"endpoint_id": e.pk}, then=lambda out: out["event"] == "ping" and len(out["tries"]) == 1)))
+example("POST", "/api/v1/webhooks/{endpoint_id}/enable")(lambda w: _with(_endpoint(w), lambda e: Call(
+    200, path={"endpoint_id": e.pk}, then=lambda out: out["active"] is True)))
+example("GET", "/api/v1/webhooks/{endpoint_id}/deliveries")(lambda w: _with(_delivery(w), lambda d: Call(
+    200, path={"endpoint_id": d.endpoint_id}, then=lambda out: out["items"][0]["id"] == d.pk)))
+example("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay")(lambda w: _with(
+    _delivery(w), lambda d: Call(200, path={"endpoint_id": d.endpoint_id, "delivery_id": d.pk},
+                                 then=lambda out: out["attempts"] == 1 and out["message_id"] == d.message_id)))
 
 
 # --- the suite --------------------------------------------------------------------------------

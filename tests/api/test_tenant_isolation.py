@@ -65,6 +65,7 @@ def world(api_for):
     targets["sla/policies"] = _sla_policy_for(b)
     targets["inbound/messages"] = _inbound_message()
     targets["oncall/schedules"] = _oncall_for(b)
+    targets["webhooks"] = _webhook_for(b)
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
 
@@ -107,6 +108,12 @@ def _inbound_message():
 
     raw = b"From: beta@beta.example\r\nTo: desk@localhost\r\nSubject: Beta request\r\n\r\nPlease.\r\n"
     return inbound.store_message(raw, mail_from="beta@beta.example", rcpt_to=["desk@localhost"]).pk
+def _webhook_for(client):
+    """A channel endpoint of client B's own (channels)."""
+    from opsdesk.channels import services as channel_services
+
+    return channel_services.create_endpoint({"name": "Beta hook", "url": "https://hooks.example.com/beta",
+                                             "client": client.pk}, actor=f.make_user("admin", password=None))[0].pk
 
 
 def _sla_policy_for(client):

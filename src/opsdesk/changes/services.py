@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from opsdesk.accounts.models import User
+from opsdesk.channels import services as channels
 from opsdesk.core import clock, crud, schedule, timeline
 from opsdesk.core.actors import Actor
 from opsdesk.core.errors import Conflict, InvalidInput, PermissionDenied, field_error
@@ -209,6 +210,9 @@ def _guard(change: ChangeRequest, to: str) -> None:
             )
 
 
+CHANNEL_EVENTS = {"approved": "change.approved", "implementing": "change.started"}  # finished: change.completed
+
+
 @transaction.atomic
 def transition_change(change: ChangeRequest, to: str, *, actor: User, reason: str = "") -> ChangeRequest:
     """Move a change to `to`: the machine's table, the step's guard, the timeline, the schedule."""
@@ -228,6 +232,10 @@ def transition_change(change: ChangeRequest, to: str, *, actor: User, reason: st
     change.save(update_fields=["state", "completed_at", "outcome", "updated_at"])
     summary = f"State {before} → {to}" + (f": {reason.strip()}" if reason.strip() else "")
     timeline.record(change, "transitioned", actor=actor, summary=summary, changes={"state": [before, to]})
+    if to in CHANNEL_EVENTS or to in rules.FINISHED_STATES:  # responders' channels only: no client wording yet
+        channels.publish_object_event(CHANNEL_EVENTS.get(to, "change.completed"), ref=f"change:{change.pk}",
+                                      title=str(change), url=f"/changes/{change.pk}/", summary=summary,
+                                      status=change.get_state_display(), payload={"state": to})
     if to in rules.PLANNED_STATES:
         _derive(change, actor)
     else:

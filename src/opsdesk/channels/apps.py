@@ -7,3 +7,10 @@ class ChannelsConfig(AppConfig):
     name = "opsdesk.channels"
     label = "channels"
     verbose_name = "Channels"
+
+    def ready(self) -> None:
+        from opsdesk.core import periodic
+
+        from . import tasks
+
+        periodic.register("channels-deliver", every=5, task=tasks.deliver_due)

@@ -22,6 +22,7 @@ NAVIGATION = [
     ("Services", "services:list", False),
     ("Clients", "tenancy:list", False),
     ("Inbound mail", "inbound:list", True),
+    ("Channels", "channels:list", True),
 ]
 
 

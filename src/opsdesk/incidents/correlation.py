@@ -36,7 +36,7 @@ from opsdesk.sites.models import Site
 from . import impact, rules
 from .events import IncidentsChanged
 from .models import Incident, IncidentAlert
-from .services import default_owner, transition_incident
+from .services import announce, default_owner, transition_incident
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +151,8 @@ def _write(batch: _Batch) -> None:
     for incident_id in set(batch.new_services) | set(batch.new_sites):
         impact.refresh(batch.touched[incident_id], batch.edges)
     opened = tuple(sorted({incident.pk for incident, verb, _summary in batch.notes if verb == "created"}))
+    for incident_id in opened:
+        announce(batch.touched[incident_id], "incident.opened")
     if opened:
         events.publish(IncidentsChanged(opened))
 

@@ -16,11 +16,13 @@ from opsdesk.accounts.models import User
 from opsdesk.accounts.queries import active_staff
 from opsdesk.changes import services as change_services
 from opsdesk.changes.models import ChangeRequest
+from opsdesk.channels import services as channels
 from opsdesk.core import clock, events, notify, timeline
 from opsdesk.core.actors import Actor
 from opsdesk.core.errors import Conflict, field_error
 from opsdesk.core.models import Activity
 from opsdesk.services.models import Service
+from opsdesk.services.readers import redactor_for
 from opsdesk.sites.models import Site
 
 from . import impact, rules
@@ -28,6 +30,23 @@ from .events import IncidentsChanged
 from .models import Incident
 
 EDITABLE = ("title", "summary", "severity")
+# What each impacted client's endpoints are told (plain words; the title as the portal shows it).
+CLIENT_WORDS = {"incident.opened": "We are investigating an incident that affects your services. Updates follow.",
+                "incident.acknowledged": "Our team has taken the incident in hand.",
+                "incident.resolved": "The incident is resolved."}
+TRANSITION_EVENTS = {"acknowledged": "incident.acknowledged", "resolved": "incident.resolved"}
+
+
+def announce(incident: Incident, event: str, *, client_text: str | None = None, summary: str | None = None) -> int:
+    """Publish an incident event to the channels: responders in full, each impacted client in its
+    own redacted words (`client_text`; "" tells only responders). How many deliveries."""
+    words = CLIENT_WORDS.get(event, f"Status: {incident.get_state_display()}.") if client_text is None else client_text
+    return channels.publish_object_event(
+        event, ref=f"incident:{incident.pk}", title=f"INC-{incident.pk} {incident.title}", url=f"/incidents/{incident.pk}/",
+        summary=incident.summary if summary is None else summary, severity=incident.get_severity_display(),
+        status=incident.get_state_display(), client_ids=incident.clients.values_list("pk", flat=True),
+        client_title=f"INC-{incident.pk} {incident.title}" if words else "", client_summary=words,
+        redactor_for=redactor_for, payload={"state": incident.state, "severity": incident.severity})
 
 
 def _locked(incident: Incident) -> Incident:
@@ -82,6 +101,7 @@ def declare_incident(data: dict[str, Any], *, actor: User) -> Incident:
     impact.refresh(incident)
     timeline.record(incident, "created", actor=actor, summary=f"Declared {incident.get_severity_display()}: {incident.title}")
     events.publish(IncidentsChanged((incident.pk,)))
+    announce(incident, "incident.opened")
     if owner != actor:
         notify.notify([owner], f"You own INC-{incident.pk}: {incident.title}", url=f"/incidents/{incident.pk}/")
     return incident
@@ -113,6 +133,7 @@ def update_incident(incident: Incident, data: dict[str, Any], *, actor: User) ->
         impact.refresh(incident)
         timeline.record(incident, "updated", actor=actor, summary=f"Changed {', '.join(sorted(changes))}", changes=changes)
         events.publish(IncidentsChanged((incident.pk,)))
+        announce(incident, "incident.updated", client_text="", summary=f"Changed {', '.join(sorted(changes))}")
     return incident
 
 
@@ -139,6 +160,7 @@ def transition_incident(incident: Incident, to: str, *, actor: Actor, reason: st
     timeline.record(incident, "transition", actor=actor, summary=summary, changes={"state": [before, to]},
                     visibility=Activity.Visibility.CLIENT)
     events.publish(IncidentsChanged((incident.pk,)))
+    announce(incident, TRANSITION_EVENTS.get(to, "incident.updated"), summary=summary)
     return incident
 
 

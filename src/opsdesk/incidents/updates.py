@@ -15,6 +15,7 @@ from opsdesk.core.models import Activity
 
 from . import rules
 from .models import Audience, Incident, IncidentRole, IncidentUpdate, UpdateTemplate
+from .services import announce
 
 CLIENT_AUDIENCES = frozenset({Audience.CLIENTS, Audience.END_USERS})
 
@@ -50,6 +51,8 @@ def post_update(incident: Incident, data: dict[str, Any], *, actor: User) -> Inc
     visibility = Activity.Visibility.CLIENT if audience in CLIENT_AUDIENCES else Activity.Visibility.INTERNAL
     timeline.record(incident, "update", actor=actor, summary=f"Update for {Audience(audience).label}: {body}",
                     visibility=visibility)
+    announce(incident, "incident.updated", client_text=body if audience in CLIENT_AUDIENCES else "",
+             summary=f"Update for {Audience(audience).label}: {body}")
     return update
 
 

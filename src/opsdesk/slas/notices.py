@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from opsdesk.channels import services as channels
 from opsdesk.core import clock as core_clock
 from opsdesk.core import notify, timeline
 from opsdesk.core.metrics import registry as metrics
@@ -55,6 +56,13 @@ def _name(kind: str, obj: Any) -> str:
     return f"{PREFIX[kind]}-{obj.pk} ({obj.title})"
 
 
+def _publish(event: str, kind: str, obj: Any, title: str, summary: str) -> None:
+    """The notice on the responders' channels (internal only: SLA wording is for the desk)."""
+    channels.publish_object_event(event, ref=f"{'workorder' if kind == WORK_ORDER else 'incident'}:{obj.pk}",
+                                  title=title, summary=summary, url=PATHS[kind].format(obj.pk),
+                                  status=obj.get_state_display(), payload={"kind": kind})
+
+
 @transaction.atomic
 def notify_at_risk(now: dt.datetime) -> int:
     """Tell each at-risk target's owner once: what is due, when, how much business time is left."""
@@ -73,6 +81,8 @@ def notify_at_risk(now: dt.datetime) -> int:
                 notify.notify([obj.owner], f"SLA at risk: {_name(kind, obj)}",
                               f"{label} target: {left} of business time left{due}.",
                               PATHS[kind].format(obj.pk))
+                _publish("sla.at_risk", kind, obj, f"SLA at risk: {_name(kind, obj)}",
+                         f"{label} target: {left} of business time left{due}.")
                 timeline.record(obj, "sla_at_risk", actor="opsdesk", summary=f"SLA {label.lower()} target at risk: {left} left")
                 sent += 1
             state.at_risk_notified_at = now
@@ -101,6 +111,8 @@ def escalate_breaches(now: dt.datetime) -> int:
                               f"{f' at {state.settled_at:%Y-%m-%d %H:%M} UTC' if state.settled_at else ''}. "
                               f"Owner: {obj.owner.get_full_name() or obj.owner.get_username()}.",
                               PATHS[kind].format(obj.pk))
+                _publish("sla.breached", kind, obj, f"SLA breached: {_name(kind, obj)}",
+                         f"The {label.lower()} target of {state.target_minutes} business minutes was missed.")
                 timeline.record(obj, "sla_breached", actor="opsdesk",
                                 summary=f"SLA {label.lower()} target breached; escalated to the team leads")
                 sent += 1

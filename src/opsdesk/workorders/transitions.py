@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from opsdesk.accounts.models import User
+from opsdesk.channels import services as channels
 from opsdesk.core import clock, events, schedule, timeline
 from opsdesk.core.actors import Actor
 from opsdesk.core.errors import Conflict, field_error
@@ -162,6 +163,11 @@ def transition_work_order(wo: WorkOrder, to: str, *, actor: User, reason: str = 
     summary = f"State {before} → {to}" + (f": {reason}" if reason else "")
     timeline.record(wo, "transitioned", actor=actor, summary=summary, changes={"state": [before, to]}, visibility=CLIENT)
     events.publish(WorkOrderChanged(wo.pk))
+    channels.publish_object_event(
+        "workorder.state_changed", ref=f"workorder:{wo.pk}", title=str(wo), url=f"/work/{wo.pk}/", summary=summary,
+        status=wo.get_state_display(), client_ids=[wo.client_id], client_title=str(wo),
+        client_summary=f"Now {wo.get_state_display().lower()}.", client_url=f"/work/portal/{wo.pk}/",
+        payload={"state": to, "previous_state": before})
     # Readiness reads the work order's site, category, window, information, change and engineer, its
     # arrangements, parts and overrides, and the people; never its state. After a gated move's gate
     # only the state and the timeline were written, so the gate's evaluation is what a second one

@@ -1,0 +1,34 @@
+"""A `Message` as a Microsoft Teams Workflows webhook body: one Adaptive Card (version 1.5).
+
+Office 365 connectors are retired; a Workflows "post to a channel when a webhook request is
+received" flow takes this `message` with an Adaptive Card attachment. Like Slack's incoming
+webhooks it posts a new card each time (updating one in place needs the Bot Framework).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .messages import Message
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+def render(message: Message) -> dict[str, Any]:
+    """The Workflows webhook body of a message."""
+    title = (message.title or message.event).strip() or message.event
+    facts = [{"title": name, "value": value} for name, value in message.fields]
+    facts += [{"title": label, "value": value} for label, value in (("Severity", message.severity),
+                                                                   ("Status", message.status)) if value]
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "text": message.summary.strip() or title, "wrap": True},
+    ]
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
+    actions = [{"type": "Action.OpenUrl", "title": a.label or "Open", "url": a.url} for a in message.actions if a.url]
+    if message.url and message.url not in {a["url"] for a in actions}:
+        actions.append({"type": "Action.OpenUrl", "title": "Open in opsdesk", "url": message.url})
+    content = {"$schema": SCHEMA, "type": "AdaptiveCard", "version": "1.5", "body": body, "actions": actions}
+    return {"type": "message", "attachments": [{"contentType": CARD, "contentUrl": None, "content": content}]}

@@ -27,6 +27,7 @@ from . import (
     history,
     incidents,
     org,
+    paging,
     people,
     servicegraph,
     sla_history,
@@ -64,6 +65,7 @@ STEPS: list[Step] = [
     Step("SLA policies", slas.build_policies),
     Step("SLA clocks", slas.build_clocks),
     Step("SLOs and their measurements", slos.build_slos),
+    Step("escalation policies", paging.build_paging),
 ]
 
 DEFAULT_SEED = 1

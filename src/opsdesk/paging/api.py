@@ -83,8 +83,8 @@ def delete_policy(request: HttpRequest, policy_id: Id) -> Status[None]:
 @router.get("/incidents/{int:incident_id}/escalation", response=EscalationOut, tags=TAG)
 def get_escalation(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
     """The escalation of an incident: the steps taken and due, with each notification."""
-    _staff(request)
     incident = queries.get_incident(request.user, incident_id)
+    _staff(request)
     return queries.escalation_status(request.user, incident)
 
 
@@ -92,8 +92,8 @@ def get_escalation(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
 @answers(409)
 def escalate(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
     """Run the next step now (409 when the escalation is not active)."""
-    _staff(request)
     incident = queries.get_incident(request.user, incident_id)
+    _staff(request)
     require_scope(request, "write")
     services.escalate_now(incident, actor=signed_in(request.user))
     return queries.escalation_status(request.user, incident)
@@ -103,8 +103,8 @@ def escalate(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
 @answers(409)
 def acknowledge(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
     """Acknowledge the incident: its escalation stops and pending notifications are cancelled."""
-    _staff(request)
     incident = queries.get_incident(request.user, incident_id)
+    _staff(request)
     require_scope(request, "write")
     services.acknowledge(incident, actor=signed_in(request.user), reason="acknowledged through the API")
     return queries.escalation_status(request.user, incident)
@@ -129,7 +129,6 @@ def add_contact_method(request: HttpRequest, payload: ContactMethodIn, person: I
 @router.delete("/paging/contact-methods/{int:method_id}", response={204: None}, tags=TAG)
 def remove_contact_method(request: HttpRequest, method_id: Id, person: Id | None = PERSON) -> Status[None]:
     """Remove one of your contact methods (with its rules)."""
-    _staff(request)
     method = queries.get_contact_method(queries.person_for(request.user, person), method_id)
     require_scope(request, "write")
     contacts.remove_contact_method(method)
@@ -155,7 +154,6 @@ def add_rule(request: HttpRequest, payload: RuleIn, person: Id | None = PERSON) 
 @router.delete("/paging/notification-rules/{int:rule_id}", response={204: None}, tags=TAG)
 def remove_rule(request: HttpRequest, rule_id: Id, person: Id | None = PERSON) -> Status[None]:
     """Remove one of your notification rules."""
-    _staff(request)
     rule = queries.get_rule(queries.person_for(request.user, person), rule_id)
     require_scope(request, "write")
     contacts.remove_rule(rule)

@@ -81,6 +81,7 @@ def delete_policy(request: HttpRequest, policy_id: Id) -> Status[None]:
 
 
 @router.get("/incidents/{int:incident_id}/escalation", response=EscalationOut, tags=TAG)
+@answers(403)
 def get_escalation(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
     """The escalation of an incident: the steps taken and due, with each notification."""
     incident = queries.get_incident(request.user, incident_id)
@@ -111,6 +112,7 @@ def acknowledge(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
 
 
 @router.get("/paging/contact-methods", response=list[ContactMethodOut], tags=TAG)
+@answers(403, 404)
 @paginate(Page)
 def list_contact_methods(request: HttpRequest, person: Id | None = PERSON) -> QuerySet[ContactMethod]:
     """Your contact methods (administrators: ?person=)."""
@@ -119,6 +121,7 @@ def list_contact_methods(request: HttpRequest, person: Id | None = PERSON) -> Qu
 
 
 @router.post("/paging/contact-methods", response={201: ContactMethodOut}, tags=TAG)
+@answers(403, 404)
 def add_contact_method(request: HttpRequest, payload: ContactMethodIn, person: Id | None = PERSON) -> Status[ContactMethod]:
     """Add a contact method: email (blank address = your account's), chat or webhook (a channels endpoint)."""
     _staff(request)
@@ -127,6 +130,7 @@ def add_contact_method(request: HttpRequest, payload: ContactMethodIn, person: I
 
 
 @router.delete("/paging/contact-methods/{int:method_id}", response={204: None}, tags=TAG)
+@answers(403, 404)
 def remove_contact_method(request: HttpRequest, method_id: Id, person: Id | None = PERSON) -> Status[None]:
     """Remove one of your contact methods (with its rules)."""
     method = queries.get_contact_method(queries.person_for(request.user, person), method_id)
@@ -136,6 +140,7 @@ def remove_contact_method(request: HttpRequest, method_id: Id, person: Id | None
 
 
 @router.get("/paging/notification-rules", response=list[RuleOut], tags=TAG)
+@answers(403, 404)
 @paginate(Page)
 def list_rules(request: HttpRequest, person: Id | None = PERSON) -> QuerySet[NotificationRule]:
     """Your notification rules: which method, how long after a page starts, per urgency."""
@@ -144,6 +149,7 @@ def list_rules(request: HttpRequest, person: Id | None = PERSON) -> QuerySet[Not
 
 
 @router.post("/paging/notification-rules", response={201: RuleOut}, tags=TAG)
+@answers(403, 404)
 def add_rule(request: HttpRequest, payload: RuleIn, person: Id | None = PERSON) -> Status[NotificationRule]:
     """Add a rule ("high: chat at once, email after 2 min")."""
     _staff(request)
@@ -152,6 +158,7 @@ def add_rule(request: HttpRequest, payload: RuleIn, person: Id | None = PERSON) 
 
 
 @router.delete("/paging/notification-rules/{int:rule_id}", response={204: None}, tags=TAG)
+@answers(403, 404)
 def remove_rule(request: HttpRequest, rule_id: Id, person: Id | None = PERSON) -> Status[None]:
     """Remove one of your notification rules."""
     rule = queries.get_rule(queries.person_for(request.user, person), rule_id)
@@ -161,6 +168,7 @@ def remove_rule(request: HttpRequest, rule_id: Id, person: Id | None = PERSON) -
 
 
 @router.get("/paging/profile", response=ProfileOut, tags=TAG)
+@answers(403, 404)
 def get_profile(request: HttpRequest, person: Id | None = PERSON) -> PagingProfile:
     """Your time zone and quiet hours (honoured for low urgency only)."""
     _staff(request)
@@ -168,6 +176,7 @@ def get_profile(request: HttpRequest, person: Id | None = PERSON) -> PagingProfi
 
 
 @router.put("/paging/profile", response=ProfileOut, tags=TAG)
+@answers(403, 404)
 def set_profile(request: HttpRequest, payload: ProfileIn, person: Id | None = PERSON) -> PagingProfile:
     """Set your time zone and quiet hours (both ends, or neither)."""
     _staff(request)

@@ -22,10 +22,8 @@ def message_for(page: Page) -> Message:
         ("acknowledge", "Acknowledge", "primary"), ("escalate", "Escalate", "danger"),
         ("resolve", "Resolve", "default"), ("open", "Open", "default"),
     )
-    actions = tuple(
-        Action(label=label, url=links.action_url(incident, action, person, page=page), style=style)
-        for action, label, style in buttons
-    )
+    urls = links.action_urls(incident, person, tuple(b[0] for b in buttons), page=page)
+    actions = tuple(Action(label=label, url=urls[action], style=style) for action, label, style in buttons)
     return Message(
         event="incident.paged", title=f"[INC-{incident.pk}] {incident.get_severity_display()} {incident.title}",
         summary=incident.summary, severity=incident.severity, status=incident.state,

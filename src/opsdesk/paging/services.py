@@ -33,6 +33,7 @@ from .models import (
 ACTOR = SystemActor("opsdesk paging")
 logger = logging.getLogger("opsdesk.paging")
 BATCH = 200  # escalations or pages taken per pass
+SEND_BATCH = 25  # pages handed over per transaction (the most a crash can re-send)
 FAN_OUT = 20  # pages in one step above which a send task is enqueued for another worker
 
 
@@ -56,24 +57,23 @@ def transition_escalation(escalation: Escalation, to: str, *, actor: Actor, reas
 
 def transition_pages(pages: Iterable[Page], to: str, *, actor: Actor, summary: str = "") -> int:
     """Move pages (rules.PAGE_MACHINE) in one batch, each recorded on its incident's timeline."""
-    moved = 0
+    moved = []
     entries = []
     now = clock.now()
     for page in pages:
         before = page.state
         page.state = rules.PAGE_MACHINE.apply(before, to)
-        fields = ["state"]
         if to == "sent":
             page.sent_at = now
-            fields.append("sent_at")
-        page.save(update_fields=[*fields, "detail"])
         entries.append(timeline.entry(
             page.escalation.incident, "page", actor=actor,
             summary=summary or _page_summary(page, to), changes={"state": [before, to], "page": page.pk},
         ))
-        moved += 1
-    timeline.record_batch(entries)
-    return moved
+        moved.append(page)
+    if moved:
+        Page.objects.bulk_update(moved, ["state", "sent_at", "detail"])
+        timeline.record_batch(entries)
+    return len(moved)
 
 
 def _page_summary(page: Page, to: str) -> str:
@@ -246,7 +246,12 @@ def _run_step(esc: Escalation, now: dt.datetime) -> None:
     index, cycle = picked
     step = steps[index]
     people, label = targets.resolve(step, incident, now)
-    pages = [p for person in people for p in _plan(esc, step.position, cycle, person, now)]
+    by_person: dict[int, list[NotificationRule]] = {}
+    for r in NotificationRule.objects.filter(person__in=people, urgency=esc.urgency).select_related("contact_method"):
+        by_person.setdefault(r.person_id, []).append(r)
+    profiles = {p.person_id: p for p in PagingProfile.objects.filter(person__in=people)} if esc.urgency == "low" else {}
+    pages = [p for person in people
+             for p in _plan(esc, step.position, cycle, person, now, by_person.get(person.pk, []), profiles.get(person.pk))]
     Page.objects.bulk_create(pages, ignore_conflicts=True, batch_size=500)
     if len(pages) > FAN_OUT:  # a second worker shares the sending (skip_locked splits the pages)
         from .tasks import send_pages
@@ -262,11 +267,10 @@ def _run_step(esc: Escalation, now: dt.datetime) -> None:
     esc.save(update_fields=["step_index", "cycle", "next_due_at"])
 
 
-def _plan(esc: Escalation, position: int, cycle: int, person: Any, now: dt.datetime) -> list[Page]:
+def _plan(esc: Escalation, position: int, cycle: int, person: Any, now: dt.datetime,
+          person_rules: list[NotificationRule], profile: PagingProfile | None) -> list[Page]:
     """The pages for one person: one per notification rule of the urgency (default: email at once)."""
     incident_id = esc.incident_id
-    person_rules = [r for r in _rules_of(person) if r.urgency == esc.urgency]
-    profile = PagingProfile.objects.filter(person=person).first()
     planned = []
     choices: list[NotificationRule | None] = list(person_rules) or [None]
     for rule in choices:
@@ -284,43 +288,40 @@ def _plan(esc: Escalation, position: int, cycle: int, person: Any, now: dt.datet
     return planned
 
 
-def _rules_of(person: Any) -> list[NotificationRule]:
-    cache: list[NotificationRule] | None = getattr(person, "_paging_rules", None)
-    if cache is None:
-        cache = list(NotificationRule.objects.filter(person=person).select_related("contact_method"))
-    return cache
-
-
 def _due_pages(now: dt.datetime) -> QuerySet[Page]:
     return Page.objects.filter(state=Page.State.PENDING, due_at__lte=now)
 
 
-def send_due(now: dt.datetime | None = None) -> int:
-    """Send every due page once: each locked (skip_locked), handed over and marked sent in one transaction."""
+def send_due(now: dt.datetime | None = None, *, batch: int = SEND_BATCH) -> int:
+    """Send every due page once: a batch locked (skip_locked, so workers share the pages), handed
+    over on one SMTP connection and marked sent in the same transaction."""
     now = now or clock.now()
     sent = 0
-    ids = list(_due_pages(now).order_by("due_at", "id").values_list("id", flat=True)[:BATCH * 10])
-    if not ids:
+    if not _due_pages(now).exists():
         return 0
     connection = get_connection()
     try:
-        for pk in ids:
+        while True:
             with transaction.atomic():
-                page = (_due_pages(now).select_for_update(skip_locked=True, of=("self",))
-                        .select_related("person", "escalation__incident").filter(pk=pk).first())
-                if page is None:
-                    continue
-                try:
-                    page.detail = deliver.deliver(page, connection)
-                except Exception as exc:  # the channel's failure is the page's, recorded
-                    logger.warning("Page %s failed: %s", page.idempotency_key, exc)
-                    page.detail = f"{type(exc).__name__}: {exc}"[:1000]
-                    transition_pages([page], "failed", actor=ACTOR)
-                    continue
-                # Marked inside the transaction of the hand-off: a crash before commit re-sends this
-                # one page (same Message-ID); a lost page is not possible.
-                transition_pages([page], "sent", actor=ACTOR)
-                sent += 1
+                pages = list(_due_pages(now).order_by("due_at", "id")
+                             .select_for_update(skip_locked=True, of=("self",))
+                             .select_related("person", "escalation__incident")[:batch])
+                if not pages:
+                    break
+                done, failed = [], []
+                for page in pages:
+                    try:
+                        page.detail = deliver.deliver(page, connection)
+                        done.append(page)
+                    except Exception as exc:  # the channel's failure is the page's, recorded
+                        logger.warning("Page %s failed: %s", page.idempotency_key, exc)
+                        page.detail = f"{type(exc).__name__}: {exc}"[:1000]
+                        failed.append(page)
+                # Marked inside the transaction of the hand-off: a crash before commit re-sends
+                # this batch's pages (same Message-IDs); a lost page is not possible.
+                transition_pages(done, "sent", actor=ACTOR)
+                transition_pages(failed, "failed", actor=ACTOR)
+                sent += len(done)
     finally:
         connection.close()
     return sent

@@ -13,16 +13,22 @@ from opsdesk.channels.messages import Action, Message, Style
 from . import links
 from .models import Page
 
+BUTTONS: tuple[tuple[str, str, Style], ...] = (
+    ("acknowledge", "Acknowledge", "primary"), ("escalate", "Escalate", "danger"),
+    ("resolve", "Resolve", "default"), ("open", "Open", "default"),
+)
 
-def message_for(page: Page) -> Message:
+
+def links_for(pages: list[Page]) -> list[dict[str, str]]:
+    """The one-click action URLs of each page (their tokens stored in one INSERT)."""
+    return links.actions_for_many([(p.escalation.incident, p.person, p) for p in pages], tuple(b[0] for b in BUTTONS))
+
+
+def message_for(page: Page, urls: dict[str, str] | None = None) -> Message:
     """What the page says, with its one-click actions (acknowledge, escalate, resolve, open)."""
     incident = page.escalation.incident
-    person = page.person
-    buttons: tuple[tuple[str, str, Style], ...] = (
-        ("acknowledge", "Acknowledge", "primary"), ("escalate", "Escalate", "danger"),
-        ("resolve", "Resolve", "default"), ("open", "Open", "default"),
-    )
-    urls = links.action_urls(incident, person, tuple(b[0] for b in buttons), page=page)
+    buttons = BUTTONS
+    urls = urls or links_for([page])[0]
     actions = tuple(Action(label=label, url=urls[action], style=style) for action, label, style in buttons)
     return Message(
         event="incident.paged", title=f"[INC-{incident.pk}] {incident.get_severity_display()} {incident.title}",
@@ -54,9 +60,9 @@ def message_id(page: Page) -> str:
     return f"<paging.{page.idempotency_key.replace(':', '.')}@opsdesk>"
 
 
-def send_email(page: Page, connection: Any) -> str:
+def send_email(page: Page, connection: Any, urls: dict[str, str] | None = None) -> str:
     """Email the page; returns the detail to keep."""
-    message = message_for(page)
+    message = message_for(page, urls)
     address = page.address or page.person.email
     if not address:
         raise ValueError(f"{page.person.get_username()} has no email address")
@@ -67,20 +73,20 @@ def send_email(page: Page, connection: Any) -> str:
     return f"emailed {address}"
 
 
-def _via_channel(page: Page) -> str:
+def _via_channel(page: Page, urls: dict[str, str] | None = None) -> str:
     """Chat and webhook methods go through channels.send_to (the one seam to channels)."""
     if page.endpoint_id is None:
         raise ValueError("no channel endpoint")
     channel_models = importlib.import_module("opsdesk.channels.models")
     channel_services = importlib.import_module("opsdesk.channels.services")
     endpoint = channel_models.Endpoint.objects.get(pk=page.endpoint_id)
-    delivery = channel_services.send_to(endpoint, message_for(page), event="incident.paged",
+    delivery = channel_services.send_to(endpoint, message_for(page, urls), event="incident.paged",
                                         idempotency_key=page.idempotency_key)
     return f"handed to {page.kind} endpoint {page.endpoint_id} (delivery {getattr(delivery, 'pk', '?')})"
 
 
-def deliver(page: Page, connection: Any) -> str:
+def deliver(page: Page, connection: Any, urls: dict[str, str] | None = None) -> str:
     """Send the page by its method; returns a detail, raises on failure."""
     if page.kind == "email":
-        return send_email(page, connection)
-    return _via_channel(page)
+        return send_email(page, connection, urls)
+    return _via_channel(page, urls)

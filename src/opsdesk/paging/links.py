@@ -56,17 +56,26 @@ def action_url(incident: Incident, action: str, person: Any, *, page: Page | Non
 
 def action_urls(incident: Incident, person: Any, actions: tuple[str, ...], *, page: Page | None = None) -> dict[str, str]:
     """Several action URLs at once (one INSERT): {action: url}."""
+    return actions_for_many([(incident, person, page)], actions)[0]
+
+
+def actions_for_many(items: list[tuple[Incident, Any, Page | None]], actions: tuple[str, ...]) -> list[dict[str, str]]:
+    """The action URLs of many notifications, their tokens stored in one INSERT: [{action: url}]."""
     now = clock.now()
-    urls, rows = {}, []
-    for action in actions:
-        if action not in rules.ACTIONS:
-            raise ValueError(f"unknown action {action}")
-        token = signing.dumps({"i": incident.pk, "a": action, "p": person.pk, "n": secrets.token_hex(8)}, salt=SALT)
-        rows.append(ActionToken(token_hash=_hash(token), incident=incident, person=person, action=action, page=page,
-                                created_at=now))
-        urls[action] = f"{settings.BASE_URL}/paging/a/{token}/"
-    ActionToken.objects.bulk_create(rows)
-    return urls
+    out: list[dict[str, str]] = []
+    rows = []
+    for incident, person, page in items:
+        urls = {}
+        for action in actions:
+            if action not in rules.ACTIONS:
+                raise ValueError(f"unknown action {action}")
+            token = signing.dumps({"i": incident.pk, "a": action, "p": person.pk, "n": secrets.token_hex(8)}, salt=SALT)
+            rows.append(ActionToken(token_hash=_hash(token), incident=incident, person=person, action=action, page=page,
+                                    created_at=now))
+            urls[action] = f"{settings.BASE_URL}/paging/a/{token}/"
+        out.append(urls)
+    ActionToken.objects.bulk_create(rows, batch_size=500)
+    return out
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,10 @@ def transition_pages(pages: Iterable[Page], to: str, *, actor: Actor, summary: s
         ))
         moved.append(page)
     if moved:
-        Page.objects.bulk_update(moved, ["state", "sent_at", "detail"])
+        if to == "sent":  # one UPDATE for the batch (the address is on the page; no detail kept)
+            Page.objects.filter(pk__in=[p.pk for p in moved]).update(state=to, sent_at=now)
+        else:
+            Page.objects.bulk_update(moved, ["state", "detail"])
         timeline.record_batch(entries)
     return len(moved)
 
@@ -155,12 +158,14 @@ def _stop(esc: Escalation, to: str, *, actor: Actor, reason: str) -> None:
 def on_incidents_changed(event: Any) -> None:
     """IncidentsChanged: start the policy of an open incident; stop it on acknowledgement or close."""
     incidents = Incident.objects.filter(pk__in=event.incident_ids).select_related("escalation")
+    paging_now = False
     for incident in incidents:
-        esc = getattr(incident, "escalation", None) if hasattr(incident, "escalation") else None
+        esc = getattr(incident, "escalation", None)
         is_open = incident.state in incident_rules.OPEN_STATES
         if esc is None:
             if is_open and incident.acknowledged_at is None:
-                start_escalation(incident)
+                started = start_escalation(incident)
+                paging_now = paging_now or (started is not None and started.next_due_at == started.started_at)
             continue
         if esc.state not in (Escalation.State.ACTIVE, Escalation.State.EXHAUSTED, Escalation.State.TICKET):
             if esc.state == Escalation.State.ACKNOWLEDGED and not is_open:
@@ -173,6 +178,10 @@ def on_incidents_changed(event: Any) -> None:
             where = f"step {esc.step_index}" if esc.step_index else "before the first step"
             _stop(esc, "acknowledged", actor=by or ACTOR,
                   reason=f"Escalation stopped: acknowledged by {by.get_username() if by else 'someone'} at {where}")
+    if paging_now:  # the first step now, not at the next periodic pass (the task row commits with the incident)
+        from .tasks import run_escalations
+
+        run_escalations.enqueue()
 
 
 def _acknowledger(incident: Incident) -> Any:
@@ -301,6 +310,10 @@ def send_due(now: dt.datetime | None = None, *, batch: int = SEND_BATCH) -> int:
         return 0
     connection = get_connection()
     try:
+        connection.open()  # one SMTP session for every batch (else one per message)
+    except Exception as exc:
+        logger.warning("SMTP connection failed: %s", exc)
+    try:
         while True:
             with transaction.atomic():
                 pages = list(_due_pages(now).order_by("due_at", "id")
@@ -309,9 +322,9 @@ def send_due(now: dt.datetime | None = None, *, batch: int = SEND_BATCH) -> int:
                 if not pages:
                     break
                 done, failed = [], []
-                for page in pages:
+                for page, urls in zip(pages, deliver.links_for(pages), strict=True):
                     try:
-                        page.detail = deliver.deliver(page, connection)
+                        page.detail = deliver.deliver(page, connection, urls)
                         done.append(page)
                     except Exception as exc:  # the channel's failure is the page's, recorded
                         logger.warning("Page %s failed: %s", page.idempotency_key, exc)

@@ -64,7 +64,7 @@ def test_killed_worker_skips_no_step_and_doubles_none(process_logs: Path) -> Non
         assert sent_to == Counter(p.email for p in people), sent_to
         assert len({m["Message-ID"] for _, m in paged}) == 3
         # the owner heard that nobody acknowledged (the inbox's email, sent by its own task)
-        wait_for(lambda: [r for rcpts, m in inbox.messages if not m["Message-ID"].startswith("<paging.") for r in rcpts],
+        wait_for(lambda: [r for rcpts, m in inbox.messages if "escalation exhausted" in m["Subject"] for r in rcpts],
                  lambda to: to == [owner.email], "the owner's notice", timeout=30)
         steps = [s for (s,) in database.query(
             "SELECT summary FROM core_activity WHERE object_id = %s AND verb = 'escalation' AND summary LIKE 'Step %%'",

@@ -13,7 +13,7 @@ concurrent open incidents, with real `opsdesk worker` processes and a real SMTP 
 Fresh database: a temporary SQLite file by default, or an empty PostgreSQL database with
 --database-url. Prints one JSON line; progress goes to stderr.
 
-    .venv/bin/python bench/paging.py [--people 500] [--incidents 1000] [--workers 2] [--database-url URL]
+    .venv/bin/python bench/paging.py [--people 500] [--incidents 1000] [--workers 2] [--poll 1.0] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -69,12 +69,12 @@ def setup(database_url: str, var_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def start_workers(n: int, env: dict[str, str], var_dir: str) -> list[subprocess.Popen[bytes]]:
+def start_workers(n: int, env: dict[str, str], var_dir: str, poll: float) -> list[subprocess.Popen[bytes]]:
     procs = []
     for i in range(n):
         out = open(Path(var_dir) / f"worker{i}.log", "wb")  # noqa: SIM115  (closed with the process)
         procs.append(subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "opsdesk.cli", "worker", "--interval", "0.2", "--worker-id", f"bench{i}"],
+            [sys.executable, "-m", "opsdesk.cli", "worker", "--interval", str(poll), "--worker-id", f"bench{i}"],
             env=env, stdout=out, stderr=subprocess.STDOUT))
     time.sleep(3)  # started and polling
     return procs
@@ -171,7 +171,9 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=30.0)
     parser.add_argument("--wait", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--poll", type=float, default=1.0, help="the workers' --interval (their default: 1 s)")
+    parser.add_argument("--database-url", default=os.environ.get("OPSDESK_DATABASE_URL", ""),
+                        help="an empty PostgreSQL database (default: a temporary SQLite file)")
     args = parser.parse_args()
     var_dir = tempfile.mkdtemp(prefix="opsdesk-bench-paging-")
     url = args.database_url or f"sqlite:///{var_dir}/bench.sqlite3"
@@ -194,7 +196,7 @@ def main() -> None:
     from django.conf import settings
 
     env["OPSDESK_SECRET_KEY"] = settings.SECRET_KEY
-    workers = start_workers(args.workers, env, var_dir)
+    workers = start_workers(args.workers, env, var_dir, args.poll)
     try:
         log(f"fanout: {args.people} people, {args.workers} workers")
         fan = fanout(args.people, sink)
@@ -205,7 +207,7 @@ def main() -> None:
         stop(workers)
         smtp.stop()
     print(json.dumps({"bench": "paging", "database": "postgresql" if url.startswith("postgres") else "sqlite",
-                      "workers": args.workers, "python": platform.python_version(), "fanout": fan, "timer": tim}))
+                      "workers": args.workers, "poll_s": args.poll, "python": platform.python_version(), "fanout": fan, "timer": tim}))
 
 
 if __name__ == "__main__":

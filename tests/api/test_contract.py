@@ -899,6 +899,70 @@ example("GET", "/api/v1/webhooks/{endpoint_id}/deliveries")(lambda w: _with(_del
 example("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay")(lambda w: _with(
     _delivery(w), lambda d: Call(200, path={"endpoint_id": d.endpoint_id, "delivery_id": d.pk},
                                  then=lambda out: out["attempts"] == 1 and out["message_id"] == d.message_id)))
+# --- paging ---
+def _paging_policy(w: World) -> Any:
+    from opsdesk.paging import policies
+
+    return policies.create_policy({"name": f"Policy {f.n()}", "steps": [
+        {"target": "person", "ref": w.admin.pk, "wait_minutes": 5}, {"target": "roles", "roles": ["commander"]}]},
+        actor=w.admin)
+
+
+def _paging_escalating(w: World) -> Incident:
+    from opsdesk.paging import services as paging
+
+    _paging_policy(w).__class__.objects.update(is_default=True)
+    incident = _incident(w)
+    paging.start_escalation(incident)
+    return incident
+
+
+def _paging_method(w: World) -> Any:
+    from opsdesk.paging import contacts
+
+    return contacts.add_contact_method(w.admin, {"kind": "email", "address": "pager@example.test"})
+
+
+listed("escalation-policies", _paging_policy)
+example("POST", "/api/v1/escalation-policies")(lambda w: Call(201, body={
+    "name": "Northgate EPR", "repeat": 1, "services": [w.service.pk], "severity_rules": {"sev3": "page"},
+    "steps": [{"target": "person", "ref": w.admin.pk, "wait_minutes": 5}, {"target": "team", "team": "EPR"}]},
+    then=lambda out: len(out["steps"]) == 2 and out["severity_rules"]["sev3"] == "page"))
+example("GET", "/api/v1/escalation-policies/{policy_id}")(lambda w: _with(_paging_policy(w), lambda p: Call(
+    200, path={"policy_id": p.pk}, then=lambda out: out["id"] == p.pk)))
+example("PATCH", "/api/v1/escalation-policies/{policy_id}")(lambda w: _with(_paging_policy(w), lambda p: Call(
+    200, path={"policy_id": p.pk}, body={"repeat": 2, "steps": [{"target": "roles", "roles": ["operations"]}]},
+    then=lambda out: out["repeat"] == 2 and [s["roles"] for s in out["steps"]] == [["operations"]])))
+example("DELETE", "/api/v1/escalation-policies/{policy_id}")(lambda w: _with(_paging_policy(w), lambda p: Call(
+    204, path={"policy_id": p.pk}, then=lambda _r: not type(p).objects.filter(pk=p.pk).exists())))
+example("GET", "/api/v1/incidents/{incident_id}/escalation")(lambda w: _with(_paging_escalating(w), lambda i: Call(
+    200, path={"incident_id": i.pk}, then=lambda out: out["state"] == "active" and out["steps"][0]["state"] == "due")))
+example("POST", "/api/v1/incidents/{incident_id}/escalation/escalate")(lambda w: _with(_paging_escalating(w), lambda i: Call(
+    200, path={"incident_id": i.pk}, then=lambda out: out["steps"][0]["state"] == "done")))
+example("POST", "/api/v1/incidents/{incident_id}/escalation/acknowledge")(lambda w: _with(_paging_escalating(w), lambda i: Call(
+    200, path={"incident_id": i.pk}, then=lambda out: out["state"] == "acknowledged")))
+listed("paging/contact-methods", _paging_method)
+example("POST", "/api/v1/paging/contact-methods")(lambda w: Call(
+    201, body={"kind": "email", "address": "me@example.test", "label": "work"}, then=lambda out: out["address"] == "me@example.test"))
+example("DELETE", "/api/v1/paging/contact-methods/{method_id}")(lambda w: _with(_paging_method(w), lambda m: Call(
+    204, path={"method_id": m.pk}, then=lambda _r: not type(m).objects.filter(pk=m.pk).exists())))
+
+
+def _paging_rule(w: World) -> Any:
+    from opsdesk.paging import contacts
+
+    return contacts.add_rule(w.admin, {"urgency": "high", "contact_method": _paging_method(w).pk, "delay_minutes": 2})
+
+
+listed("paging/notification-rules", _paging_rule)
+example("POST", "/api/v1/paging/notification-rules")(lambda w: _with(_paging_method(w), lambda m: Call(
+    201, body={"urgency": "low", "contact_method": m.pk, "delay_minutes": 0}, then=lambda out: out["urgency"] == "low")))
+example("DELETE", "/api/v1/paging/notification-rules/{rule_id}")(lambda w: _with(_paging_rule(w), lambda r: Call(
+    204, path={"rule_id": r.pk}, then=lambda _r: not type(r).objects.filter(pk=r.pk).exists())))
+example("GET", "/api/v1/paging/profile")(lambda w: Call(200, then=lambda out: out["time_zone"] == "UTC"))
+example("PUT", "/api/v1/paging/profile")(lambda w: Call(
+    200, body={"time_zone": "Europe/London", "quiet_start": "22:00", "quiet_end": "07:00"},
+    then=lambda out: out["quiet_start"] == "22:00"))
 
 
 # --- the suite --------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ def world(api_for):
     targets["inbound/messages"] = _inbound_message()
     targets["oncall/schedules"] = _oncall_for(b)
     targets["webhooks"] = _webhook_for(b)
+    targets.update(_paging_for(b))
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
 
@@ -183,6 +184,17 @@ def _slos_for(service):
     check = slo_services.create_check({"service": service.pk, "name": "Beta home", "url": "http://beta.example/",
                                        "availability_slo": slo.pk}, actor=None)
     return {"slos": slo.pk, "synthetic-checks": check.pk}
+
+
+def _paging_for(client):
+    """Client B's escalation policy, and a staff member's contact method and notification rule."""
+    from opsdesk.paging import contacts, policies
+
+    policy = policies.create_policy({"name": "Beta paging", "client": client.pk}, actor=None)
+    person = f.make_user("engineer", password=None)
+    method = contacts.add_contact_method(person, {"kind": "email"})
+    rule = contacts.add_rule(person, {"urgency": "high", "contact_method": method.pk})
+    return {"escalation-policies": policy.pk, "paging/contact-methods": method.pk, "paging/notification-rules": rule.pk}
 
 
 def _object_paths(api) -> list[tuple[str, str, str]]:

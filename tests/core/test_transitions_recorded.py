@@ -27,6 +27,9 @@ from opsdesk.incidents import services as incidents
 from opsdesk.learning import rules as learning_rules
 from opsdesk.learning import services as learning
 from opsdesk.learning.models import Problem
+from opsdesk.paging import rules as paging_rules
+from opsdesk.paging import services as paging
+from opsdesk.paging.models import Escalation, Page
 from opsdesk.workorders import rules as wo_rules
 from opsdesk.workorders import services as workorders
 from opsdesk.workorders.models import WorkOrder
@@ -96,6 +99,22 @@ def _incident(src: str, dst: str, actor: Any) -> list[Any]:
     return _pairs(timeline.for_object(incident))
 
 
+def _escalation(src: str, dst: str, actor: Any) -> list[Any]:
+    incident = make_incident(state="triggered", acknowledged_after=None)
+    esc = Escalation.objects.create(incident=incident, urgency="high", state=src, started_at=clock.now())
+    paging.transition_escalation(esc, dst, actor=actor, reason=REASON)
+    return _pairs(timeline.for_object(incident), escalation=esc.pk)
+
+
+def _page(src: str, dst: str, actor: Any) -> list[Any]:
+    incident = make_incident(state="triggered", acknowledged_after=None)
+    esc = Escalation.objects.create(incident=incident, urgency="high", started_at=clock.now())
+    page = Page.objects.create(escalation=esc, position=0, person=actor, idempotency_key=f"t:{incident.pk}",
+                               due_at=clock.now(), state=src)
+    paging.transition_pages([page], dst, actor=actor)
+    return _pairs(timeline.for_object(incident), page=page.pk)
+
+
 def _postmortem(src: str, dst: str, actor: Any) -> list[Any]:
     pm = make_postmortem(state=src)
     learning.transition_postmortem(pm, dst, actor, REASON)
@@ -155,6 +174,8 @@ KINDS = {
     "action item": Kind(learning_rules.ACTION_MACHINE, _action),
     "problem": Kind(learning_rules.PROBLEM_MACHINE, _problem),
     "heartbeat": Kind(heartbeat_rules.MACHINE, _heartbeat, actor=heartbeats.ACTOR.name),
+    "escalation": Kind(paging_rules.ESCALATION_MACHINE, _escalation),
+    "page": Kind(paging_rules.PAGE_MACHINE, _page),
 }
 EDGES = [
     pytest.param(name, src, dst, id=f"{name}:{src}->{dst}")

@@ -28,6 +28,7 @@ from . import (
     incidents,
     oncall,
     org,
+    paging,
     people,
     servicegraph,
     sla_history,
@@ -66,6 +67,7 @@ STEPS: list[Step] = [
     Step("SLA policies", slas.build_policies),
     Step("SLA clocks", slas.build_clocks),
     Step("SLOs and their measurements", slos.build_slos),
+    Step("escalation policies", paging.build_paging),
 ]
 
 DEFAULT_SEED = 1

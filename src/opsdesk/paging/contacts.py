@@ -1,0 +1,89 @@
+"""Use cases of a person's paging settings: contact methods, notification rules, quiet hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from opsdesk.core import clock
+from opsdesk.core.errors import field_error
+
+from .models import ContactMethod, NotificationRule, PagingProfile
+
+
+@transaction.atomic
+def add_contact_method(person: Any, data: dict[str, Any]) -> ContactMethod:
+    """A new way to reach `person`: email (address, blank = the user's), chat or webhook (endpoint)."""
+    kind = data.get("kind") or "email"
+    if kind not in ContactMethod.Kind.values:
+        raise field_error("kind", f"one of {', '.join(ContactMethod.Kind.values)}")
+    address = (data.get("address") or "").strip()
+    if kind == "email" and address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise field_error("address", "not an email address") from None
+    if kind != "email" and not data.get("endpoint"):
+        raise field_error("endpoint", "a chat or webhook method needs a channels endpoint id")
+    return ContactMethod.objects.create(
+        person=person, kind=kind, address=address if kind == "email" else "",
+        endpoint_id=data.get("endpoint") if kind != "email" else None, label=(data.get("label") or "")[:100],
+    )
+
+
+@transaction.atomic
+def remove_contact_method(method: ContactMethod) -> None:
+    """Delete a contact method (its rules go with it)."""
+    method.delete()
+
+
+@transaction.atomic
+def add_rule(person: Any, data: dict[str, Any]) -> NotificationRule:
+    """Use one of the person's contact methods `delay_minutes` after a page of `urgency` starts."""
+    method = ContactMethod.objects.filter(person=person, pk=data.get("contact_method") or 0).first()
+    if method is None:
+        raise field_error("contact_method", "not one of this person's contact methods")
+    if data.get("urgency") not in NotificationRule.Urgency.values:
+        raise field_error("urgency", "high or low")
+    delay = float(data.get("delay_minutes") or 0)
+    if not 0 <= delay <= 24 * 60:
+        raise field_error("delay_minutes", "between 0 and 1440")
+    return NotificationRule.objects.create(person=person, urgency=data["urgency"], contact_method=method,
+                                           delay_minutes=delay)
+
+
+@transaction.atomic
+def remove_rule(rule: NotificationRule) -> None:
+    """Delete a notification rule."""
+    rule.delete()
+
+
+def _hhmm(value: Any, field: str) -> dt.time | None:
+    if value is None or isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(str(value))
+    except ValueError:
+        raise field_error(field, "a local time HH:MM") from None
+
+
+@transaction.atomic
+def set_profile(person: Any, data: dict[str, Any]) -> PagingProfile:
+    """Time zone and quiet hours (both ends, or neither)."""
+    profile, _ = PagingProfile.objects.get_or_create(person=person)
+    if data.get("time_zone"):
+        try:
+            profile.time_zone = clock.validate_time_zone(data["time_zone"])
+        except ValueError as exc:
+            raise field_error("time_zone", str(exc)) from None
+    if "quiet_start" in data or "quiet_end" in data:
+        start, end = _hhmm(data.get("quiet_start"), "quiet_start"), _hhmm(data.get("quiet_end"), "quiet_end")
+        if (start is None) != (end is None):
+            raise field_error("quiet_end", "give both ends of the quiet hours, or neither")
+        profile.quiet_start, profile.quiet_end = start, end
+    profile.save()
+    return profile

@@ -1,4 +1,13 @@
-"""Who-is-on-call lookup over 1,000 on-call schedules (issue 19's goal: p95 <= 1 ms in-process).
+"""Issue 19's three figures: who-is-on-call lookup p95 over 1,000 schedules (goal <= 1 ms
+in-process), notification fan-out for a 500-person incident (goal <= 2 s with 2 workers) and
+escalation timer accuracy at 1,000 open incidents (goal: every step within 5 s).
+
+The lookup is measured here, in-process. The other two need real worker processes and an SMTP
+sink in a database of their own: they are bench/paging.py's, run as a child process (unless
+--lookup-only) with its own fresh database (--paging-database-url: an empty PostgreSQL database),
+its figures folded into this script's one JSON line under "paging".
+
+Lookup:
 
 Builds, in a fresh SQLite database under a temp OPSDESK_VAR_DIR (or OPSDESK_DATABASE_URL), 1,000
 schedules in 8 time zones, each with 1-3 layers (daily, weekly, custom 8/12 h rotations; some
@@ -8,7 +17,8 @@ queries), then times `queries.on_call(schedule, at)` for random schedules at ran
 across a year (DST changes included): the first lookup of a schedule compiles it, later ones use
 the compiled form. Prints one JSON line of figures.
 
-    .venv/bin/python bench/oncall.py [--schedules 1000] [--lookups 20000]
+    .venv/bin/python bench/oncall.py [--schedules 1000] [--lookups 20000] [--lookup-only]
+        [--paging-database-url URL] [-- ARGS FOR bench/paging.py]
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -83,7 +94,11 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--lookups", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--lookup-only", action="store_true", help="leave out bench/paging.py's fan-out and timer")
+    parser.add_argument("--paging-database-url", default="", help="an empty PostgreSQL database for the paging part")
+    parser.add_argument("paging_args", nargs="*", help="passed to bench/paging.py (after --)")
     args = parser.parse_args()
+    paging = None if args.lookup_only else run_paging(args.paging_database_url, args.paging_args)
     setup_django()
     from django.db import connection
 
@@ -126,7 +141,23 @@ def main() -> None:
         "first_lookup_p95_ms": percentile(first, 0.95),
         "share_in_gap": round(empty / len(samples), 3),
         "goal_lookup_p95_ms": 1.0,
+        "paging": paging,
     }))
+
+
+def run_paging(database_url: str, extra: list[str]) -> dict[str, object]:
+    """bench/paging.py's figures (fan-out and timer), from a child process with its own database."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "paging.py")
+    env = {k: v for k, v in os.environ.items() if k != "OPSDESK_DATABASE_URL"}
+    command = [sys.executable, script, *(["--database-url", database_url] if database_url else []), *extra]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 (our own script)
+    sys.stderr.write(done.stderr)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"bench/paging.py failed (exit {done.returncode})")
+    figures: dict[str, object] = json.loads(lines[-1])
+    return {"fanout": figures["fanout"], "timer": figures["timer"], "workers": figures["workers"],
+            "poll_s": figures["poll_s"], "database": figures["database"]}
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Changes", "changes:list", False),
     ("Incidents", "incidents:list", False),
     ("On-call", "oncall:list", True),
+    ("Paging", "paging:policies", True),
     ("SLAs", "slas:attainment", False),
     ("SLOs", "slos:list", False),
     ("Sites", "sites:list", False),

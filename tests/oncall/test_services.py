@@ -73,3 +73,19 @@ def test_the_gap_warning_job_is_registered_every_five_minutes() -> None:
 
     job = next(j for j in periodic.jobs() if j.name == "oncall-gap-warnings")
     assert job.every == 300
+
+
+def test_a_later_layer_wins_where_it_covers_unless_levels_are_given() -> None:
+    day, night = f.make_user("engineer"), f.make_user("engineer")
+    primary = {"name": "Primary", "rotation": "weekly", "handoff": "09:00", "start": "2026-01-05", "people": [day.pk]}
+    nights = {"name": "Nights", "rotation": "daily", "handoff": "20:00", "start": "2026-01-05", "people": [night.pk],
+              "restrictions": [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "20:00", "end": "08:00"}]}
+    listed = make_schedule([day, night], time_zone="Australia/Sydney", layers=[primary, nights])
+    ten_pm = dt.datetime(2026, 2, 4, 11, 0, tzinfo=UTC)  # 22:00 in Sydney (AEDT)
+    noon = dt.datetime(2026, 2, 4, 1, 0, tzinfo=UTC)
+    assert [layer.level for layer in listed.layers.order_by("id")] == [0, 1]  # type: ignore[attr-defined]
+    assert queries.on_call(listed, ten_pm) == [night]  # type: ignore[arg-type]
+    assert queries.on_call(listed, noon) == [day]  # type: ignore[arg-type]
+    together = make_schedule([day, night], time_zone="Australia/Sydney",
+                             layers=[{**primary, "level": 0}, {**nights, "level": 0}])
+    assert set(queries.on_call(together, ten_pm)) == {day, night}  # type: ignore[arg-type]

@@ -48,7 +48,8 @@ class LayerForm(forms.Form):
     """One layer; a layer left without a name is dropped (and `remove` drops one)."""
 
     name = forms.CharField(max_length=100, required=False)
-    level = forms.IntegerField(initial=0, min_value=-1000, max_value=1000, required=False)
+    level = forms.IntegerField(min_value=-1000, max_value=1000, required=False,
+                               help_text="Empty: its place in the list (later layers win).")
     rotation = forms.ChoiceField(choices=Layer.Rotation.choices, initial="weekly")
     shift_hours = forms.FloatField(required=False, help_text="Custom rotations only: e.g. 12, or 48 for every 2 days.")
     handoff = forms.TimeField(initial=dt.time(9, 0), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -78,7 +79,7 @@ class LayerForm(forms.Form):
         d = self.cleaned_data
         if d.get("remove") or not d.get("name"):
             return None
-        return {"name": d["name"], "level": d.get("level") or 0, "rotation": d["rotation"],
+        return {"name": d["name"], "level": d.get("level"), "rotation": d["rotation"],
                 "shift_hours": d.get("shift_hours"), "handoff": d["handoff"], "start": d.get("start"),
                 "people": d["people"], "restrictions": d["restrictions"]}
 

@@ -33,7 +33,8 @@ class OncallLayerIn(InSchema):
     start: dt.date = Field(..., description="The first shift starts at the handoff on this day.")
     people: list[Id] = Field(default_factory=list, max_length=100, description="User ids in rotation order.")
     restrictions: list[OncallRestrictionIn] = Field(default_factory=list, max_length=50)
-    level: int = Field(0, ge=-1000, le=1000, description="Higher levels win where they cover.")
+    level: int | None = Field(None, ge=-1000, le=1000, description=(
+        "Higher levels win where they cover; default: the layer's place in the list (later layers win)."))
 
 
 class OncallScheduleIn(InSchema):

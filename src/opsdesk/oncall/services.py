@@ -64,7 +64,7 @@ def _m2m(data: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-def _clean_layer(data: dict[str, Any], field: str) -> tuple[dict[str, Any], list[User]]:
+def _clean_layer(data: dict[str, Any], field: str, position: int = 0) -> tuple[dict[str, Any], list[User]]:
     """A layer's model fields and its people in rotation order, validated (`field` names it in errors)."""
     name = str(data.get("name") or "").strip()
     if not name:
@@ -103,7 +103,11 @@ def _clean_layer(data: dict[str, Any], field: str) -> tuple[dict[str, Any], list
     clients = [found[i].username for i in people if found[i].is_client_user or not found[i].is_active]
     if clients:
         raise field_error(f"{field}.people", f"not staff who can be on call: {', '.join(clients)}")
-    level = data.get("level", 0) or 0
+    # Unless given, a layer's level is its place in the list: later layers win where they cover, as in
+    # PagerDuty, so a nights layer listed after the weekly primary takes the nights.
+    level = data.get("level")
+    if level is None:
+        level = position
     if not isinstance(level, int) or isinstance(level, bool) or not -1000 <= level <= 1000:
         raise field_error(f"{field}.level", "an integer between -1000 and 1000")
     fields = {"name": name[:100], "rotation": rotation, "shift_hours": float(hours) if rotation == "custom" and hours is not None else None,
@@ -115,7 +119,7 @@ def _write_layers(schedule: Schedule, layers: list[dict[str, Any]]) -> list[str]
     """Replace the schedule's layers; their names."""
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
         raise field_error("layers", f"a list of at most {MAX_LAYERS} layers")
-    cleaned = [_clean_layer(item, f"layers[{i}]") for i, item in enumerate(layers)]
+    cleaned = [_clean_layer(item, f"layers[{i}]", i) for i, item in enumerate(layers)]
     Layer.objects.filter(schedule=schedule).delete()
     for fields, people in cleaned:
         layer = Layer.objects.create(schedule=schedule, **fields)
@@ -149,7 +153,7 @@ def _precheck_layers(layers: Any) -> None:
     for i, item in enumerate(layers):
         if not isinstance(item, dict):
             raise field_error(f"layers[{i}]", "an object")
-        _clean_layer(item, f"layers[{i}]")
+        _clean_layer(item, f"layers[{i}]", i)
 
 
 @transaction.atomic
@@ -185,7 +189,7 @@ def add_layer(schedule: Schedule, data: dict[str, Any], *, actor: Actor) -> Laye
     """Add one layer on top of the others."""
     if Layer.objects.filter(schedule=schedule).count() >= MAX_LAYERS:
         raise field_error("layers", f"at most {MAX_LAYERS} layers")
-    fields, people = _clean_layer(data, "layer")
+    fields, people = _clean_layer(data, "layer", Layer.objects.filter(schedule=schedule).count())
     layer = Layer.objects.create(schedule=schedule, **fields)
     LayerMember.objects.bulk_create(LayerMember(layer=layer, person=p, position=i) for i, p in enumerate(people))
     timeline.record(schedule, "layer_added", actor=actor, summary=f"Layer {layer.name} added",

@@ -108,6 +108,6 @@ class Command(BaseCommand):
             handoff = queries.next_handoff(schedule, now)
             gap = queries.next_gap(schedule, now, dt.timedelta(hours=24))
             table.add_row(str(schedule.pk), schedule.name, schedule.time_zone, schedule.team or "—", people,
-                          f"{handoff.astimezone(tz):%a %H:%M}" if handoff else "—",
+                          f"{handoff.astimezone(tz):%a %d %b %H:%M}" if handoff else "—",
                           rules.describe_gap(*gap, schedule.time_zone) if gap else "—")
         console.print(table)

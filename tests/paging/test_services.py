@@ -207,3 +207,21 @@ def test_failed_email_is_recorded(settings) -> None:
     run(T0)
     page = Page.objects.get()
     assert page.state == "failed" and "Error" in page.detail
+
+
+def test_schedule_target_pages_who_is_on_call_at_the_steps_instant() -> None:
+    from opsdesk.oncall import services as oncall
+
+    day, cover = f.make_user("engineer", username="dayshift"), f.make_user("engineer", username="cover")
+    admin = f.make_user("admin")
+    schedule = oncall.create_schedule({"name": "EPR 24x7", "time_zone": "Europe/London", "layers": [
+        {"name": "Primary", "rotation": "weekly", "handoff": "09:00", "start": "2026-02-23", "people": [day.pk]}]}, admin)
+    # cover takes over five minutes after the incident opens: step 2 (due then) must page cover, not day.
+    oncall.add_override(schedule, {"person": cover.pk, "start": T0 + 4 * MIN, "end": T0 + 60 * MIN}, admin)
+    step = {"target_kind": "schedule", "target_ref": schedule.pk, "wait_minutes": 5}
+    make_policy(step, dict(step))
+    incident = open_incident(f.make_user("incident_commander"))
+    assert run(T0) == (1, 1)
+    assert run(T0 + 5 * MIN) == (1, 1)
+    assert [m.to for m in mail.outbox] == [[day.email], [cover.email]]
+    assert "Step 1: paged the on-call of EPR 24x7: dayshift by email" in summaries(incident)

@@ -7,10 +7,10 @@ after the load are paged by these policies."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from opsdesk.accounts.models import User
+from opsdesk.oncall.models import Schedule
 from opsdesk.paging import contacts, policies
 
 from .context import DemoContext
@@ -19,13 +19,8 @@ HOSPITAL_SCHEDULE = "Northgate Health EPR 24×7"
 
 
 def _schedule_id(name: str) -> int | None:
-    """The oncall app's schedule of that name, if that app and the schedule exist."""
-    try:
-        models = importlib.import_module("opsdesk.oncall.models")
-    except ImportError:
-        return None
-    found = getattr(models, "Schedule", None)
-    row = found.objects.filter(name=name).first() if found is not None else None
+    """The id of the on-call schedule of that name, if the oncall step made it."""
+    row = Schedule.objects.filter(name=name).first()
     return int(row.pk) if row is not None else None
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from opsdesk.channels import services as channels
 from opsdesk.channels.messages import Action, Message, Style
+from opsdesk.channels.models import Endpoint
 
 from . import links
 from .models import Page
@@ -77,10 +78,8 @@ def _via_channel(page: Page, urls: dict[str, str] | None = None) -> str:
     """Chat and webhook methods go through channels.send_to (the one seam to channels)."""
     if page.endpoint_id is None:
         raise ValueError("no channel endpoint")
-    channel_models = importlib.import_module("opsdesk.channels.models")
-    channel_services = importlib.import_module("opsdesk.channels.services")
-    endpoint = channel_models.Endpoint.objects.get(pk=page.endpoint_id)
-    delivery = channel_services.send_to(endpoint, message_for(page, urls), event="incident.paged",
+    endpoint = Endpoint.objects.get(pk=page.endpoint_id)
+    delivery = channels.send_to(endpoint, message_for(page, urls), event="incident.paged",
                                         idempotency_key=page.idempotency_key)
     return f"handed to {page.kind} endpoint {page.endpoint_id} (delivery {getattr(delivery, 'pk', '?')})"
 

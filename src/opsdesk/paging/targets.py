@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from opsdesk.incidents.models import Incident, IncidentRole
+from opsdesk.oncall import queries as oncall_queries
+from opsdesk.oncall.models import Schedule
 
 from .models import EscalationStep
 
@@ -17,12 +18,7 @@ def on_call_of_schedule(ref: int | None, at: dt.datetime) -> tuple[list[Any], st
     """The people on call of schedule `ref` at `at` and the schedule's name (the one seam to oncall)."""
     if ref is None:
         return [], "a schedule"
-    try:
-        oncall_models = importlib.import_module("opsdesk.oncall.models")
-        oncall_queries = importlib.import_module("opsdesk.oncall.queries")
-    except ImportError:
-        return [], f"schedule {ref}"
-    schedule = oncall_models.Schedule.objects.filter(pk=ref).first()
+    schedule = Schedule.objects.filter(pk=ref).first()
     if schedule is None:
         return [], f"schedule {ref} (gone)"
     return list(oncall_queries.on_call(schedule, at)), str(schedule.name)

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from opsdesk.accounts.models import User
 from opsdesk.core import tenancy
 from opsdesk.core.errors import NotFound, PermissionDenied
 from opsdesk.incidents.models import Incident
+from opsdesk.oncall.models import Schedule
 
 from .models import (
     ContactMethod,
@@ -74,12 +76,16 @@ def get_incident(user: Any, pk: int) -> Incident:
 
 
 def step_label(step: EscalationStep) -> str:
-    """How a step is named: "person 12", "team EPR", "roles commander", "schedule 3"."""
+    """How a step is named: "the on-call of EPR 24×7", "alice", "team EPR", "roles commander"."""
     if step.target_kind == "team":
         return f"team {step.team}"
     if step.target_kind == "roles":
         return "roles " + (", ".join(step.roles) or "all")
-    return f"{step.target_kind} {step.target_ref}"
+    if step.target_kind == "schedule":
+        schedule = Schedule.objects.filter(pk=step.target_ref or 0).only("name").first()
+        return f"the on-call of {schedule.name}" if schedule else f"schedule {step.target_ref} (gone)"
+    person = User.objects.filter(pk=step.target_ref or 0).first()
+    return person.get_username() if person else f"person {step.target_ref} (gone)"
 
 
 def escalation_status(user: Any, incident: Incident) -> dict[str, Any]:
@@ -107,8 +113,12 @@ def escalation_status(user: Any, incident: Incident) -> dict[str, Any]:
             "pages": [{"person": p.person.get_username(), "method": p.kind, "state": p.state, "sent_at": p.sent_at,
                        "cycle": p.cycle} for p in mine],
         })
+    stopped = ""
+    if esc.stopped_at is not None:
+        by = f" by {esc.stopped_by.get_username()}" if esc.stopped_by else ""
+        stopped = f"Escalation stopped: {esc.state}{by} at {esc.stopped_at:%Y-%m-%d %H:%M:%S} UTC"
     return {"policy": esc.policy.name if esc.policy else None, "state": esc.state, "urgency": esc.urgency,
-            "cycle": esc.cycle, "steps": rows, "next_due_at": esc.next_due_at}
+            "cycle": esc.cycle, "steps": rows, "next_due_at": esc.next_due_at, "stopped": stopped}
 
 
 def get_contact_method(person: Any, pk: int) -> ContactMethod:

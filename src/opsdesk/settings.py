@@ -281,6 +281,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not
 AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ADMIN = True
 
+# Paging: how long a one-click link in a page (acknowledge, escalate, resolve, open) stays valid, in seconds.
+OPSDESK_PAGING_LINK_MAX_AGE = int(ENV.get("OPSDESK_PAGING_LINK_MAX_AGE", str(24 * 3600)))
+
 # Inbound email (`opsdesk mail`, the inbound app): the domains whose addresses it accepts mail for
 # (others: 550; default the BASE_URL's host), the largest message (552 above it), the attachments
 # kept of one message, and the port it listens on.

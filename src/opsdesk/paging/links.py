@@ -37,7 +37,7 @@ class LinkUsed(Conflict):
 
 def max_age() -> int:
     """Seconds a link stays valid (settings.OPSDESK_PAGING_LINK_MAX_AGE, default 24 h)."""
-    return int(getattr(settings, "OPSDESK_PAGING_LINK_MAX_AGE", 24 * 3600))
+    return settings.OPSDESK_PAGING_LINK_MAX_AGE
 
 
 def _hash(token: str) -> str:

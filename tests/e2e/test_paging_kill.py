@@ -27,7 +27,7 @@ def test_killed_worker_skips_no_step_and_doubles_none(process_logs: Path) -> Non
     people = [f.make_user("engineer", username=name) for name in ("alice", "bob", "carol")]
     policy = EscalationPolicy.objects.create(name="Three steps", is_default=True)
     for i, who in enumerate(people):
-        EscalationStep.objects.create(policy=policy, position=i, target_kind="person", target_ref=who.pk,
+        EscalationStep.objects.create(policy=policy, position=i, target_kind="person", person=who,
                                       wait_minutes=WAIT_S / 60)
     owner = f.make_user("incident_commander", username="owner")
     incident = incidents.declare_incident({"title": "EPR down", "severity": "sev1"}, actor=owner)

@@ -3,14 +3,15 @@ handler -> stored -> the worker), answers captured by a real SMTP server."""
 
 from __future__ import annotations
 
+import datetime as dt
 from email import message_from_bytes
 from email.message import EmailMessage
 
 import pytest
 
 from opsdesk.core.models import Activity, Notification
+from opsdesk.core.replies import parse_token, reply_address
 from opsdesk.inbound import services
-from opsdesk.inbound.addresses import parse_token, reply_address
 from opsdesk.inbound.models import InboundMessage
 from opsdesk.workorders import services as wo_services
 from opsdesk.workorders.models import Comment, WorkOrder
@@ -129,6 +130,45 @@ def test_ack_reply_from_the_paged_person_acknowledges_the_incident(listener, com
     listener.send(compose("ic@provider.example", f"Re: [INC-{incident.pk}] Checkout errors", "Acknowledge"))
     run_worker()
     assert (_only().state, _only().outcome, _only().detail.get("already")) == ("processed", "acknowledged", "acknowledged")
+
+
+def test_ack_from_someone_neither_paged_nor_responding_is_only_an_update_request(listener, compose, outbox, world):
+    owner = f.make_user("incident_commander")
+    f.make_user("engineer", email="bystander@provider.example")
+    incident = make_incident(owner=owner, state="triggered", acknowledged_after=None, clients=[world["acme"]])
+    listener.send(compose("bystander@provider.example", f"Re: [INC-{incident.pk}] Checkout errors", "ack"))
+    run_worker()
+    incident.refresh_from_db()
+    assert incident.state == "triggered" and _only().outcome == "update_request"
+
+
+def test_the_paged_person_acknowledges_by_replying_ack_to_the_page_email(listener, compose, outbox, world):
+    from opsdesk.core import clock
+    from opsdesk.paging import services as paging
+    from opsdesk.paging.models import Escalation
+    from tests.paging.helpers import make_policy, open_incident, person
+
+    alice = f.make_user("engineer", username="alice", email="alice@provider.example")
+    bob = f.make_user("engineer", username="bob", email="bob@provider.example")
+    make_policy(person(alice, wait=5), person(bob))
+    now = clock.now()
+    incident = open_incident(f.make_user("incident_commander"), at=now)
+    paging.advance_due(now)
+    paging.send_due(now)
+    (to, page), = outbox.messages
+    assert to == ["alice@provider.example"]
+    reply_to = page["Reply-To"]
+    assert reply_to.startswith("reply+i") and reply_to.endswith(f"@{DOMAIN}")
+    assert parse_token(reply_to.split("+", 1)[1].split("@")[0]).user_id == alice.pk
+    listener.send(compose("alice@provider.example", f"Re: {page['Subject']}", "ack\n\n> You are being paged",
+                          to=reply_to))
+    run_worker()
+    incident.refresh_from_db()
+    assert incident.state == "acknowledged" and _only().outcome == "acknowledged"
+    esc = Escalation.objects.get(incident=incident)
+    assert esc.state == "acknowledged" and esc.stopped_by == alice
+    later = now + dt.timedelta(minutes=10)
+    assert paging.advance_due(later) == 0 and len(outbox.messages) == 1  # bob is never paged
 
 
 def test_other_text_on_an_incident_is_an_update_request_for_the_owner(listener, compose, outbox, world):

@@ -15,7 +15,7 @@ T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)  # a Monday, 10:00 UTC
 
 def make_policy(*steps: dict[str, Any], name: str = "Default", is_default: bool = True, repeat: int = 0,
                 **kw: Any) -> EscalationPolicy:
-    """A policy with steps given as {"target_kind", "target_ref"/"team"/"roles", "wait_minutes"}."""
+    """A policy with steps given as {"target_kind", "person"/"schedule"/"team"/"roles", "wait_minutes"}."""
     policy = EscalationPolicy.objects.create(name=name, is_default=is_default, repeat=repeat, **kw)
     for i, step in enumerate(steps):
         EscalationStep.objects.create(policy=policy, position=i, **step)
@@ -23,7 +23,7 @@ def make_policy(*steps: dict[str, Any], name: str = "Default", is_default: bool 
 
 
 def person(user: Any, wait: float = 15) -> dict[str, Any]:
-    return {"target_kind": "person", "target_ref": user.pk, "wait_minutes": wait}
+    return {"target_kind": "person", "person": user, "wait_minutes": wait}
 
 
 def open_incident(owner: Any, *, severity: str = "sev1", at: dt.datetime = T0, **data: Any) -> Incident:

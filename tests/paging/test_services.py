@@ -218,7 +218,7 @@ def test_schedule_target_pages_who_is_on_call_at_the_steps_instant() -> None:
         {"name": "Primary", "rotation": "weekly", "handoff": "09:00", "start": "2026-02-23", "people": [day.pk]}]}, admin)
     # cover takes over five minutes after the incident opens: step 2 (due then) must page cover, not day.
     oncall.add_override(schedule, {"person": cover.pk, "start": T0 + 4 * MIN, "end": T0 + 60 * MIN}, admin)
-    step = {"target_kind": "schedule", "target_ref": schedule.pk, "wait_minutes": 5}
+    step = {"target_kind": "schedule", "schedule": schedule, "wait_minutes": 5}
     make_policy(step, dict(step))
     incident = open_incident(f.make_user("incident_commander"))
     assert run(T0) == (1, 1)

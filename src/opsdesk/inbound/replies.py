@@ -19,8 +19,10 @@ from django.db.models import Q
 from opsdesk.accounts.models import User
 from opsdesk.core import notify, timeline
 from opsdesk.core.tenancy import scope
-from opsdesk.incidents import services as incident_services
+from opsdesk.incidents import rules as incident_rules
 from opsdesk.incidents.models import Incident, IncidentRole
+from opsdesk.paging import services as paging_services
+from opsdesk.paging.models import Page
 from opsdesk.sites.models import Site
 from opsdesk.tenancy.models import Client
 from opsdesk.workorders import queries as workorder_queries
@@ -128,13 +130,15 @@ def _comment(mail: Mail, wo: WorkOrder, person: User, text: str) -> Result:
 
 
 def _incident_reply(mail: Mail, incident: Incident, person: User, text: str) -> Result:
-    if not person.is_client_user and rules.is_ack(text):
-        if incident.state == Incident.State.TRIGGERED:
-            incident_services.transition_incident(incident, "acknowledged", actor=person, reason="by email reply")
+    if rules.is_ack(text) and may_acknowledge(incident, person):
+        before = incident.state
+        if before in incident_rules.OPEN_STATES:  # stops the escalation (also of a reopened incident)
+            paging_services.acknowledge(incident, actor=person, reason="by email reply")
+        if before == Incident.State.TRIGGERED:
             return Result(Outcome.ACKNOWLEDGED, {"by": person.pk}, "incident", incident.pk)
         timeline.record(incident, "ack_by_email", actor=person,
-                        summary=f"Acknowledged by email reply (already {incident.state})")
-        return Result(Outcome.ACKNOWLEDGED, {"by": person.pk, "already": incident.state}, "incident", incident.pk)
+                        summary=f"Acknowledged by email reply (already {before})")
+        return Result(Outcome.ACKNOWLEDGED, {"by": person.pk, "already": before}, "incident", incident.pk)
     attachments = keep_attachments(mail)
     summary = _with_attachments(text or "(no text)", attachments)
     timeline.record(incident, "update_requested", actor=person, summary=f"Update request by email: {summary}"[:2000],
@@ -144,6 +148,18 @@ def _incident_reply(mail: Mail, incident: Incident, person: User, text: str) -> 
     notify.notify(receivers, f"Update request on INC-{incident.pk} from {person.get_username()}",
                   summary[:1000], f"/incidents/{incident.pk}/")
     return Result(Outcome.UPDATE_REQUEST, {"by": person.pk}, "incident", incident.pk)
+
+
+def may_acknowledge(incident: Incident, person: User) -> bool:
+    """Who may acknowledge by replying: a person paged for the incident, its owner, or a holder of
+    one of its roles (an "ack" from anyone else is an update request, as any other reply)."""
+    if person.is_client_user:
+        return False
+    if person.pk == incident.owner_id:
+        return True
+    if Page.objects.filter(escalation__incident=incident, person=person).exists():
+        return True
+    return IncidentRole.objects.filter(incident=incident, user=person).exists()
 
 
 def known_contact(address: str) -> Contact | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
+
+from opsdesk.core.replies import Target
 
 # Our own Message-IDs start with this (inbound.answers makes them): one seen coming in is a loop.
 OWN_ID_PREFIX = "opsdesk."
@@ -15,14 +16,6 @@ TAG = re.compile(r"\[(WO|INC)-(\d{1,12})\]", re.IGNORECASE)
 ACK_WORDS = frozenset({"ack", "acknowledge", "acknowledged", "ack.", "acknowledge."})
 _QUOTE_START = re.compile(r"^\s*(On\s.+wrote:|-{2,}\s*Original Message\s*-{2,}|From:\s.+)\s*$", re.IGNORECASE)
 BOUNCERS = ("mailer-daemon@", "postmaster@")
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a reply answers: a work order or an incident, by id."""
-
-    kind: str  # "workorder" | "incident"
-    id: int
 
 
 def address_of(value: str | None) -> str:

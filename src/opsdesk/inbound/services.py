@@ -23,9 +23,9 @@ from django.utils.html import strip_tags
 from opsdesk.core import clock, timeline
 from opsdesk.core.actors import Actor, SystemActor
 from opsdesk.core.errors import Conflict
+from opsdesk.core.replies import token_of_recipients
 
 from . import answers, rules
-from .addresses import token_of_recipients
 from .models import InboundMessage
 from .replies import Mail, apply_reply, known_contact, new_request, unknown_sender
 

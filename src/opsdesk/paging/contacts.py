@@ -9,10 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from opsdesk.channels.models import Endpoint
 from opsdesk.core import clock
 from opsdesk.core.errors import field_error
 
 from .models import ContactMethod, NotificationRule, PagingProfile
+
+CHAT_KINDS = {k for k in Endpoint.Kind.values if k != Endpoint.Kind.WEBHOOK}  # Slack, Teams (and later chat kinds)
 
 
 @transaction.atomic
@@ -27,12 +30,27 @@ def add_contact_method(person: Any, data: dict[str, Any]) -> ContactMethod:
             validate_email(address)
         except ValidationError:
             raise field_error("address", "not an email address") from None
-    if kind != "email" and not data.get("endpoint"):
-        raise field_error("endpoint", "a chat or webhook method needs a channels endpoint id")
+    endpoint = _endpoint(kind, data.get("endpoint")) if kind != "email" else None
     return ContactMethod.objects.create(
         person=person, kind=kind, address=address if kind == "email" else "",
-        endpoint_id=data.get("endpoint") if kind != "email" else None, label=(data.get("label") or "")[:100],
+        endpoint=endpoint, label=(data.get("label") or "")[:100],
     )
+
+
+def _endpoint(kind: str, ref: Any) -> Endpoint:
+    """The channels endpoint a chat or webhook method uses: an existing internal one of the right
+    kind. Endpoints are made by staff with integrations.write (Channels); a person only picks one."""
+    if not ref:
+        raise field_error("endpoint", "a chat or webhook method needs a channels endpoint id")
+    endpoint = Endpoint.objects.filter(pk=ref).first()
+    if endpoint is None:
+        raise field_error("endpoint", f"no channels endpoint {ref}")
+    if endpoint.client_id is not None:
+        raise field_error("endpoint", f"endpoint {ref} is a client's; pages go to internal endpoints only")
+    allowed = CHAT_KINDS if kind == ContactMethod.Kind.CHAT else {Endpoint.Kind.WEBHOOK}
+    if endpoint.kind not in allowed:
+        raise field_error("endpoint", f"endpoint {ref} is a {endpoint.get_kind_display()}, not a {kind} endpoint")
+    return endpoint
 
 
 @transaction.atomic

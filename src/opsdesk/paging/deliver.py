@@ -9,7 +9,7 @@ from django.core.mail import EmailMessage
 
 from opsdesk.channels import services as channels
 from opsdesk.channels.messages import Action, Message, Style
-from opsdesk.channels.models import Endpoint
+from opsdesk.core import replies
 
 from . import links
 from .models import Page
@@ -52,7 +52,8 @@ def email_body(page: Page, message: Message) -> str:
         "",
     ]
     lines += [f"{a.label}: {a.url}" for a in message.actions]
-    lines += ["", "Each link works once and expires after a day. Acknowledging needs no login."]
+    lines += ["", "Each link works once and expires after a day. Acknowledging needs no login;",
+              "you can also reply to this email with the single word \"ack\"."]
     return "\n".join(lines)
 
 
@@ -67,18 +68,20 @@ def send_email(page: Page, connection: Any, urls: dict[str, str] | None = None) 
     address = page.address or page.person.email
     if not address:
         raise ValueError(f"{page.person.get_username()} has no email address")
+    incident = page.escalation.incident
     EmailMessage(
         subject=message.title, body=email_body(page, message), from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address], headers={"Message-ID": message_id(page)}, connection=connection,
+        reply_to=[replies.reply_address(incident, page.person)],  # "ack" in a reply acknowledges (opsdesk mail)
     ).send()
     return f"emailed {address}"
 
 
 def _via_channel(page: Page, urls: dict[str, str] | None = None) -> str:
     """Chat and webhook methods go through channels.send_to (the one seam to channels)."""
-    if page.endpoint_id is None:
-        raise ValueError("no channel endpoint")
-    endpoint = Endpoint.objects.get(pk=page.endpoint_id)
+    endpoint = page.endpoint
+    if endpoint is None:
+        raise ValueError("no channel endpoint (removed?)")
     delivery = channels.send_to(endpoint, message_for(page, urls), event="incident.paged",
                                         idempotency_key=page.idempotency_key)
     return f"handed to {page.kind} endpoint {page.endpoint_id} (delivery {getattr(delivery, 'pk', '?')})"

@@ -5,12 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+
+from opsdesk.channels.models import Endpoint
+from opsdesk.oncall.models import Schedule
 
 from . import rules
 
 MODE_CHOICES = [(m, m.replace("_", " ")) for m in rules.MODES]
-STEPS_HELP = ("One step a line: TARGET REF-OR-NAME WAIT-MINUTES, e.g. \"person 12 5\", \"team EPR engineers 10\", "
-              "\"roles commander,operations 15\", \"schedule 3 15\".")
+STEPS_HELP = ("One step a line: TARGET ID-OR-NAME WAIT-MINUTES, e.g. \"person alice 5\", \"team EPR engineers 10\", "
+              "\"roles commander,operations 15\", \"schedule Northgate Health EPR 24×7 15\".")
+
+
+def _ref(kind: str, what: str, n: int) -> int:
+    """The id a step line names: an id, a username (person) or a schedule's name."""
+    if what.isdigit():
+        return int(what)
+    if kind == "person":
+        found = list(get_user_model().objects.filter(username=what).values_list("id", flat=True))
+    else:
+        found = list(Schedule.objects.filter(name=what).values_list("id", flat=True)[:2])
+    if len(found) != 1:
+        noun = "user" if kind == "person" else "schedule"
+        raise forms.ValidationError(f"line {n}: {'no' if not found else 'more than one'} {noun} {what!r}"
+                                    + ("" if not found else "; give its id"))
+    return found[0]
 
 
 def parse_steps(text: str) -> list[dict[str, Any]]:
@@ -31,9 +50,9 @@ def parse_steps(text: str) -> list[dict[str, Any]]:
         what = " ".join(rest)
         step: dict[str, Any] = {"target": kind, "wait_minutes": wait}
         if kind in ("person", "schedule"):
-            if not what.isdigit():
-                raise forms.ValidationError(f"line {n}: {kind} needs an id")
-            step["ref"] = int(what)
+            if not what:
+                raise forms.ValidationError(f"line {n}: {kind} needs an id or a name")
+            step["ref"] = _ref(kind, what, n)
         elif kind == "team":
             step["team"] = what
         elif kind == "roles":
@@ -47,8 +66,9 @@ def parse_steps(text: str) -> list[dict[str, Any]]:
 def format_steps(policy: Any) -> str:
     """The policy's steps as the form's lines."""
     lines = []
-    for s in policy.steps.order_by("position"):
-        what = {"team": s.team, "roles": ",".join(s.roles)}.get(s.target_kind, str(s.target_ref or ""))
+    for s in policy.steps.select_related("schedule", "person").order_by("position"):
+        named = s.schedule.name if s.schedule else s.person.get_username() if s.person else ""
+        what = {"team": s.team, "roles": ",".join(s.roles)}.get(s.target_kind, named)
         lines.append(f"{s.target_kind} {what} {s.wait_minutes:g}")
     return "\n".join(lines)
 
@@ -74,9 +94,19 @@ class PolicyForm(forms.Form):
 
 
 class ContactMethodForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("email", "Email")], initial="email")
-    address = forms.EmailField(required=False, help_text="Blank: your account's email.")
+    kind = forms.ChoiceField(choices=[("email", "Email"), ("chat", "Chat (Slack, Teams)"), ("webhook", "Webhook (pager/SMS gateway)")],
+                             initial="email")
+    address = forms.EmailField(required=False, help_text="Email: blank means your account's email.")
+    endpoint = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
+                                      help_text="Chat or webhook: one of the internal endpoints on the Channels page "
+                                                "(staff with integrations.write add them).")
     label = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        internal = Endpoint.objects.filter(client=None).order_by("name", "id")
+        self.fields["endpoint"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (e.pk, f"{e.name} ({e.get_kind_display()})") for e in internal]
 
 
 class RuleForm(forms.Form):

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import models
 
 from opsdesk.alerts.models import Integration
+from opsdesk.channels.models import Endpoint
 from opsdesk.incidents.models import Incident
+from opsdesk.oncall.models import Schedule
 from opsdesk.services.models import Service
 from opsdesk.tenancy.models import Client
 
@@ -53,8 +55,12 @@ class EscalationStep(models.Model):
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     target_kind = models.CharField(max_length=10, choices=Target.choices)
-    target_ref = models.PositiveIntegerField(null=True, blank=True, help_text="Schedule or user id.")
-    team = models.CharField(max_length=150, blank=True, help_text="The Django auth group of that name.")
+    schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 help_text="Target schedule: its on-call at the step's instant.")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", help_text="Target person.")
+    team = models.CharField(max_length=150, blank=True,
+                            help_text="Target team: the on-call of its schedules, else the auth group of that name.")
     roles = models.JSONField(default=list, blank=True)
     wait_minutes = models.FloatField(default=15)
 
@@ -66,6 +72,11 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} #{self.position}"
+
+    @property
+    def target_ref(self) -> int | None:
+        """The id the API calls `ref`: the schedule's or the person's."""
+        return self.schedule_id if self.target_kind == self.Target.SCHEDULE else self.person_id
 
 
 class ContactMethod(models.Model):
@@ -79,7 +90,8 @@ class ContactMethod(models.Model):
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_methods")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     address = models.EmailField(blank=True, help_text="Email: blank means the user's email.")
-    endpoint_id = models.PositiveIntegerField(null=True, blank=True, help_text="A channels endpoint (chat, webhook).")
+    endpoint = models.ForeignKey(Endpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 help_text="An internal channels endpoint (chat, webhook).")
     label = models.CharField(max_length=100, blank=True)
 
     tenant_path = "__staff_only__"
@@ -127,7 +139,10 @@ class PagingProfile(models.Model):
 
 
 class Escalation(models.Model):
-    """The run of one policy for one incident: where it is, and when its next step is due."""
+    """The run of one policy for one incident: where it is, and when its next step is due.
+
+    An incident has one run per time it opened: a reopened incident (resolved → investigating)
+    starts run 2, and so on; the latest run is the incident's escalation."""
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -136,7 +151,8 @@ class Escalation(models.Model):
         EXHAUSTED = "exhausted", "Exhausted"
         TICKET = "ticket", "Ticket only"
 
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="escalation")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalations")
+    run = models.PositiveSmallIntegerField(default=1, help_text="1 for the first opening, 2 after a reopen, ...")
     policy = models.ForeignKey(EscalationPolicy, null=True, on_delete=models.SET_NULL, related_name="escalations")
     urgency = models.CharField(max_length=4, choices=NotificationRule.Urgency.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.ACTIVE)
@@ -152,6 +168,7 @@ class Escalation(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "next_due_at"], name="paging_escalation_due")]
+        constraints = [models.UniqueConstraint(fields=["incident", "run"], name="paging_escalation_run")]
 
     def __str__(self) -> str:
         return f"Escalation of INC-{self.incident_id}"
@@ -174,7 +191,7 @@ class Page(models.Model):
     rule = models.ForeignKey(NotificationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=10, choices=ContactMethod.Kind.choices, default=ContactMethod.Kind.EMAIL)
     address = models.CharField(max_length=254, blank=True)
-    endpoint_id = models.PositiveIntegerField(null=True, blank=True)
+    endpoint = models.ForeignKey(Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     idempotency_key = models.CharField(max_length=120, unique=True)
     due_at = models.DateTimeField(db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

@@ -12,6 +12,7 @@ from opsdesk.core import timeline
 from opsdesk.core.actors import Actor
 from opsdesk.core.errors import field_error
 from opsdesk.incidents.models import IncidentRole
+from opsdesk.oncall.models import Schedule
 from opsdesk.services.models import Service
 from opsdesk.tenancy.models import Client
 
@@ -39,10 +40,12 @@ def _steps(steps: list[dict[str, Any]]) -> list[EscalationStep]:
         if kind not in TARGETS:
             raise field_error(f"{field}.target", f"one of {', '.join(sorted(TARGETS))}")
         ref, team, roles = s.get("ref"), (s.get("team") or "").strip(), list(s.get("roles") or [])
-        if kind == "person" and not get_user_model().objects.filter(pk=ref or 0, is_active=True).exists():
-            raise field_error(f"{field}.ref", f"no active user {ref}")
-        if kind == "schedule" and not ref:
-            raise field_error(f"{field}.ref", "the schedule's id")
+        person = get_user_model().objects.filter(pk=ref or 0, is_active=True).first() if kind == "person" else None
+        if kind == "person" and person is None:
+            raise field_error(f"{field}.ref", f"no active user {ref}" if ref else "the person's user id")
+        schedule = Schedule.objects.filter(pk=ref or 0).first() if kind == "schedule" else None
+        if kind == "schedule" and schedule is None:
+            raise field_error(f"{field}.ref", f"no on-call schedule {ref}" if ref else "the schedule's id")
         if kind == "team" and not team:
             raise field_error(f"{field}.team", "the team (group) name")
         unknown = [r for r in roles if r not in ROLES]
@@ -52,7 +55,7 @@ def _steps(steps: list[dict[str, Any]]) -> list[EscalationStep]:
         wait = float(s.get("wait_minutes", 15))
         if not 0 <= wait <= 7 * 24 * 60:
             raise field_error(f"{field}.wait_minutes", "between 0 and 10080 minutes")
-        made.append(EscalationStep(position=i, target_kind=kind, target_ref=ref if kind in ("person", "schedule") else None,
+        made.append(EscalationStep(position=i, target_kind=kind, schedule=schedule, person=person,
                                    team=team if kind == "team" else "", roles=roles if kind == "roles" else [],
                                    wait_minutes=wait))
     return made

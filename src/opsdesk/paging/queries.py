@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from opsdesk.accounts.models import User
 from opsdesk.core import tenancy
 from opsdesk.core.errors import NotFound, PermissionDenied
 from opsdesk.incidents.models import Incident
-from opsdesk.oncall.models import Schedule
 
 from .models import (
     ContactMethod,
@@ -25,7 +23,8 @@ from .models import (
 
 def list_policies(user: Any) -> QuerySet[EscalationPolicy]:
     """Escalation policies (staff only) with their steps."""
-    return tenancy.scope(EscalationPolicy.objects.all(), user).prefetch_related("steps", "services", "integrations")
+    steps = Prefetch("steps", queryset=EscalationStep.objects.select_related("schedule", "person"))
+    return tenancy.scope(EscalationPolicy.objects.all(), user).prefetch_related(steps, "services", "integrations")
 
 
 def get_policy(user: Any, pk: int) -> EscalationPolicy:
@@ -82,18 +81,16 @@ def step_label(step: EscalationStep) -> str:
     if step.target_kind == "roles":
         return "roles " + (", ".join(step.roles) or "all")
     if step.target_kind == "schedule":
-        schedule = Schedule.objects.filter(pk=step.target_ref or 0).only("name").first()
-        return f"the on-call of {schedule.name}" if schedule else f"schedule {step.target_ref} (gone)"
-    person = User.objects.filter(pk=step.target_ref or 0).first()
-    return person.get_username() if person else f"person {step.target_ref} (gone)"
+        return f"the on-call of {step.schedule.name}" if step.schedule else "a schedule (none set)"
+    return step.person.get_username() if step.person else "a person (none set)"
 
 
 def escalation_status(user: Any, incident: Incident) -> dict[str, Any]:
     """The escalation of an incident: its steps done, due and waiting, with their pages."""
-    esc = (Escalation.objects.select_related("policy").filter(incident=incident).first())
+    esc = Escalation.objects.select_related("policy", "stopped_by").filter(incident=incident).order_by("-run").first()
     if esc is None:
         return {"policy": None, "state": "none", "urgency": None, "steps": [], "next_due_at": None}
-    steps = list(esc.policy.steps.order_by("position")) if esc.policy else []
+    steps = list(esc.policy.steps.select_related("schedule", "person").order_by("position")) if esc.policy else []
     pages = list(esc.pages.select_related("person").order_by("cycle", "position", "due_at", "id"))
     rows = []
     for i, step in enumerate(steps):
@@ -118,7 +115,7 @@ def escalation_status(user: Any, incident: Incident) -> dict[str, Any]:
         by = f" by {esc.stopped_by.get_username()}" if esc.stopped_by else ""
         stopped = f"Escalation stopped: {esc.state}{by} at {esc.stopped_at:%Y-%m-%d %H:%M:%S} UTC"
     return {"policy": esc.policy.name if esc.policy else None, "state": esc.state, "urgency": esc.urgency,
-            "cycle": esc.cycle, "steps": rows, "next_due_at": esc.next_due_at, "stopped": stopped}
+            "cycle": esc.cycle, "run": esc.run, "steps": rows, "next_due_at": esc.next_due_at, "stopped": stopped}
 
 
 def get_contact_method(person: Any, pk: int) -> ContactMethod:

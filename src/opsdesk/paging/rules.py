@@ -92,9 +92,11 @@ def after_quiet_hours(at: dt.datetime, time_zone: str, start: dt.time | None, en
     return dt.datetime.combine(end_day, end, tzinfo=zone).astimezone(dt.UTC)
 
 
-def page_key(incident_id: int, position: int, person_id: int, cycle: int, method: str) -> str:
-    """The idempotency key of one notification: the same decision always yields the same key."""
-    return f"{incident_id}:{position}:{person_id}:{cycle}:{method}"
+def page_key(incident_id: int, position: int, person_id: int, cycle: int, method: str, run: int = 1) -> str:
+    """The idempotency key of one notification: the same decision always yields the same key (a
+    reopened incident's later runs are told apart by `r<run>`)."""
+    incident = f"{incident_id}" if run <= 1 else f"{incident_id}r{run}"
+    return f"{incident}:{position}:{person_id}:{cycle}:{method}"
 
 
 def step_to_run(step_index: int, cycle: int, steps: int, repeat: int) -> tuple[int, int] | None:

@@ -20,7 +20,7 @@ class StepIn(InSchema):
 
     target: Target
     ref: Id | None = Field(None, description="Schedule id (schedule) or user id (person).")
-    team: str = Field("", max_length=150, description="Team: the auth group of that name.")
+    team: str = Field("", max_length=150, description="Team: the on-call of the schedules of that team, else the auth group of that name.")
     roles: list[Role] = Field(default_factory=list, max_length=3)
     wait_minutes: float = Field(15, ge=0, le=10080)
 
@@ -112,6 +112,7 @@ class EscalationOut(Schema):
     state: str
     urgency: str | None
     cycle: int = 0
+    run: int = Field(1, description="1 for the incident's first opening, 2 after it was reopened, ...")
     steps: list[StepStatusOut]
     next_due_at: dt.datetime | None
 

@@ -121,28 +121,34 @@ def next_business_instant(incident: Incident, at: dt.datetime) -> dt.datetime:
     return at if found is None else max(at, found - dt.timedelta(seconds=1))
 
 
-def start_escalation(incident: Incident, *, at: dt.datetime | None = None) -> Escalation | None:
+def latest_escalation(incident: Incident) -> Escalation | None:
+    """The incident's escalation: its latest run (None before any)."""
+    return Escalation.objects.filter(incident=incident).order_by("-run").first()
+
+
+def start_escalation(incident: Incident, *, at: dt.datetime | None = None, run: int = 1) -> Escalation | None:
     """Start the incident's policy: page now, at the next business instant, or ticket only."""
     now = at or clock.now()
     policy = policy_for(incident)
     if policy is None:
         return None
     mode = rules.mode_for(policy.severity_rules, incident.severity)
-    esc = Escalation(incident=incident, policy=policy, urgency=rules.urgency_for(mode), started_at=now)
+    esc = Escalation(incident=incident, policy=policy, urgency=rules.urgency_for(mode), started_at=now, run=run)
     sev = incident.get_severity_display()
+    again = f" again (reopened: run {run})" if run > 1 else ""
     if mode == "ticket":
         esc.state = Escalation.State.TICKET
         esc.save()
-        summary = f"Ticket only: nobody is paged (policy {policy.name}, {incident.severity})"
+        summary = f"Ticket only{again}: nobody is paged (policy {policy.name}, {incident.severity})"
     elif mode == "business_hours":
         esc.next_due_at = next_business_instant(incident, now)
         esc.save()
         when = "now" if esc.next_due_at <= now else f"at {esc.next_due_at:%Y-%m-%d %H:%M} UTC"
-        summary = f"Escalation started (policy {policy.name}, {sev}, low urgency): business hours, first step {when}"
+        summary = f"Escalation started{again} (policy {policy.name}, {sev}, low urgency): business hours, first step {when}"
     else:
         esc.next_due_at = now
         esc.save()
-        summary = f"Escalation started (policy {policy.name}, {sev}, high urgency): paging now"
+        summary = f"Escalation started{again} (policy {policy.name}, {sev}, high urgency): paging now"
     timeline.record(incident, "escalation", actor=ACTOR, summary=summary,
                     changes={"escalation": esc.pk, "policy": policy.pk})
     return esc
@@ -157,23 +163,28 @@ def _stop(esc: Escalation, to: str, *, actor: Actor, reason: str) -> None:
 
 def on_incidents_changed(event: Any) -> None:
     """IncidentsChanged: start the policy of an open incident; stop it on acknowledgement or close."""
-    incidents = Incident.objects.filter(pk__in=event.incident_ids).select_related("escalation")
+    incidents = list(Incident.objects.filter(pk__in=event.incident_ids))
+    latest: dict[int, Escalation] = {}
+    for run in Escalation.objects.filter(incident__in=incidents).order_by("incident_id", "run"):
+        latest[run.incident_id] = run  # the last run of each incident wins
     paging_now = False
     for incident in incidents:
-        esc = getattr(incident, "escalation", None)
+        esc = latest.get(incident.pk)
         is_open = incident.state in incident_rules.OPEN_STATES
-        if esc is None:
-            if is_open and incident.acknowledged_at is None:
-                started = start_escalation(incident)
+        reopened = esc is not None and esc.state == Escalation.State.RESOLVED and is_open
+        if esc is None or reopened:
+            if (is_open and incident.acknowledged_at is None) or reopened:
+                started = start_escalation(incident, run=esc.run + 1 if esc is not None else 1)
                 paging_now = paging_now or (started is not None and started.next_due_at == started.started_at)
             continue
+        esc.incident = incident
         if esc.state not in (Escalation.State.ACTIVE, Escalation.State.EXHAUSTED, Escalation.State.TICKET):
             if esc.state == Escalation.State.ACKNOWLEDGED and not is_open:
                 transition_escalation(esc, "resolved", actor=ACTOR, reason=f"Incident {incident.state}")
             continue
         if not is_open:
             _stop(esc, "resolved", actor=ACTOR, reason=f"Escalation stopped: incident {incident.state}")
-        elif incident.acknowledged_at is not None and esc.state != Escalation.State.TICKET:
+        elif _acknowledged_during(incident, esc) and esc.state != Escalation.State.TICKET:
             by = _acknowledger(incident)
             where = f"step {esc.step_index}" if esc.step_index else "before the first step"
             _stop(esc, "acknowledged", actor=by or ACTOR,
@@ -191,21 +202,37 @@ def _acknowledger(incident: Incident) -> Any:
     return entry.actor if entry is not None else None
 
 
+def _acknowledged_during(incident: Incident, esc: Escalation) -> bool:
+    """Whether the incident was acknowledged for this run (a reopened incident keeps its first
+    acknowledgement, which does not stop the run its reopening started)."""
+    if incident.acknowledged_at is None:
+        return False
+    return esc.run <= 1 or incident.acknowledged_at >= esc.started_at
+
+
+@transaction.atomic
 def acknowledge(incident: Incident, *, actor: Any, reason: str = "") -> Incident:
-    """Acknowledge the incident (its escalation stops through IncidentsChanged)."""
+    """Acknowledge the incident: a triggered one moves to acknowledged (its escalation stops through
+    IncidentsChanged); an open one whose escalation still runs (a reopened incident) stops it here."""
     from opsdesk.incidents.services import transition_incident
 
-    if incident.state != "triggered":
-        if incident.state in incident_rules.OPEN_STATES:
-            return incident  # already acknowledged: nothing more to stop
+    if incident.state == "triggered":
+        return transition_incident(incident, "acknowledged", actor=actor, reason=reason)
+    if incident.state not in incident_rules.OPEN_STATES:
         raise Conflict(f"INC-{incident.pk} is {incident.state}; there is nothing to acknowledge.")
-    return transition_incident(incident, "acknowledged", actor=actor, reason=reason)
+    esc = Escalation.objects.select_for_update().filter(incident=incident).order_by("-run").first()
+    if esc is not None and esc.state in (Escalation.State.ACTIVE, Escalation.State.EXHAUSTED):
+        esc.incident = incident
+        who = getattr(actor, "get_username", lambda: str(actor))()
+        how = f" ({reason})" if reason else ""
+        _stop(esc, "acknowledged", actor=actor, reason=f"Escalation stopped: acknowledged by {who}{how}")
+    return incident  # already acknowledged: nothing more to stop
 
 
 @transaction.atomic
 def escalate_now(incident: Incident, *, actor: Actor) -> Escalation:
     """Run the next step now (someone asked to escalate)."""
-    esc = Escalation.objects.select_for_update().filter(incident=incident).first()
+    esc = Escalation.objects.select_for_update().filter(incident=incident).order_by("-run").first()
     if esc is None or esc.state != Escalation.State.ACTIVE:
         state = esc.state if esc else "not started"
         raise Conflict(f"The escalation of INC-{incident.pk} is {state}; only an active escalation can be escalated.")
@@ -242,7 +269,7 @@ def advance_due(now: dt.datetime | None = None) -> int:
 
 def _run_step(esc: Escalation, now: dt.datetime) -> None:
     """Decide the step and its pages in one transaction (the idempotency keys go with the decision)."""
-    steps = list(esc.policy.steps.order_by("position")) if esc.policy else []
+    steps = list(esc.policy.steps.select_related("schedule", "person").order_by("position")) if esc.policy else []
     picked = rules.step_to_run(esc.step_index, esc.cycle, len(steps), esc.policy.repeat if esc.policy else 0)
     incident = esc.incident
     if picked is None:
@@ -292,7 +319,7 @@ def _plan(esc: Escalation, position: int, cycle: int, person: Any, now: dt.datet
             escalation=esc, position=position, cycle=cycle, person=person, contact_method=method, rule=rule,
             kind=method.kind if method else "email", address=(method.address if method else "") or "",
             endpoint_id=method.endpoint_id if method else None, due_at=due,
-            idempotency_key=rules.page_key(incident_id, position, person.pk, cycle, tag),
+            idempotency_key=rules.page_key(incident_id, position, person.pk, cycle, tag, esc.run),
         ))
     return planned
 
@@ -318,7 +345,7 @@ def send_due(now: dt.datetime | None = None, *, batch: int = SEND_BATCH) -> int:
             with transaction.atomic():
                 pages = list(_due_pages(now).order_by("due_at", "id")
                              .select_for_update(skip_locked=True, of=("self",))
-                             .select_related("person", "escalation__incident")[:batch])
+                             .select_related("person", "endpoint", "escalation__incident")[:batch])
                 if not pages:
                     break
                 done, failed = [], []

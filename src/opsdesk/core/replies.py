@@ -1,5 +1,6 @@
 """Reply addresses: `reply+<token>@<domain>`, naming an object (a work order or an incident) and
-the person it was sent to, signed so it cannot be guessed or altered.
+the person it was sent to, signed so it cannot be guessed or altered. Senders (paging's emails)
+give it as Reply-To; `opsdesk mail` (inbound) reads it back.
 
 The token is lower case (`w123-45-<hmac>`), since some mail servers fold the case of local parts;
 the signature is an HMAC of the secret key (django.utils.crypto.salted_hmac, what
@@ -15,11 +16,17 @@ from typing import Any
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from .rules import Target
-
 SALT = "opsdesk.inbound.reply-address"
 KINDS = {"workorder": "w", "incident": "i"}
 _TOKEN = re.compile(r"^(?P<kind>[wi])(?P<id>\d{1,12})-(?P<user>\d{1,12})-(?P<sig>[0-9a-f]{24})$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a reply answers: a work order or an incident, by id."""
+
+    kind: str  # "workorder" | "incident"
+    id: int
 
 
 @dataclass(frozen=True)

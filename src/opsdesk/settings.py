@@ -284,6 +284,10 @@ AXES_ENABLE_ADMIN = True
 # Paging: how long a one-click link in a page (acknowledge, escalate, resolve, open) stays valid, in seconds.
 OPSDESK_PAGING_LINK_MAX_AGE = int(ENV.get("OPSDESK_PAGING_LINK_MAX_AGE", str(24 * 3600)))
 
+# Slack app endpoints (channels, kind `slack_app`): the bot token (`xoxb-…`, scope `chat:write`)
+# they call the Web API with. A secret: read from the environment only, never stored in the database.
+OPSDESK_SLACK_BOT_TOKEN = ENV.get("OPSDESK_SLACK_BOT_TOKEN", "").strip()
+
 # Inbound email (`opsdesk mail`, the inbound app): the domains whose addresses it accepts mail for
 # (others: 550; default the BASE_URL's host), the largest message (552 above it), the attachments
 # kept of one message, and the port it listens on.

@@ -125,6 +125,21 @@ def example(method: str, path: str) -> Callable[[Example], Example]:
     return register
 
 
+# Further positive cases of an operation that already has its example (another shape of body the
+# same operation takes), run and validated the same way: (case id, method, path, build).
+VARIANTS: list[tuple[str, str, str, Example]] = []
+
+
+def variant(case: str, method: str, path: str) -> Callable[[Example], Example]:
+    """Register one more example of an operation (the main one is `example`)."""
+
+    def register(build: Example) -> Example:
+        VARIANTS.append((case, method.upper(), path, build))
+        return build
+
+    return register
+
+
 def crud(collection: str, make: Callable[[World], Any], *, patch: dict[str, Any] | None = None,
          delete: bool = False, param: str = "obj_id", timeline: bool = True, one: bool = True) -> None:
     """The GET/PATCH/DELETE `/{collection}/{param}` and timeline examples of one collection."""
@@ -887,6 +902,10 @@ listed("webhooks", _endpoint)
 example("POST", "/api/v1/webhooks")(lambda w: Call(
     201, body={"name": "Ops hook", "url": "https://hooks.example.com/x", "events": ["incident.opened"]},
     then=lambda out: out["secret"].startswith("whsec_") and out["events"] == ["incident.opened"]))
+variant("slack_app", "POST", "/api/v1/webhooks")(lambda w: Call(
+    201, body={"name": "Ops Slack", "kind": "slack_app", "slack_channel": "C0OPS"},
+    then=lambda out: out["kind"] == "slack_app" and out["slack_channel"] == "C0OPS"
+    and out["url"] == "https://slack.com/api" and out["secret"] == ""))
 crud("webhooks", _endpoint, patch={"name": "Renamed hook", "failure_threshold": 5}, delete=True)
 example("POST", "/api/v1/webhooks/{endpoint_id}/rotate-secret")(lambda w: _with(_endpoint(w), lambda e: Call(
     200, path={"endpoint_id": e.pk}, then=lambda out: out["secret"].startswith("whsec_"))))
@@ -1003,6 +1022,17 @@ def _validate(doc: dict[str, Any], schema: dict[str, Any], value: Any, where: st
 def test_operation_answers_as_documented(method: str, path: str) -> None:
     build = EXAMPLES.get((method, path))
     assert build is not None, f"add a contract example for {method} {path} (tests/api/test_contract.py)"
+    _run_example(method, path, build)
+
+
+@pytest.mark.parametrize(("case", "method", "path", "build"), VARIANTS, ids=[f"{m} {p} {c}" for c, m, p, _b in VARIANTS])
+def test_operation_variant_answers_as_documented(case: str, method: str, path: str, build: Example) -> None:
+    assert (method, path) in OPERATIONS, f"variant {case} of an operation the document does not have"
+    _run_example(method, path, build)
+
+
+def _run_example(method: str, path: str, build: Example) -> None:
+    """Call the example's request and validate the answer against the document."""
     w = World()
     call = build(w)
     operation = DOCUMENT["paths"][path][method.lower()]

@@ -40,6 +40,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     delays: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering
     hooks: dict[str, Any] = field(default_factory=dict)  # path -> callable run while the sender waits for the answer
+    answers: dict[str, Any] = field(default_factory=dict)  # path -> callable(Received) -> (status, body, headers)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -76,10 +77,14 @@ def _handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
                     check(json.loads(body))
                 except Exception as exc:  # the shape is wrong: answer 400 like the platform
                     got.problem, status = f"{type(exc).__name__}: {exc}", 400
+            answer, extra = b'{"ok": true}' if status < 400 else b"receiver says no", {}
+            if self.path in state.answers and not got.problem:  # a platform's own answer (the fake Slack API)
+                status, answer, extra = state.answers[self.path](got)
             state.received.append(got)
-            answer = b'{"ok": true}' if status < 400 else b"receiver says no"
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)

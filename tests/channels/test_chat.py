@@ -4,12 +4,12 @@ checked for their documented shape by the loopback receiver they are posted to."
 from __future__ import annotations
 
 import pytest
-from slack_sdk.models.blocks import Block
 
 from opsdesk.channels import sending, services, slack, teams
 from opsdesk.channels.messages import Action, Message
 from opsdesk.channels.models import Delivery
 from tests.channels.factories import make_endpoint, message
+from tests.channels.slackapi import slack_shape as _slack_shape
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +19,6 @@ MESSAGES = [
     message(title="x" * 400, summary="y" * 5000, fields=tuple((f"f{i}", "v" * 3000) for i in range(14)),
             actions=tuple(Action(f"Action {i} " + "z" * 100, f"https://opsdesk.example/{i}") for i in range(30))),
 ]
-
-
-def _slack_shape(body: dict) -> None:
-    """What Slack's incoming webhooks document: a `text` fallback and Block Kit `blocks`."""
-    assert isinstance(body["text"], str) and body["text"]
-    for raw in body["blocks"]:
-        block = Block.parse(raw)
-        assert block is not None
-        block.validate_json()
-        assert block.to_dict() == raw
 
 
 def _teams_shape(body: dict) -> None:

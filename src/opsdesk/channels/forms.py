@@ -17,7 +17,11 @@ class EndpointForm(forms.Form):
 
     name = forms.CharField(max_length=100)
     kind = forms.ChoiceField(choices=Endpoint.Kind.choices, initial=Endpoint.Kind.WEBHOOK)
-    url = forms.CharField(max_length=2000, label="URL", help_text="The receiver's http(s) URL.")
+    url = forms.CharField(max_length=2000, label="URL", required=False,
+                          help_text="The receiver's http(s) URL (a Slack app: the Slack API base, blank for "
+                                    "https://slack.com/api).")
+    slack_channel = forms.CharField(max_length=80, required=False, label="Slack channel",
+                                    help_text="Slack app only: the channel id (C0123456789) the app is invited to.")
     events = forms.MultipleChoiceField(choices=[(e, e) for e in EVENTS if e != "ping"], required=False,
                                        widget=forms.CheckboxSelectMultiple, help_text="None ticked: every event.")
     client: Any = forms.ModelChoiceField(queryset=Client.objects.none(), required=False, empty_label="Internal")

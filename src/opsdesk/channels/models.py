@@ -7,7 +7,8 @@ from django.db import models
 
 
 class Endpoint(models.Model):
-    """Where events are delivered: a signed webhook, a Slack incoming webhook or a Teams Workflows webhook.
+    """Where events are delivered: a signed webhook, a Slack incoming webhook, a Slack app (the Web
+    API with a bot token: the card of one object is edited in place) or a Teams Workflows webhook.
 
     An endpoint with a `client` belongs to that client (it receives the client's wording of its own
     client's events, never another's); without one it is internal (responders' wording of every event).
@@ -20,11 +21,16 @@ class Endpoint(models.Model):
     "opsdesk-webhook:" + salt). A leaked database alone therefore does not reveal any secret (the
     SECRET_KEY lives in the server's configuration, not in the database); rotating SECRET_KEY
     changes every endpoint's secret, so rotate the endpoints' secrets with it.
+
+    A Slack app endpoint's `url` is the Slack API base (`https://slack.com/api`) and `slack_channel`
+    the channel it posts to; its bot token is not stored either: it is the server's
+    `OPSDESK_SLACK_BOT_TOKEN` setting (one Slack app per opsdesk installation).
     """
 
     class Kind(models.TextChoices):
         WEBHOOK = "webhook", "Signed webhook (Standard Webhooks)"
         SLACK = "slack", "Slack (incoming webhook)"
+        SLACK_APP = "slack_app", "Slack app (bot token, updates in place)"
         TEAMS = "teams", "Microsoft Teams (Workflows webhook)"
 
     class Audience(models.TextChoices):
@@ -36,6 +42,8 @@ class Endpoint(models.Model):
     url = models.CharField(max_length=2000, help_text="http(s) URL; vetted by the SSRF guard at save and at each send.")
     client = models.ForeignKey("tenancy.Client", null=True, blank=True, on_delete=models.CASCADE,
                                related_name="channel_endpoints", help_text="Blank: internal.")
+    slack_channel = models.CharField(max_length=80, blank=True,
+                                     help_text="Slack app endpoints: the channel id posted to (C0123456789).")
     team = models.CharField(max_length=100, blank=True, help_text="Only events published for this team (blank: all).")
     events = models.JSONField(default=list, blank=True, help_text="Event types subscribed to (empty: all).")
     audience = models.CharField(max_length=12, choices=Audience.choices, default=Audience.RESPONDERS)
@@ -63,9 +71,10 @@ class Endpoint(models.Model):
 
     @property
     def shown_url(self) -> str:
-        """The URL as shown back: in full for a signed webhook; for Slack and Teams, whose URL is
-        itself the credential, only its scheme and host (write-only, like a secret)."""
-        if self.kind == self.Kind.WEBHOOK:
+        """The URL as shown back: in full for a signed webhook and a Slack app (the API base); for
+        Slack and Teams webhooks, whose URL is itself the credential, only its scheme and host
+        (write-only, like a secret)."""
+        if self.kind in (self.Kind.WEBHOOK, self.Kind.SLACK_APP):
             return self.url
         scheme, _sep, rest = self.url.partition("://")
         return f"{scheme}://{rest.split('/', 1)[0]}/…"
@@ -109,6 +118,28 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.endpoint_id} ({self.state})"
+
+
+class SlackMessage(models.Model):
+    """The Slack message a Slack app endpoint posted for one thread (`incident:42`): where it is
+    (`channel`, `ts`, as `chat.postMessage` answered them), so the thread's later deliveries edit it
+    with `chat.update` instead of posting a new card."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="slack_messages")
+    thread_key = models.CharField(max_length=100)
+    channel = models.CharField(max_length=80)
+    ts = models.CharField(max_length=40)
+    posted_at = models.DateTimeField()
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_path = "endpoint__client"
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["endpoint", "thread_key"], name="channel_slack_message_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.thread_key} -> {self.channel}/{self.ts}"
 
 
 class Attempt(models.Model):

@@ -15,16 +15,29 @@ GIVE_UP_AFTER = dt.timedelta(hours=24)
 ANSWER_LIMIT = 2048
 
 
-def next_attempt(first_attempt_at: dt.datetime, attempts: int, now: dt.datetime) -> dt.datetime | None:
+def next_attempt(first_attempt_at: dt.datetime, attempts: int, now: dt.datetime,
+                 at_least: dt.timedelta | None = None) -> dt.datetime | None:
     """When to try again after `attempts` failed attempts (None: give up).
 
-    The wait grows along BACKOFF; a retry that would land past 24 h after the first attempt is
-    moved to exactly that instant, and after that one nothing more is tried."""
+    The wait grows along BACKOFF (or is `at_least`, a receiver's Retry-After, when that is longer);
+    a retry that would land past 24 h after the first attempt is moved to exactly that instant,
+    and after that one nothing more is tried."""
     deadline = first_attempt_at + GIVE_UP_AFTER
     if now >= deadline:
         return None
     wait = BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+    if at_least is not None:
+        wait = max(wait, at_least)
     return min(now + wait, deadline)
+
+
+def retry_after(header: str) -> dt.timedelta | None:
+    """A Retry-After header in seconds (`30`) as a wait; None when absent or not a number of seconds
+    (an HTTP date is ignored: the backoff applies)."""
+    header = header.strip()
+    if not header.isdigit():
+        return None
+    return dt.timedelta(seconds=min(int(header), int(GIVE_UP_AFTER.total_seconds())))
 
 
 def schedule(first_attempt_at: dt.datetime, failures: int) -> list[dt.datetime]:

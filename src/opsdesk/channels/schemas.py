@@ -1,4 +1,4 @@
-"""API schemas of channels (webhook, Slack and Teams endpoints and their deliveries)."""
+"""API schemas of channels (webhook, Slack, Slack app and Teams endpoints and their deliveries)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from opsdesk.core.schemas import Id, InSchema
 
-Kind = Literal["webhook", "slack", "teams"]
+Kind = Literal["webhook", "slack", "slack_app", "teams"]
 EventType = Literal[
     "incident.opened", "incident.acknowledged", "incident.resolved", "incident.updated",
     "workorder.state_changed", "change.approved", "change.started", "change.completed",
@@ -18,11 +18,17 @@ EventType = Literal[
 
 
 class EndpointIn(InSchema):
-    """A new endpoint (name and url are required: optional in the schema so the service names the field)."""
+    """A new endpoint (name and url are required: optional in the schema so the service names the field).
+
+    `slack_app` (the Slack Web API with the server's bot token, `OPSDESK_SLACK_BOT_TOKEN`) edits an
+    incident's card in place; it needs `slack_channel`, and its `url` is the Slack API base
+    (default `https://slack.com/api`)."""
 
     name: str | None = Field(None, min_length=1, max_length=100)
     url: str | None = Field(None, min_length=1, max_length=2000, description="http(s) URL, vetted by the SSRF guard.")
     kind: Kind = "webhook"
+    slack_channel: str | None = Field(None, max_length=80, description="slack_app: the channel id posted to "
+                                                                       "(C0123456789); required for that kind.")
     events: list[EventType] = Field(default_factory=list, max_length=20, description="Empty: every event.")
     client: Id | None = Field(None, description="The client it belongs to (it gets only that client's events, "
                                                 "in the client wording); blank: internal.")
@@ -36,6 +42,7 @@ class EndpointPatch(InSchema):
 
     name: str | None = Field(None, min_length=1, max_length=100)
     url: str | None = Field(None, min_length=1, max_length=2000)
+    slack_channel: str | None = Field(None, max_length=80)
     events: list[EventType] | None = Field(None, max_length=20)
     team: str | None = Field(None, max_length=100)
     failure_threshold: int | None = Field(None, ge=1, le=1000)
@@ -49,8 +56,10 @@ class EndpointOut(Schema):
     id: int
     name: str
     kind: Kind
-    url: str = Field(alias="shown_url", description="In full for webhooks; scheme and host only for Slack and "
-                                                  "Teams, whose URL is the credential.")
+    url: str = Field(alias="shown_url", description="In full for webhooks and Slack apps (the API base); scheme "
+                                                  "and host only for Slack and Teams webhooks, whose URL is the "
+                                                  "credential.")
+    slack_channel: str = Field("", description="slack_app: the channel id posted to.")
     client: int | None = Field(None, alias="client_id")
     team: str
     events: list[str]

@@ -7,6 +7,7 @@ Sending itself (HTTP through the SSRF guard, retries, disabling a failing endpoi
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -31,8 +32,10 @@ EVENTS = (
     "workorder.state_changed", "change.approved", "change.started", "change.completed",
     "sla.at_risk", "sla.breached", "ping",
 )
-FIELDS = ("name", "kind", "url", "team", "events", "failure_threshold", "active")
+FIELDS = ("name", "kind", "url", "slack_channel", "team", "events", "failure_threshold", "active")
 MAX_THRESHOLD = 1000
+# A Slack channel id (C0123456789, G…, D…) or, as Slack also takes, a channel name.
+SLACK_CHANNEL = re.compile(r"#?[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 
 
 # --- endpoints -----------------------------------------------------------------------------------
@@ -40,6 +43,8 @@ MAX_THRESHOLD = 1000
 
 def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """Model fields from API/form data, validated (InvalidInput naming the field)."""
+    if creating and data.get("kind") == Endpoint.Kind.SLACK_APP and not str(data.get("url") or "").strip():
+        data = {**data, "url": slack.API_BASE}  # a Slack app calls the Slack API unless told otherwise
     fields = {k: data[k] for k in FIELDS if data.get(k) is not None}
     if creating:
         for name in ("name", "url"):
@@ -58,6 +63,10 @@ def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             raise field_error("url", str(exc)) from None
         if len(fields["url"]) > 2000:
             raise field_error("url", "at most 2000 characters")
+    if "slack_channel" in fields:
+        fields["slack_channel"] = str(fields["slack_channel"]).strip()
+        if fields["slack_channel"] and not SLACK_CHANNEL.fullmatch(fields["slack_channel"]):
+            raise field_error("slack_channel", "a Slack channel id such as C0123456789 (at most 80 characters)")
     if "events" in fields:
         events = fields["events"]
         if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
@@ -80,6 +89,9 @@ def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 def _save(endpoint: Endpoint) -> None:
+    if endpoint.kind == Endpoint.Kind.SLACK_APP and not endpoint.slack_channel:
+        raise field_error("slack_channel", "required for a Slack app endpoint: the id of the channel it posts to "
+                                           "(C0123456789; invite the app to the channel)")
     try:
         endpoint.full_clean(exclude=["client", "owner", "created_by"])
     except ValidationError as exc:
@@ -115,7 +127,10 @@ def secret_of(endpoint: Endpoint) -> str:
 
 @transaction.atomic
 def update_endpoint(endpoint: Endpoint, data: dict[str, Any], *, actor: Actor) -> Endpoint:
-    """Change an endpoint's name, URL, events, team, threshold, owner or active flag."""
+    """Change an endpoint's name, URL, Slack channel, events, team, threshold, owner or active flag.
+
+    A Slack app thread whose card was posted keeps editing that card in its channel; a new
+    channel takes the threads posted from then on."""
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
     fields = _fields(data, creating=False)
     if fields.pop("active", None) is not None and data["active"] != endpoint.active:
@@ -197,8 +212,8 @@ def disable_endpoint(endpoint: Endpoint, reason: str, *, actor: Actor) -> Endpoi
 def render(endpoint: Endpoint, message: Message, *, event: str, payload: dict[str, Any] | None,
            at: Any) -> dict[str, Any]:
     """The body an endpoint of this kind gets for a message."""
-    if endpoint.kind == Endpoint.Kind.SLACK:
-        return slack.render(message)
+    if endpoint.kind in (Endpoint.Kind.SLACK, Endpoint.Kind.SLACK_APP):
+        return slack.render(message)  # a Slack app adds the channel (and ts) when it sends
     if endpoint.kind == Endpoint.Kind.TEAMS:
         return teams.render(message)
     # Standard Webhooks' payload structure: type, timestamp, data.

@@ -1,16 +1,32 @@
-"""A `Message` as a Slack incoming-webhook body: a `text` fallback and Block Kit blocks.
+"""A `Message` for Slack: Block Kit blocks with a `text` fallback, and the Slack Web API calls of a
+Slack app endpoint.
 
-Incoming webhooks post a new message each time and cannot change one already posted: updating
-the incident card in place needs a bot token and `chat.update` (with the `ts` Slack answers to
-`chat.postMessage`), which this channel does not hold. `thread_key` is kept on the delivery for
-that later step.
+Two ways in. An incoming webhook (kind `slack`) takes `render(message)` as its body; it posts a
+new message each time and cannot change one already posted. A Slack app (kind `slack_app`) calls
+the Web API with the server's bot token (`OPSDESK_SLACK_BOT_TOKEN`, never stored): the first
+delivery of a thread (`incident:42`) is `chat.postMessage` with `{"channel", "text", "blocks"}`;
+Slack answers where the message is (`{"ok": true, "channel", "ts"}`), which `channels.sending`
+keeps as a `SlackMessage`, and every later delivery of the thread is `chat.update` with
+`{"channel", "ts", "text", "blocks"}`: one card that changes as the incident is opened,
+acknowledged and resolved. The blocks are the same in both ways. Here are only the pure parts
+(bodies, method URLs, reading an answer); `channels.sending` makes the requests.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .messages import Message
+
+API_BASE = "https://slack.com/api"
+POST_MESSAGE = "chat.postMessage"
+UPDATE = "chat.update"
+# chat.update errors meaning the posted message cannot be edited any more (deleted, too old, or
+# not ours): the thread's record is dropped, so the retry posts a new card.
+REPOST_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 # Block Kit limits (https://api.slack.com/reference/block-kit/blocks).
 HEADER_MAX = 150
@@ -70,3 +86,59 @@ def render(message: Message) -> dict[str, Any]:
         blocks.append({"type": "actions", "elements": buttons})
     fallback = escape(title) + (f": {escape(message.summary.strip())}" if message.summary.strip() else "")
     return {"text": _cut(fallback, SECTION_TEXT_MAX), "blocks": blocks}
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One Web API request: the method (`chat.postMessage` or `chat.update`) and its JSON body."""
+
+    method: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What Slack answered: `ok`, where the message is (`channel`, `ts`) and Slack's `error` code."""
+
+    ok: bool
+    channel: str = ""
+    ts: str = ""
+    error: str = ""
+
+
+def method_url(base: str, method: str) -> str:
+    """`{base}/{method}`: `https://slack.com/api/chat.postMessage`."""
+    return f"{base.rstrip('/')}/{method}"
+
+
+def api_call(payload: dict[str, Any], *, channel: str, ts: str = "") -> ApiCall:
+    """The request delivering a rendered message (`render`'s `text` and `blocks`): a new message in
+    `channel`, or, given the `ts` of the thread's message, that message edited in place."""
+    content = {"text": payload.get("text", ""), "blocks": payload.get("blocks", [])}
+    if ts:
+        return ApiCall(UPDATE, {"channel": channel, "ts": ts, **content})
+    return ApiCall(POST_MESSAGE, {"channel": channel, **content})
+
+
+def read_answer(method: str, status: int | None, raw: bytes) -> Answer:
+    """Slack's answer to a Web API call. HTTP 200 with `"ok": true` is a success (for
+    `chat.postMessage` only with the `channel` and `ts` of the new message); `"ok": false`, any
+    other status (429 is `ratelimited`) or a body that is not Slack's JSON is a failure, with the
+    reason as `error`."""
+    if status is None:
+        return Answer(False)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        return Answer(False, error="ratelimited" if status == 429 else f"answered HTTP {status}, not Slack API JSON")
+    error = str(data.get("error") or "")[:200]
+    if status != 200 or data.get("ok") is not True:
+        return Answer(False, error=error or ("ratelimited" if status == 429 else f"answered HTTP {status}"))
+    channel, ts = data.get("channel"), data.get("ts")
+    if not (isinstance(channel, str) and channel and isinstance(ts, str) and ts):
+        if method == POST_MESSAGE:
+            return Answer(False, error="the answer has no channel and ts of the posted message")
+        channel, ts = "", ""
+    return Answer(True, channel=channel, ts=ts)

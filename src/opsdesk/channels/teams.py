@@ -1,8 +1,14 @@
 """A `Message` as a Microsoft Teams Workflows webhook body: one Adaptive Card (version 1.5).
 
 Office 365 connectors are retired; a Workflows "post to a channel when a webhook request is
-received" flow takes this `message` with an Adaptive Card attachment. Like Slack's incoming
-webhooks it posts a new card each time (updating one in place needs the Bot Framework).
+received" flow takes this `message` with an Adaptive Card attachment.
+
+A Workflows webhook cannot update a card it posted: it answers no id of the message, and the
+flow only posts. So every event of an incident posts a new card to the channel (opened, then
+acknowledged, then resolved), each with the incident's current state; `thread_key` is kept on
+the delivery but unused here. Editing the card in place, as Slack app endpoints do with
+`chat.update`, would need a Teams bot (Bot Framework, an Azure bot registration and its
+credentials), which opsdesk does not have.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -58,6 +59,7 @@ def _detail(request: HttpRequest, endpoint_id: int, *, secret: str = "", status:
     page = paginate(request, queries.list_deliveries(request.user, endpoint.pk))
     return render(request, "channels/detail.html", {
         "endpoint": endpoint, "page": page, "secret": secret, "can_write": request.user.has_perm_code(WRITE),  # type: ignore[union-attr]
+        "slack_token": bool(settings.OPSDESK_SLACK_BOT_TOKEN),
     }, status=status)
 
 

@@ -21,14 +21,18 @@ KINDS = [k for k, _label in Endpoint.Kind.choices]
 class Command(BaseCommand):
     """Add an endpoint (its secret printed once), list them, show deliveries, replay one, send a test."""
 
-    help = "Channel endpoints: add NAME URL | list | deliveries ID | replay DELIVERY_ID | test ID"
+    help = "Channel endpoints: add NAME [URL] | list | deliveries ID | replay DELIVERY_ID | test ID"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         add = actions.add_parser("add", help="add an endpoint; a webhook's signing secret is printed once")
         add.add_argument("name")
-        add.add_argument("url")
+        add.add_argument("url", nargs="?", default=None,
+                         help="the receiver's URL (slack_app: the Slack API base, default https://slack.com/api)")
         add.add_argument("--kind", choices=KINDS, default="webhook")
+        add.add_argument("--channel", dest="slack_channel", default=None,
+                         help="slack_app: the Slack channel id to post to (C0123456789); the bot token is the "
+                              "server's OPSDESK_SLACK_BOT_TOKEN")
         add.add_argument("--event", action="append", default=[], dest="events",
                          help=f"an event type to subscribe to (repeat; none: all). One of {', '.join(services.EVENTS)}")
         add.add_argument("--client", type=int, default=None, help="the client id it belongs to (default: internal)")
@@ -51,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(exc.detail) from None
 
     def _add(self, console: Console, options: dict[str, Any]) -> None:
-        data = {k: options[k] for k in ("name", "url", "kind", "events", "client", "team")}
+        data = {k: options[k] for k in ("name", "url", "kind", "slack_channel", "events", "client", "team")}
         endpoint, secret = services.create_endpoint(data, actor=ACTOR)
         console.print(f"Endpoint {endpoint.pk} '{endpoint.name}' ({endpoint.kind}) added.", soft_wrap=True)
         if secret:

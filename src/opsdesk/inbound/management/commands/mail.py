@@ -85,8 +85,9 @@ class Command(BaseCommand):
         if options["action"] == "list":
             table = Table("email", "audience", "what it is", "wording")
             for e in mail_templates.list_templates():
-                own = f", {len(e['client_overrides'])} client(s) with their own" if e["client_overrides"] else ""
-                table.add_row(e["key"], e["audience"], e["description"], ("customised" if e["override"] else "shipped") + own)
+                clients = f", {len(e['client_overrides'])} client(s) with their own" if e["client_overrides"] else ""
+                table.add_row(e["key"], e["audience"], e["description"],
+                              ("customised" if e["override"] else "shipped") + clients)
             console.print(table)
             return
         key, audience, client_id = options["key"], options["audience"], options.get("client")
@@ -105,8 +106,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{key} for {audience}: " + ("back to the shipped wording" if done else "already the shipped wording"))
             return
         entry = mail_templates.get_template(None, key, audience)
-        own = next((o for o in entry["client_overrides"] if o["client"] == client_id), None) if client_id else None
-        current = own or entry["override"] or entry["default"]
+        own: dict[str, Any] | None = next(
+            (o for o in entry["client_overrides"] if o["client"] == client_id), None) if client_id else None
+        current: dict[str, Any] = own or entry["override"] or entry["default"]
         source = "client's own" if own else "customised" if entry["override"] else "shipped"
         self.stdout.write(f"{key} for {audience} ({source}): {entry['description']}\n")
         self.stdout.write(f"Subject: {current['subject']}\n\n{current['body']}\n")

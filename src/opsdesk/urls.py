@@ -15,6 +15,7 @@ from opsdesk.changes.windows.api import router as change_windows_router
 from opsdesk.channels.api import router as channels_router
 from opsdesk.core.api import api
 from opsdesk.core.endpoints import router as core_router
+from opsdesk.core.mailtemplates.api import router as mail_templates_router
 from opsdesk.core.metrics.view import metrics_view
 from opsdesk.dispatch.api import router as dispatch_router
 from opsdesk.inbound.api import router as inbound_router
@@ -54,6 +55,7 @@ api.add_router("", slo_router)
 api.add_router("", paging_router)
 api.add_router("", inbound_router)
 api.add_router("", core_router)
+api.add_router("", mail_templates_router)
 
 urlpatterns = [
     # Alert intake (also served by the lean `opsdesk intake`), before the API, which owns api/v1/.
@@ -81,6 +83,7 @@ urlpatterns = [
     path("oncall/", include("opsdesk.oncall.urls")),
     path("paging/", include("opsdesk.paging.urls")),
     path("inbound/", include("opsdesk.inbound.urls")),
+    path("mail-templates/", include("opsdesk.core.mailtemplates.urls")),
     path("", include("opsdesk.core.urls")),
 ]
 

@@ -815,6 +815,30 @@ listed("audit-events", _audit_event, action="token.")
 example("GET", "/metrics")(lambda w: Call(200, user=ANONYMOUS, then=lambda r: b'opsdesk_task_queue_depth{queue="default"}' in r.content))
 
 
+# --- email wording (core.mailtemplates) -------------------------------------------------------
+def _client_wording(w: World) -> Any:
+    from opsdesk.core.mailtemplates import services as wording
+
+    return wording.set_override("notification", "client", subject="{{ title }} for {{ client_name }}",
+                                client_id=w.client.pk, actor=w.admin)
+
+
+MAIL_TEMPLATE = {"key": "notification", "audience": "client"}
+example("GET", "/api/v1/mail-templates")(lambda w: Call(
+    200, then=lambda out: out["count"] >= 4 and any(i["key"] == "paging.page" for i in out["items"])))
+example("GET", "/api/v1/mail-templates/{key}/{audience}")(lambda w: _with(_client_wording(w), lambda t: Call(
+    200, path=MAIL_TEMPLATE, then=lambda out: out["client_overrides"][0]["client"] == w.client.pk)))
+example("PUT", "/api/v1/mail-templates/{key}/{audience}")(lambda w: Call(
+    200, path={"key": "paging.page", "audience": "responders"}, body={"subject": "PAGE {{ incident_ref }}"},
+    then=lambda out: out["override"]["subject"] == "PAGE {{ incident_ref }}"
+    and out["override"]["body"] == out["default"]["body"]))
+example("DELETE", "/api/v1/mail-templates/{key}/{audience}")(lambda w: _with(_client_wording(w), lambda t: Call(
+    204, path=MAIL_TEMPLATE, query={"client": w.client.pk}, then=lambda _r: not type(t).objects.filter(pk=t.pk).exists())))
+example("POST", "/api/v1/mail-templates/{key}/{audience}/preview")(lambda w: Call(
+    200, path=MAIL_TEMPLATE, body={"body": "Hello {{ user_name }}"},
+    then=lambda out: out == {"subject": "[opsdesk] Visit DC2 tomorrow", "body": "Hello Client reader"}))
+
+
 # --- inbound ----------------------------------------------------------------------------------
 def _inbound_message(w: World, **fields: Any) -> Any:
     from opsdesk.inbound import services as inbound

@@ -67,6 +67,7 @@ def world(api_for):
     targets["oncall/schedules"] = _oncall_for(b)
     targets["webhooks"] = _webhook_for(b)
     targets.update(_paging_for(b))
+    targets["mail-templates"] = _mail_wording_for(b)
     return {"api": api_for(user_a), "targets": targets, "own": {"sites": site_a.pk, "services": svc_a.pk,
             "clients": a.pk}, "b": b, "site_b": site_b, "svc_b": svc_b}
 
@@ -115,6 +116,16 @@ def _webhook_for(client):
 
     return channel_services.create_endpoint({"name": "Beta hook", "url": "https://hooks.example.com/beta",
                                              "client": client.pk}, actor=f.make_user("admin", password=None))[0].pk
+
+
+def _mail_wording_for(client):
+    """Client B's own wording of its users' notification emails (staff-only configuration); the
+    probe puts this key in every path parameter: {key} and {audience} alike."""
+    from opsdesk.core.mailtemplates import services as wording
+
+    wording.set_override("notification", "client", subject="Beta: {{ title }}", client_id=client.pk,
+                         actor=f.make_user("admin", password=None))
+    return "notification"
 
 
 def _sla_policy_for(client):
@@ -262,6 +273,9 @@ def test_nothing_changed_after_the_probe(world):
     assert not Activity.objects.filter(verb__in=["key_rotated", "updated"], object_id=slo.pk,
                                        content_type__model="slo").exists()
     assert SyntheticCheck.objects.get(pk=world["targets"]["synthetic-checks"]).name == "Beta home"
+    from opsdesk.core.models import MailTemplate
+
+    assert list(MailTemplate.objects.values_list("subject", flat=True)) == ["Beta: {{ title }}"]
 
 
 def test_lists_hold_only_the_clients_own_objects(world):

@@ -19,7 +19,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "service_desk": frozenset({
         "clients.write", "sites.write", "services.write", "changes.write",
         "workorders.write", "workorders.request", "workorders.comment",
-        "alerts.write", "incidents.write",
+        "alerts.write", "incidents.write", "mail_templates.write",
     }),
     "dispatcher": frozenset({
         "engineers.write", "changes.write",

@@ -37,6 +37,8 @@ ACTIONS = {
     "sla_policy.created": "SLA policy created",
     "sla_policy.changed": "SLA policy changed",
     "readiness.override": "Readiness blocker overridden",
+    "mail_template.changed": "Email wording changed",
+    "mail_template.reset": "Email wording reset to the shipped text",
 }
 
 

@@ -24,6 +24,7 @@ NAVIGATION = [
     ("Clients", "tenancy:list", False),
     ("Inbound mail", "inbound:list", True),
     ("Channels", "channels:list", True),
+    ("Email wording", "mailtemplates:list", True),
 ]
 
 

@@ -1,10 +1,18 @@
-"""Kernel tables: the timeline, the notification inbox, periodic job bookkeeping."""
+"""Kernel tables: the timeline, the notification inbox, periodic job bookkeeping; the stored email
+wording lives in the mailtemplates sub-package (same app label, `core`), imported here so Django finds it."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+from .mailtemplates.models import MailTemplate
+
+__all__ = [
+    "Activity", "AuditEvent", "AuditImmutable", "AuditQuerySet", "MailTemplate", "Notification", "PeriodicRun",
+    "ScheduleEntry", "ScheduleTarget",
+]
 
 
 class Activity(models.Model):

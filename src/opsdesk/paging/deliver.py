@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from opsdesk.channels import services as channels
 from opsdesk.channels.messages import Action, Message, Style
 from opsdesk.core import replies
+from opsdesk.core.mailtemplates import rendering as mailtemplates
 
 from . import links
 from .models import Page
@@ -39,22 +40,22 @@ def message_for(page: Page, urls: dict[str, str] | None = None) -> Message:
     )
 
 
-def email_body(page: Page, message: Message) -> str:
-    """A plain-language page: what happened, what we ask, the links."""
+def email_context(page: Page, message: Message) -> dict[str, Any]:
+    """The variables of the "paging.page" email (core.mailtemplates.defaults documents them)."""
     incident = page.escalation.incident
-    lines = [
-        f"Hello {page.person.get_full_name() or page.person.get_username()},",
-        "",
-        f"You are being paged for INC-{incident.pk}, a {incident.get_severity_display()} incident: {incident.title}.",
-        incident.summary or "",
-        "",
-        "Please acknowledge it if you are taking it; otherwise the next person on the escalation will be paged.",
-        "",
-    ]
-    lines += [f"{a.label}: {a.url}" for a in message.actions]
-    lines += ["", "Each link works once and expires after a day. Acknowledging needs no login;",
-              "you can also reply to this email with the single word \"ack\"."]
-    return "\n".join(lines)
+    actions = [{"label": a.label, "url": a.url} for a in message.actions]
+    return {
+        "person_name": page.person.get_full_name() or page.person.get_username(),
+        "incident_ref": f"INC-{incident.pk}", "incident_id": incident.pk, "severity": incident.get_severity_display(),
+        "title": incident.title, "summary": incident.summary or "", "state": incident.state, "url": message.url,
+        "actions": actions, "acknowledge_url": next((a["url"] for a in actions if a["label"] == "Acknowledge"), ""),
+        "step": page.position + 1, "attempt": page.cycle + 1,
+    }
+
+
+def email_text(page: Page, message: Message) -> tuple[str, str]:
+    """The page's subject and body: the stored wording for responders, else the shipped one."""
+    return mailtemplates.render("paging.page", "responders", email_context(page, message))
 
 
 def message_id(page: Page) -> str:
@@ -69,8 +70,9 @@ def send_email(page: Page, connection: Any, urls: dict[str, str] | None = None) 
     if not address:
         raise ValueError(f"{page.person.get_username()} has no email address")
     incident = page.escalation.incident
+    subject, body = email_text(page, message)
     EmailMessage(
-        subject=message.title, body=email_body(page, message), from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address], headers={"Message-ID": message_id(page)}, connection=connection,
         reply_to=[replies.reply_address(incident, page.person)],  # "ack" in a reply acknowledges (opsdesk mail)
     ).send()

@@ -33,7 +33,9 @@ def compile_text(source: str, field: str) -> Template:
 
 def fill(template: Template, context: dict[str, Any]) -> str:
     """Render a compiled template as plain text (no HTML escaping)."""
-    return template.render(Context(context, autoescape=False))
+    # A plain str, not the SafeString Django answers: the text is not HTML, so a page showing it
+    # (the preview) must escape it like any user text.
+    return str.__str__(template.render(Context(context, autoescape=False)))
 
 
 def one_line(subject: str) -> str:
